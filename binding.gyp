@@ -1,0 +1,19 @@
+{
+  "targets": [
+    {
+      "target_name": "ctrmon_native",
+      "sources": [
+        "native/addon.cc",
+        "native/poll_core.cc",
+        "native/errors.cc",
+        "native/dgram_socket.cc",
+        "native/process.cc"
+      ],
+      "dependencies": [
+        "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"
+      ],
+      "defines": ["NAPI_VERSION=8"],
+      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Wno-unused-parameter"]
+    }
+  ]
+}

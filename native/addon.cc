@@ -1,0 +1,36 @@
+// Module entry: exports only. Each concern lives in its own file.
+#include <napi.h>
+
+#include <vector>
+
+#include "addon_data.h"
+#include "dgram_socket.h"
+#include "process.h"
+
+namespace ctrmon {
+
+AddonData* GetAddonData(Napi::Env env) { return env.GetInstanceData<AddonData>(); }
+
+}  // namespace ctrmon
+
+// Closes every live handle when the environment goes away (worker teardown, exit), while its
+// loop still runs; the wrappers' finalizers come later and find them closed.
+static void CloseAllHandles(ctrmon::AddonData* data) {
+  std::vector<ctrmon::Closable*> live(data->live.begin(), data->live.end());
+  for (ctrmon::Closable* c : live) c->Close();
+}
+
+static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
+  auto* data = new ctrmon::AddonData();
+  env.SetInstanceData<ctrmon::AddonData>(data);
+  env.AddCleanupHook(CloseAllHandles, data);
+
+  exports.Set("DgramSocket", ctrmon::DgramSocket::Init(env));
+  exports.Set("Pidfd", ctrmon::Pidfd::Init(env));
+  exports.Set("setChildSubreaper", Napi::Function::New(env, ctrmon::SetChildSubreaper, "setChildSubreaper"));
+  exports.Set("isChildSubreaper", Napi::Function::New(env, ctrmon::IsChildSubreaper, "isChildSubreaper"));
+  exports.Set("reapOrphans", Napi::Function::New(env, ctrmon::ReapOrphans, "reapOrphans"));
+  return exports;
+}
+
+NODE_API_MODULE(ctrmon_native, InitAddon)

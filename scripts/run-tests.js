@@ -1,0 +1,24 @@
+#!/usr/bin/env node
+// run-tests.js - `npm test`: compiles the TypeScript, then runs every dist/test/**/*.test.js with
+// node's test runner (Node 20's --test takes no globs, so the files are listed here).
+'use strict';
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '..');
+// A fresh dist/ so that a deleted test cannot linger as stale compiled output.
+fs.rmSync(path.join(root, 'dist'), { recursive: true, force: true });
+const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', root], { stdio: 'inherit' });
+if (tsc.status !== 0) process.exit(tsc.status ?? 1);
+
+function testFiles(dir) {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) return testFiles(p);
+    return e.name.endsWith('.test.js') ? [p] : [];
+  });
+}
+const files = testFiles(path.join(root, 'dist', 'test')).sort();
+const run = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...files], { stdio: 'inherit', cwd: root });
+process.exit(run.status ?? 1);

@@ -1,0 +1,225 @@
+// The only module that loads the C++ addon. Everything native is reached through the typed
+// classes and functions below; raw fds never leave this module.
+import { constants } from 'node:os';
+import * as path from 'node:path';
+
+/** A failed system call, shaped like Node's own system errors. */
+export interface SystemError extends Error {
+  code: string;
+  errno: number;
+  syscall: string;
+  address?: string;
+  path?: string;
+  pid?: number;
+}
+
+/** One received datagram. */
+export interface Datagram {
+  /** The payload, cut to the receive buffer size. */
+  data: Buffer;
+  /** The datagram's real length (larger than data.length when truncated). */
+  size: number;
+  truncated: boolean;
+  /** The control data (credentials, fds) did not fit. */
+  controlTruncated: boolean;
+  /** How many fds came with it; all of them were closed on receipt. */
+  fds: number;
+  /** The sender's credentials (SCM_CREDENTIALS); pid 0 when the kernel gave none. */
+  pid: number;
+  uid: number;
+  gid: number;
+}
+
+export interface ExitStatus {
+  pid: number;
+  /** Set when the process exited; null when a signal killed it. */
+  exitCode: number | null;
+  /** Set when a signal killed the process. */
+  signal: NodeJS.Signals | null;
+  coreDumped: boolean;
+}
+
+interface RawStatus {
+  pid: number;
+  exitCode: number | null;
+  signal: number | null;
+  coreDumped: boolean;
+}
+
+interface RawDgramSocket {
+  bind(address: string, mode?: number): void;
+  connect(address: string): void;
+  send(data: Buffer, address?: string): number;
+  startReceiving(
+    bufferSize: number,
+    onMessage: (data: Buffer, size: number, pid: number, uid: number, gid: number, flags: number, fds: number) => void,
+    onError: (err: SystemError) => void,
+    maxFds?: number,
+  ): void;
+  awaitWritable(cb: () => void): void;
+  close(): void;
+  readonly closed: boolean;
+}
+
+interface RawPidfd {
+  watchExit(cb: (err: SystemError | null, status: RawStatus) => void): void;
+  sendSignal(signal: number): void;
+  close(): void;
+  readonly pid: number;
+}
+
+interface Addon {
+  DgramSocket: new () => RawDgramSocket;
+  Pidfd: new (pid: number) => RawPidfd;
+  setChildSubreaper(on: boolean): void;
+  isChildSubreaper(): boolean;
+  reapOrphans(exclude: number[]): RawStatus[];
+}
+
+/** Where the compiled addon lives, relative to this file in dist/src or in a bundle. */
+function addonPath(): string {
+  const fromEnv = process.env.CTRMON_NATIVE_ADDON;
+  if (fromEnv) return fromEnv;
+  return path.resolve(__dirname, '..', '..', 'build', 'Release', 'ctrmon_native.node');
+}
+
+const addon: Addon = require(addonPath());
+
+const TRUNCATED = 1;
+const CONTROL_TRUNCATED = 2;
+
+const signalNames = new Map<number, NodeJS.Signals>();
+for (const [name, num] of Object.entries(constants.signals)) {
+  if (!signalNames.has(num)) signalNames.set(num, name as NodeJS.Signals);
+}
+
+export function signalName(signal: number): NodeJS.Signals | null {
+  return signalNames.get(signal) ?? null;
+}
+
+export function signalNumber(signal: NodeJS.Signals | number): number {
+  if (typeof signal === 'number') return signal;
+  const num = (constants.signals as Record<string, number | undefined>)[signal];
+  if (num === undefined) throw new TypeError(`unknown signal '${signal}'`);
+  return num;
+}
+
+function toStatus(raw: RawStatus): ExitStatus {
+  return {
+    pid: raw.pid,
+    exitCode: raw.exitCode,
+    signal: raw.signal === null ? null : signalName(raw.signal),
+    coreDumped: raw.coreDumped,
+  };
+}
+
+/**
+ * A non-blocking AF_UNIX datagram socket on the event loop. Addresses are a path or '@name'
+ * for the abstract namespace. Received fds are closed at once and only counted.
+ */
+export class DatagramSocket {
+  private readonly raw: RawDgramSocket = new addon.DgramSocket();
+
+  /** Binds to a path (chmod to mode when given) or '@abstract'. Credentials are passed. */
+  bind(address: string, mode?: number): void {
+    this.raw.bind(address, mode);
+  }
+
+  /** Connects to a peer, so that send() needs no address and awaitWritable() sees its queue. */
+  connect(address: string): void {
+    this.raw.connect(address);
+  }
+
+  /** Sends one datagram with MSG_DONTWAIT|MSG_NOSIGNAL; throws EAGAIN instead of blocking. */
+  send(data: Buffer, address?: string): number {
+    return address === undefined ? this.raw.send(data) : this.raw.send(data, address);
+  }
+
+  /**
+   * Starts delivering datagrams, each read into a buffer of bufferSize bytes, with room for
+   * maxFds passed fds (more are discarded by the kernel and flagged controlTruncated).
+   */
+  receive(
+    bufferSize: number,
+    onMessage: (msg: Datagram) => void,
+    onError: (err: SystemError) => void,
+    maxFds = 768,
+  ): void {
+    this.raw.startReceiving(
+      bufferSize,
+      (data, size, pid, uid, gid, flags, fds) =>
+        onMessage({
+          data,
+          size,
+          truncated: (flags & TRUNCATED) !== 0,
+          controlTruncated: (flags & CONTROL_TRUNCATED) !== 0,
+          fds,
+          pid,
+          uid,
+          gid,
+        }),
+      onError,
+      maxFds,
+    );
+  }
+
+  /** Calls cb once when a send can make progress again (for a connected socket: the peer's queue). */
+  awaitWritable(cb: () => void): void {
+    this.raw.awaitWritable(cb);
+  }
+
+  close(): void {
+    this.raw.close();
+  }
+
+  get closed(): boolean {
+    return this.raw.closed;
+  }
+}
+
+/** A pidfd: a race-free handle on one process, to signal it and to reap it when it exits. */
+export class ProcessHandle {
+  private readonly raw: RawPidfd;
+
+  /** Throws ESRCH when no such process exists (a zombie still does). */
+  constructor(pid: number) {
+    this.raw = new addon.Pidfd(pid);
+  }
+
+  get pid(): number {
+    return this.raw.pid;
+  }
+
+  /**
+   * Calls cb once the process has exited, after reaping it with waitid(P_PIDFD). The process must
+   * be our child (a subreaper adopts orphans); otherwise cb gets an ECHILD error.
+   */
+  watchExit(cb: (err: SystemError | null, status: ExitStatus) => void): void {
+    this.raw.watchExit((err, status) => cb(err, toStatus(status)));
+  }
+
+  signal(signal: NodeJS.Signals | number): void {
+    this.raw.sendSignal(signalNumber(signal));
+  }
+
+  close(): void {
+    this.raw.close();
+  }
+}
+
+/** Makes this process adopt its orphaned descendants (PR_SET_CHILD_SUBREAPER). */
+export function setChildSubreaper(on = true): void {
+  addon.setChildSubreaper(on);
+}
+
+export function isChildSubreaper(): boolean {
+  return addon.isChildSubreaper();
+}
+
+/**
+ * Reaps zombie children nobody watches: not pids under a ProcessHandle watch and not the
+ * excluded ones (children of child_process, which libuv reaps itself).
+ */
+export function reapOrphans(exclude: Iterable<number> = []): ExitStatus[] {
+  return addon.reapOrphans([...exclude]).map(toStatus);
+}
