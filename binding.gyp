@@ -14,6 +14,13 @@
       ],
       "defines": ["NAPI_VERSION=8"],
       "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Wno-unused-parameter"]
+    },
+    {
+      "target_name": "ctrmon-sdnotify",
+      "type": "executable",
+      "sources": ["native/sdnotify/ctrmon_sdnotify.c"],
+      "cflags": ["-Os", "-Wall", "-Wextra"],
+      "ldflags": ["-static", "-s"]
     }
   ]
 }

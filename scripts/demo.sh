@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # demo.sh - the README's first command: sets up this machine for ctrmon (Debian packages, npm
-# dependencies, the native addon) and checks the build.
+# dependencies, the native addon and sender, the TypeScript build), then runs the built-in demo
+# container under `ctrmon monitor` and shows its READY relayed and its exit code.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bash "$root/scripts/install-deps.sh"
-cd "$root"
-node -e "const n = require('./dist/src/native'); n.setChildSubreaper(true); console.log('ctrmon native layer loaded; child subreaper:', n.isChildSubreaper())"
+exec node "$root/bin/ctrmon.js" demo

@@ -12,6 +12,11 @@ fs.rmSync(path.join(root, 'dist'), { recursive: true, force: true });
 const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', root], { stdio: 'inherit' });
 if (tsc.status !== 0) process.exit(tsc.status ?? 1);
 
+// The demo bundle every integration test runs, built once here rather than by each test process.
+const bundle = path.join(root, '.cache', 'test-bundle');
+require(path.join(root, 'dist', 'src', 'demo', 'demo-bundle.js')).buildDemoBundle(bundle);
+process.env.CTRMON_TEST_BUNDLE = bundle;
+
 function testFiles(dir) {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
     const p = path.join(dir, e.name);

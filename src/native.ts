@@ -1,7 +1,8 @@
 // The only module that loads the C++ addon. Everything native is reached through the typed
 // classes and functions below; raw fds never leave this module.
 import { constants } from 'node:os';
-import * as path from 'node:path';
+
+import { packagePath } from './package-root';
 
 /** A failed system call, shaped like Node's own system errors. */
 export interface SystemError extends Error {
@@ -76,14 +77,7 @@ interface Addon {
   reapOrphans(exclude: number[]): RawStatus[];
 }
 
-/** Where the compiled addon lives, relative to this file in dist/src or in a bundle. */
-function addonPath(): string {
-  const fromEnv = process.env.CTRMON_NATIVE_ADDON;
-  if (fromEnv) return fromEnv;
-  return path.resolve(__dirname, '..', '..', 'build', 'Release', 'ctrmon_native.node');
-}
-
-const addon: Addon = require(addonPath());
+const addon: Addon = require(packagePath('build', 'Release', 'ctrmon_native.node'));
 
 const TRUNCATED = 1;
 const CONTROL_TRUNCATED = 2;

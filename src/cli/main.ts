@@ -1,0 +1,36 @@
+// The ctrmon command line: one file per command, each only parsing and printing. Usage errors
+// exit with 125 (ctrmon's own error), like podman.
+import { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+
+import { packagePath } from '../package-root';
+import { registerDemo } from './demo';
+import { registerMonitor } from './monitor';
+import { registerPs } from './ps';
+import { reportError } from './report';
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+export function createProgram(): Command {
+  const program = new Command('ctrmon')
+    .description('Run an OCI container as a systemd service main PID and relay its sd_notify messages')
+    .version(version())
+    .enablePositionalOptions()
+    .showHelpAfterError('(add --help for usage)')
+    .exitOverride();
+  registerMonitor(program);
+  registerPs(program);
+  registerDemo(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await createProgram().parseAsync(argv);
+  } catch (err) {
+    process.exitCode = reportError(err);
+  }
+}

@@ -1,0 +1,46 @@
+// `ctrmon ps`: the containers ctrmon monitors or monitored, from their state files.
+import { Command, Option } from 'commander';
+
+import { listContainers } from '../monitor/ps';
+import { DEFAULT_STATE_DIR } from '../monitor/state-file';
+
+function age(iso: string | null): string {
+  if (!iso) return '-';
+  const s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
+  if (s < 120) return `${s}s`;
+  if (s < 7200) return `${Math.round(s / 60)}m`;
+  return `${Math.round(s / 3600)}h`;
+}
+
+export function registerPs(program: Command): void {
+  program
+    .command('ps')
+    .description('list containers from their state files')
+    .option('--state-dir <dir>', 'the monitors\' state directory', DEFAULT_STATE_DIR)
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .action((opts: { stateDir: string; format: 'table' | 'json' }) => {
+      const { rows, errors } = listContainers(opts.stateDir);
+      for (const err of errors) process.stderr.write(`ctrmon: ${err.message}\n`);
+      if (opts.format === 'json') {
+        process.stdout.write(JSON.stringify(rows.map((r) => ({ ...r.state, status: r.status, monitorAlive: r.monitorAlive })), null, 2) + '\n');
+        return;
+      }
+      const table = [
+        ['NAME', 'STATUS', 'MONITOR', 'CONTAINER', 'RUNTIME', 'SDNOTIFY', 'UNIT', 'CREATED', 'BUNDLE'],
+        ...rows.map(({ state, status }) => [
+          state.name,
+          status,
+          String(state.monitorPid),
+          state.containerPid === null ? '-' : String(state.containerPid),
+          state.runtime.name || '-',
+          state.sdnotify,
+          state.unit ?? '-',
+          `${age(state.timestamps.created)} ago`,
+          state.bundle,
+        ]),
+      ];
+      const widths = table[0].map((_, i) => Math.max(...table.map((r) => r[i].length)));
+      for (const row of table) process.stdout.write(row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]))).join('  ') + '\n');
+      if (errors.length) process.exitCode = 1;
+    });
+}

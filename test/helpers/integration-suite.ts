@@ -1,0 +1,57 @@
+// What every integration test file needs: the demo bundle, a private state directory and scratch
+// directory (removed at the end), and cleanup after each test of the monitors and listeners it
+// started, so that a failed assertion leaves no container, process or socket behind.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { after, afterEach } from 'node:test';
+
+import { MonitorProcess, StartOptions, newStateDir, testBundle, uniqueName } from './monitor-process';
+import { NotifyListener } from './notify-listener';
+
+export interface IntegrationSuite {
+  bundle: string;
+  stateDir: string;
+  scratch: string;
+  /** A fresh socket path in the scratch directory. */
+  socketPath(): string;
+  /** Starts a python listener (at a fresh path unless given); stopped after the test. */
+  listener(address?: string, pauseMs?: number): Promise<NotifyListener>;
+  /** Starts `ctrmon monitor <options> <name> <command...>`; killed after the test if still running. */
+  monitor(run: { options?: string[]; command?: string[]; name?: string } & Omit<StartOptions, 'args'>): MonitorProcess;
+}
+
+/** runtime: what the cleanup deletes leftover containers with. */
+export function integrationSuite(prefix: string, runtime = 'runc'): IntegrationSuite {
+  const bundle = testBundle();
+  const stateDir = newStateDir();
+  const scratch = mkdtempSync(path.join(tmpdir(), `ctrmon-${prefix}-`));
+  const monitors: MonitorProcess[] = [];
+  const listeners: NotifyListener[] = [];
+  after(() => {
+    rmSync(stateDir, { recursive: true, force: true });
+    rmSync(scratch, { recursive: true, force: true });
+  });
+  afterEach(async () => {
+    for (const m of monitors.splice(0)) await m.cleanup(runtime);
+    for (const l of listeners.splice(0)) await l.stop();
+  });
+  let sockets = 0;
+  const socketPath = () => path.join(scratch, `s${++sockets}.sock`);
+  return {
+    bundle,
+    stateDir,
+    scratch,
+    socketPath,
+    async listener(address = socketPath(), pauseMs = 0) {
+      const l = await NotifyListener.start(address, pauseMs);
+      listeners.push(l);
+      return l;
+    },
+    monitor({ options = [], command = [], name = uniqueName(prefix), ...rest }) {
+      const m = new MonitorProcess(name, stateDir, { ...rest, args: [...options, name, ...command] });
+      monitors.push(m);
+      return m;
+    },
+  };
+}

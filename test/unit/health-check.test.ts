@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+
+import { HealthChecker, ProbeResult, parseHealthCommand } from '../../src/health/health-check';
+import { createLogger } from '../../src/log';
+import type { HealthState } from '../../src/monitor/state-file';
+import { waitFor } from '../helpers/wait';
+
+const log = createLogger('silent');
+
+/** A checker whose probe answers from a script of exit codes (null = timed out). */
+function scripted(results: (number | null)[], startPeriodMs = 0, retries = 2) {
+  const changes: HealthState['status'][] = [];
+  let calls = 0;
+  const probe = async (): Promise<ProbeResult> => {
+    const r = results[Math.min(calls++, results.length - 1)];
+    return r === null ? { exitCode: null, timedOut: true, output: '' } : { exitCode: r, timedOut: false, output: `exit ${r}` };
+  };
+  const checker = new HealthChecker({ command: ['x'], intervalMs: 5, timeoutMs: 100, retries, startPeriodMs }, probe, (s) => changes.push(s.status), log);
+  return { checker, changes, calls: () => calls };
+}
+
+describe('health checks', () => {
+  test('podman\'s command forms', () => {
+    assert.deepEqual(parseHealthCommand('curl -f http://x || exit 1'), ['/bin/sh', '-c', 'curl -f http://x || exit 1']);
+    assert.deepEqual(parseHealthCommand('["CMD", "test", "-e", "/ok"]'), ['test', '-e', '/ok']);
+    assert.deepEqual(parseHealthCommand('["CMD-SHELL", "test -e /ok"]'), ['/bin/sh', '-c', 'test -e /ok']);
+    assert.deepEqual(parseHealthCommand('["/bin/check"]'), ['/bin/check']);
+    assert.throws(() => parseHealthCommand('["CMD"]'), /no command/);
+    assert.throws(() => parseHealthCommand('[1'), /not a valid JSON array/);
+  });
+
+  test('starting -> healthy -> unhealthy after `retries` consecutive failures -> healthy again', async () => {
+    const { checker, changes } = scripted([1, 0, 0, 1, null, 0]);
+    checker.start();
+    await waitFor(() => changes.length === 3, 2000, 'three status changes');
+    checker.stop();
+    assert.deepEqual(changes, ['healthy', 'unhealthy', 'healthy']);
+  });
+
+  test('failures in the start period do not count; a pass ends the period', async () => {
+    const { checker, changes, calls } = scripted([1, 1, 1, 1, 1], 10_000, 2);
+    checker.start();
+    await waitFor(() => calls() >= 5, 2000, 'five checks');
+    checker.stop();
+    assert.deepEqual(changes, []);
+    assert.equal(checker.state.status, 'starting');
+    assert.equal(checker.state.failingStreak, 0);
+    assert.match(checker.state.lastOutput, /exit 1/);
+  });
+
+  test('a probe that throws counts as a failure with its message', async () => {
+    const changes: string[] = [];
+    const checker = new HealthChecker({ command: ['x'], intervalMs: 5, timeoutMs: 100, retries: 1, startPeriodMs: 0 }, async () => {
+      throw new Error('runtime gone');
+    }, (s) => changes.push(s.status), log);
+    checker.start();
+    await waitFor(() => changes.length === 1, 2000, 'unhealthy');
+    checker.stop();
+    assert.equal(checker.state.status, 'unhealthy');
+    assert.equal(checker.state.lastOutput, 'runtime gone');
+  });
+});

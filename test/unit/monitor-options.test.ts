@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+
+import { buildMonitorOptions, checkName, parseDuration, parseEnv, parseLabels, parseSignal, parseSize } from '../../src/monitor/options';
+
+describe('monitor options', () => {
+  test('durations: units, combinations and bare seconds', () => {
+    assert.equal(parseDuration('--x', '30s'), 30_000);
+    assert.equal(parseDuration('--x', '1m30s'), 90_000);
+    assert.equal(parseDuration('--x', '250ms'), 250);
+    assert.equal(parseDuration('--x', '1.5'), 1500);
+    assert.throws(() => parseDuration('--health-interval', '5 parsecs'), { code: 'ERR_INVALID_OPTION', message: /--health-interval "5 parsecs": expected a duration/ });
+  });
+
+  test('sizes in powers of 1024', () => {
+    assert.equal(parseSize('--x', '512'), 512);
+    assert.equal(parseSize('--x', '64k'), 65536);
+    assert.equal(parseSize('--x', '10M'), 10 * 1024 * 1024);
+    assert.throws(() => parseSize('--log-size-max', '10q'), /--log-size-max "10q"/);
+  });
+
+  test('signals by name, SIG-name or number', () => {
+    assert.equal(parseSignal('--x', 'TERM'), 'SIGTERM');
+    assert.equal(parseSignal('--x', 'sigusr2'), 'SIGUSR2');
+    assert.equal(parseSignal('--x', '9'), 'SIGKILL');
+    assert.throws(() => parseSignal('--stop-signal', 'NOPE'), /--stop-signal "NOPE": not a signal/);
+  });
+
+  test('names follow the container-name rules', () => {
+    assert.equal(checkName('web-1.prod_a'), 'web-1.prod_a');
+    for (const bad of ['', '-web', 'a/b', 'x'.repeat(129), 'with space']) {
+      assert.throws(() => checkName(bad), { code: 'ERR_INVALID_NAME' });
+    }
+  });
+
+  test('env entries: KEY=VALUE, or KEY copied from our environment when set', () => {
+    assert.deepEqual(parseEnv(['A=1', 'B', 'C', 'D=x=y'], { B: 'from-host' }), ['A=1', 'B=from-host', 'D=x=y']);
+    assert.throws(() => parseEnv(['=1'], {}), /--env "=1"/);
+    assert.deepEqual(parseLabels(['a=1', 'b=']), { a: '1', b: '' });
+    assert.throws(() => parseLabels(['novalue']), /--label "novalue": expected KEY=VALUE/);
+  });
+
+  test('defaults follow podman: conmon mode, SIGTERM, 10 s, passthrough, /run/ctrmon', () => {
+    const o = buildMonitorOptions('web', [], { bundle: 'b' });
+    assert.equal(o.sdnotify, 'conmon');
+    assert.equal(o.stopSignal, 'SIGTERM');
+    assert.equal(o.stopTimeoutMs, 10_000);
+    assert.equal(o.logDriver, 'passthrough');
+    assert.equal(o.stateDir, '/run/ctrmon');
+    assert.equal(o.cgroups, 'split');
+    assert.equal(o.health, undefined);
+    assert.equal(o.extendTimeoutMaxUsec, undefined);
+  });
+
+  test('health options get podman defaults; inconsistent combinations are refused', () => {
+    const o = buildMonitorOptions('web', [], { bundle: 'b', sdnotify: 'healthy', healthCmd: 'true' });
+    assert.deepEqual(o.health, { command: ['/bin/sh', '-c', 'true'], intervalMs: 30_000, timeoutMs: 30_000, retries: 3, startPeriodMs: 0 });
+    assert.throws(() => buildMonitorOptions('web', [], {}), /--bundle is required/);
+    assert.throws(() => buildMonitorOptions('web', [], { bundle: 'b', sdnotify: 'healthy' }), /requires --health-cmd/);
+    assert.throws(() => buildMonitorOptions('web', [], { bundle: 'b', logSizeMax: '1m' }), /only applies to --log-driver=k8s-file/);
+    assert.throws(() => buildMonitorOptions('web', [], { bundle: 'b', healthCmd: 'true', healthRetries: '0' }), /--health-retries "0"/);
+  });
+});

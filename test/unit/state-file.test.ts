@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { after, describe, test } from 'node:test';
+
+import { listContainers } from '../../src/monitor/ps';
+import { ContainerState, listStates, readState, stateFile, writeState } from '../../src/monitor/state-file';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'ctrmon-statefile-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function state(name: string, extra: Partial<ContainerState> = {}): ContainerState {
+  return {
+    version: 1, name, monitorPid: 999_999, containerPid: null, runtime: { name: 'runc', path: '/usr/sbin/runc', args: [] }, bundle: '/b',
+    sdnotify: 'container', unit: null, invocationId: null, labels: {}, phase: 'running',
+    timestamps: { created: new Date().toISOString(), started: null, ready: null, stopping: null, exited: null },
+    exitCode: null, exitSignal: null, health: null, logDriver: 'passthrough', logPath: null, error: null, ...extra,
+  };
+}
+
+describe('state file', () => {
+  test('is written atomically and read back; no temporary file stays behind', () => {
+    const file = stateFile(dir, 'a');
+    writeState(file, state('a'));
+    writeState(file, state('a', { phase: 'ready' }));
+    assert.equal(readState(file).phase, 'ready');
+    assert.deepEqual(readdirSync(path.dirname(file)), ['state.json']);
+  });
+
+  test('a corrupt or missing file is an ERR_STATE error naming the file', () => {
+    const file = stateFile(dir, 'corrupt');
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, '{"name": ');
+    assert.throws(() => readState(file), { code: 'ERR_STATE', message: new RegExp(`state file ${file} is corrupt`) });
+    assert.throws(() => readState(path.join(dir, 'nope', 'state.json')), { code: 'ERR_STATE', message: /cannot read state file/ });
+  });
+
+  test('listing skips directories without a state file and reports corrupt ones', () => {
+    mkdirSync(path.join(dir, 'empty'), { recursive: true });
+    const { states, errors } = listStates(dir);
+    assert.deepEqual(states.map((s) => s.name), ['a']);
+    assert.equal(errors.length, 1);
+    assert.match(errors[0].message, /corrupt/);
+  });
+
+  test('ps: a monitor that died without recording an exit is "lost"; an exit shows its code', () => {
+    writeState(stateFile(dir, 'gone'), state('gone', { phase: 'ready' }));
+    writeState(stateFile(dir, 'done'), state('done', { phase: 'exited', exitCode: 3 }));
+    const rows = Object.fromEntries(listContainers(dir).rows.map((r) => [r.state.name, r.status]));
+    assert.equal(rows.gone, 'lost');
+    assert.equal(rows.done, 'exited (3)');
+  });
+});
