@@ -7,8 +7,8 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 # build: g++ make python3 (node-gyp); gcc libc6-dev (static test fixtures)
 # run:   runc crun (OCI runtimes), busybox-static (the demo container), util-linux (unshare)
-# test:  procps (ps), systemd dbus (the end-to-end suite), podman conmon (the benchmark anchors)
-packages="g++ make python3 gcc libc6-dev runc crun busybox-static util-linux procps"
+# test:  procps (ps), systemd (booted in private namespaces by the end-to-end suite)
+packages="g++ make python3 gcc libc6-dev runc crun busybox-static util-linux procps systemd"
 missing=
 for p in $packages; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"

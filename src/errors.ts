@@ -15,7 +15,8 @@ export type ErrorCode =
   | 'ERR_RUNTIME_FAILED'
   | 'ERR_NAME_IN_USE'
   | 'ERR_STATE'
-  | 'ERR_NOTIFY_SOCKET';
+  | 'ERR_NOTIFY_SOCKET'
+  | 'ERR_UNIT_FILE';
 
 /** What failed, for messages and structured logs. */
 export interface ErrorSubject {

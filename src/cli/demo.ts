@@ -7,17 +7,24 @@ import { packagePath } from '../package-root';
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('run the built-in busybox demo container under ctrmon monitor, with a stand-in for systemd\'s notify socket')
+    .description("run the built-in busybox demo container under ctrmon monitor, with a stand-in for systemd's notify socket or (--systemd) as a real service")
     .option('--runtime <name|path>', 'OCI runtime', 'runc')
     .option('--work-dir <dir>', 'where the demo bundle and state go', packagePath('.cache', 'demo'))
     .option('--exit-code <n>', 'the exit status the demo application ends with', '3')
-    .action(async (opts: { runtime: string; workDir: string; exitCode: string }) => {
-      const { runDemo } = await import('../demo/run-demo');
-      process.exitCode = await runDemo({
+    .option('--systemd', 'run it as a service of a private systemd (the machine\'s own, in private namespaces; needs root)')
+    .action(async (opts: { runtime: string; workDir: string; exitCode: string; systemd?: boolean }) => {
+      const options = {
         workDir: path.resolve(opts.workDir),
         runtime: opts.runtime,
         exitCode: Number(opts.exitCode),
-        print: (line) => process.stdout.write(`${line}\n`),
-      });
+        print: (line: string) => process.stdout.write(`${line}\n`),
+      };
+      if (opts.systemd) {
+        const { runSystemdDemo } = await import('../demo/run-demo-systemd');
+        process.exitCode = await runSystemdDemo(options);
+      } else {
+        const { runDemo } = await import('../demo/run-demo');
+        process.exitCode = await runDemo(options);
+      }
     });
 }

@@ -1,18 +1,12 @@
 // The ctrmon command line: one file per command, each only parsing and printing. Usage errors
 // exit with 125 (ctrmon's own error), like podman.
 import { Command } from 'commander';
-import { readFileSync } from 'node:fs';
-
-import { packagePath } from '../package-root';
 import { registerDemo } from './demo';
+import { registerGenerate } from './generate';
 import { registerMonitor } from './monitor';
 import { registerPs } from './ps';
 import { reportError } from './report';
-
-function version(): string {
-  const pkg = JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string };
-  return pkg.version;
-}
+import { version } from './version';
 
 export function createProgram(): Command {
   const program = new Command('ctrmon')
@@ -23,6 +17,7 @@ export function createProgram(): Command {
     .exitOverride();
   registerMonitor(program);
   registerPs(program);
+  registerGenerate(program);
   registerDemo(program);
   return program;
 }

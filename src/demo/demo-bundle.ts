@@ -18,7 +18,7 @@ export const SDNOTIFY_BINARY = packagePath('build', 'Release', 'ctrmon-sdnotify'
 const DEMO_APP = `#!/bin/sh
 echo "demo-app: starting (pid $$, NOTIFY_SOCKET=\${NOTIFY_SOCKET:-unset})"
 trap 'echo "demo-app: got SIGTERM, stopping"; exit 0' TERM INT
-sleep "\${READY_DELAY:-1}"
+sleep "\${READY_DELAY:-1}" & wait $!
 [ -n "\${NOTIFY_SOCKET:-}" ] && sdnotify -q READY=1 "STATUS=demo-app serving"
 echo "demo-app: ready"
 n=0

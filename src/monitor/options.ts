@@ -5,6 +5,7 @@ import * as path from 'node:path';
 
 import { CtrmonError } from '../errors';
 import { HealthOptions, parseHealthCommand } from '../health/health-check';
+import { LOG_LEVELS, LogLevel } from '../log';
 import { LOG_DRIVERS, LogDriverName } from '../logs/driver';
 import { DEFAULT_STATE_DIR, SdNotifyMode } from './state-file';
 
@@ -35,6 +36,8 @@ export interface MonitorOptions {
   cgroups: CgroupMode;
   /** Relay EXTEND_TIMEOUT_USEC= clamped to this; undefined drops it. */
   extendTimeoutMaxUsec?: number;
+  /** ctrmon's own log level. */
+  logLevel: LogLevel;
 }
 
 /** The options as the command line gave them. */
@@ -59,6 +62,7 @@ export interface RawMonitorOptions {
   label?: string[];
   cgroups?: string;
   notifyExtendTimeoutMax?: string;
+  logLevel?: string;
 }
 
 function bad(option: string, value: string, why: string): CtrmonError {
@@ -190,5 +194,6 @@ export function buildMonitorOptions(name: string, command: string[], raw: RawMon
     stateDir: path.resolve(raw.stateDir ?? DEFAULT_STATE_DIR),
     cgroups: oneOf('--cgroups', raw.cgroups ?? 'split', CGROUP_MODES),
     extendTimeoutMaxUsec: extend,
+    logLevel: oneOf('--log-level', raw.logLevel ?? 'info', LOG_LEVELS),
   };
 }

@@ -32,6 +32,8 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Output kept per stream; the rest is discarded. */
   maxOutput?: number;
+  /** Written to the command's stdin (otherwise stdin is /dev/null). */
+  input?: string;
 }
 
 /**
@@ -41,7 +43,8 @@ export interface RunOptions {
 export function run(command: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
   const max = options.maxOutput ?? 64 * 1024;
   return new Promise((resolve, reject) => {
-    const child = spawnTracked(command, args, { env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnTracked(command, args, { env: options.env, stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    child.stdin?.end(options.input);
     const out = { stdout: '', stderr: '' };
     const collect = (key: 'stdout' | 'stderr') => (d: Buffer) => {
       if (out[key].length < max) out[key] += d.toString('utf8', 0, Math.min(d.length, max - out[key].length));

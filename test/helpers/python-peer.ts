@@ -1,24 +1,9 @@
 // python3 as an independent peer for socket tests, so the addon is not only checked against itself.
-import { spawn } from 'node:child_process';
-
-export interface PythonResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+import { RunResult, run } from '../../src/process/spawn';
 
 /** Runs a python3 program with args and collects its output. */
-export function runPython(program: string, args: string[] = [], input?: string): Promise<PythonResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('python3', ['-c', program, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input ?? '');
-  });
+export function runPython(program: string, args: string[] = []): Promise<RunResult> {
+  return run('python3', ['-c', program, ...args]);
 }
 
 /** Python source: sendto(argv[1], argv[2]) on a fresh AF_UNIX datagram socket; '@' = abstract. */

@@ -1,0 +1,55 @@
+// `ctrmon demo --systemd`: the demo container as a real systemd service. A private systemd (the
+// machine's own, in private namespaces) runs the unit that `ctrmon generate systemd` writes:
+// `systemctl start` waits for the application's READY, systemd shows its STATUS=, and when the
+// application exits with status 3 systemd records exactly that.
+import * as path from 'node:path';
+
+import { buildMonitorOptions } from '../monitor/options';
+import { PrivateSystemd } from '../systemd/private-systemd';
+import { renderUnit } from '../systemd/unit-generator';
+import { buildDemoBundle } from './demo-bundle';
+
+export interface SystemdDemoOptions {
+  workDir: string;
+  runtime: string;
+  exitCode: number;
+  print: (line: string) => void;
+}
+
+const UNIT = 'ctrmon-demo.service';
+
+/** Returns 0 when systemd saw the READY and then the container's exit code, 1 otherwise. */
+export async function runSystemdDemo(options: SystemdDemoOptions): Promise<number> {
+  const { print } = options;
+  const bundle = buildDemoBundle(path.join(options.workDir, 'bundle'));
+  let t0 = Date.now();
+  const nsd = await PrivateSystemd.boot(path.join(options.workDir, 'systemd'));
+  try {
+    print(`[demo] booted a private systemd (host pid ${nsd.pid}) in ${Date.now() - t0} ms`);
+    const monitor = buildMonitorOptions('ctrmon-demo', [], {
+      bundle, runtime: options.runtime, sdnotify: 'container', env: ['READY_DELAY=1', 'EXIT_AFTER=3', `EXIT_CODE=${options.exitCode}`],
+    });
+    const unit = renderUnit(monitor, { restart: 'no', header: 'ctrmon demo (ctrmon generate systemd)' });
+    print(`[demo] ${UNIT}:\n${unit.replace(/^/gm, '    ')}`);
+    nsd.installUnit(UNIT, unit);
+    print(`$ systemctl start ${UNIT}    # returns when the application says READY=1`);
+    t0 = Date.now();
+    const start = await nsd.systemctl('start', UNIT);
+    const started = nsd.show(UNIT, 'ActiveState', 'StatusText', 'MainPID');
+    print(`[demo] start returned ${start.code} after ${Date.now() - t0} ms: ActiveState=${started.ActiveState} StatusText="${started.StatusText}" MainPID=${started.MainPID} (ctrmon)`);
+    print(`[demo] the application exits with ${options.exitCode} after 3 s ...`);
+    let ended = nsd.show(UNIT, 'ActiveState', 'Result', 'ExecMainStatus');
+    for (const deadline = Date.now() + 15_000; ended.ActiveState === 'active' && Date.now() < deadline; ) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      ended = nsd.show(UNIT, 'ActiveState', 'Result', 'ExecMainStatus');
+    }
+    print(`[demo] systemd: ActiveState=${ended.ActiveState} Result=${ended.Result} ExecMainStatus=${ended.ExecMainStatus}`);
+    print(`$ journalctl -u ${UNIT}`);
+    for (const line of nsd.journal(UNIT).trimEnd().split('\n')) print(`    ${line}`);
+    const ok = start.code === 0 && started.ActiveState === 'active' && started.StatusText === 'demo-app serving' && ended.ExecMainStatus === String(options.exitCode);
+    print(ok ? '[demo] OK: systemd waited for READY, showed STATUS= and recorded the container\'s exit code' : '[demo] FAILED: see above');
+    return ok ? 0 : 1;
+  } finally {
+    await nsd.shutdown();
+  }
+}

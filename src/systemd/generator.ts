@@ -1,0 +1,62 @@
+// The systemd generator: at boot and at every daemon-reload, systemd runs it with its output
+// directories; it turns every .container file in the search directories into a unit there, and
+// [Install] WantedBy=/RequiredBy=/Alias= into the symlinks `systemctl enable` would make. A file
+// in an earlier directory hides one of the same name in a later one. A bad file is reported and
+// skipped; the others are still generated.
+import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+import { errorMessage } from '../errors';
+import { containerToUnit } from './quadlet';
+import { splitWords } from './unit-file';
+
+/** System units: /run for transient files, /etc for the administrator's, /usr/share for packages'. */
+export const SYSTEM_SEARCH_DIRS = ['/run/ctrmon/systemd', '/etc/ctrmon/systemd', '/usr/share/ctrmon/systemd'];
+
+export function userSearchDirs(env: NodeJS.ProcessEnv = process.env): string[] {
+  const home = env.HOME || os.homedir();
+  const dirs = [path.join(env.XDG_CONFIG_HOME || path.join(home, '.config'), 'ctrmon', 'systemd')];
+  if (env.XDG_RUNTIME_DIR) dirs.unshift(path.join(env.XDG_RUNTIME_DIR, 'ctrmon', 'systemd'));
+  return dirs;
+}
+
+export interface GeneratorResult {
+  written: string[];
+  errors: string[];
+}
+
+const INSTALL_LINKS: Record<string, string> = { WantedBy: 'wants', RequiredBy: 'requires', UpheldBy: 'upholds' };
+
+export function generateUnits(searchDirs: string[], outDir: string, header: string, command?: string[]): GeneratorResult {
+  const result: GeneratorResult = { written: [], errors: [] };
+  const seen = new Set<string>();
+  mkdirSync(outDir, { recursive: true });
+  for (const dir of searchDirs) {
+    if (!existsSync(dir)) continue;
+    for (const name of readdirSync(dir).filter((n) => n.endsWith('.container')).sort()) {
+      if (seen.has(name)) continue;
+      seen.add(name);
+      const file = path.join(dir, name);
+      try {
+        const unit = containerToUnit(file, readFileSync(file, 'utf8'), header, command);
+        writeFileSync(path.join(outDir, unit.unitName), unit.text);
+        for (const [key, value] of unit.install) {
+          for (const target of splitWords(value, () => `${file}: [Install] ${key}=`)) {
+            if (INSTALL_LINKS[key]) {
+              const linkDir = path.join(outDir, `${target}.${INSTALL_LINKS[key]}`);
+              mkdirSync(linkDir, { recursive: true });
+              symlinkSync(path.join('..', unit.unitName), path.join(linkDir, unit.unitName));
+            } else if (key === 'Alias') {
+              symlinkSync(unit.unitName, path.join(outDir, target));
+            }
+          }
+        }
+        result.written.push(unit.unitName);
+      } catch (err) {
+        result.errors.push(errorMessage(err));
+      }
+    }
+  }
+  return result;
+}

@@ -1,0 +1,101 @@
+// Writes the systemd unit that runs `ctrmon monitor` for one container: what the monitor needs
+// from its unit (Type=notify, NotifyAccess=main, Delegate=yes, KillMode=mixed, timeouts that fit
+// the monitor's own, the stop signal's exit status as a clean one) comes from here, not from the
+// user. ExecStart names node and ctrmon by absolute path and repeats the monitor options in
+// their canonical form.
+import { realpathSync } from 'node:fs';
+
+import type { MonitorOptions } from '../monitor/options';
+import { signalExitCode } from '../monitor/signals';
+import { DEFAULT_STATE_DIR } from '../monitor/state-file';
+import { packagePath } from '../package-root';
+import { quoteWord } from './unit-file';
+
+export type Entries = [string, string][];
+
+export interface UnitSettings {
+  description?: string;
+  /** TimeoutStartSec; the default fits the readiness mode. */
+  startTimeoutSec?: number;
+  restart: string;
+  /** The .container file the unit comes from. */
+  sourcePath?: string;
+  /** Entries added after ctrmon's own, section by section (later assignments win in systemd). */
+  extra?: { Unit?: Entries; Service?: Entries; Install?: Entries };
+  /** Written as the first line (what generated the unit). */
+  header: string;
+}
+
+const DEFAULT_START_TIMEOUT_SEC = 90;
+/** Beyond the stop timeout, for ctrmon's own clean-up (runtime delete, logs). */
+const STOP_MARGIN_SEC = 10;
+
+/** node and ctrmon by absolute path. */
+export function ctrmonCommand(): string[] {
+  return [process.execPath, realpathSync(packagePath('bin', 'ctrmon.js'))];
+}
+
+const ms = (value: number) => `${value}ms`;
+
+/** The monitor's options as ctrmon monitor arguments; defaults are left out. */
+export function monitorArgs(o: MonitorOptions): string[] {
+  const args = ['monitor', '--bundle', o.bundle, '--sdnotify', o.sdnotify];
+  if (o.runtime !== undefined) args.push('--runtime', o.runtime);
+  for (const a of o.runtimeArgs) args.push(`--runtime-arg=${a}`);
+  for (const e of o.env) args.push('--env', e);
+  for (const [k, v] of Object.entries(o.labels)) args.push('--label', `${k}=${v}`);
+  if (o.health) {
+    args.push('--health-cmd', JSON.stringify(o.health.command), '--health-interval', ms(o.health.intervalMs), '--health-timeout', ms(o.health.timeoutMs),
+      '--health-retries', String(o.health.retries), '--health-start-period', ms(o.health.startPeriodMs));
+  }
+  if (o.stopSignal !== 'SIGTERM') args.push('--stop-signal', o.stopSignal);
+  if (o.stopTimeoutMs !== 10_000) args.push('--stop-timeout', String(o.stopTimeoutMs / 1000));
+  if (o.logDriver !== 'passthrough') args.push('--log-driver', o.logDriver);
+  if (o.logPath !== undefined) args.push('--log-path', o.logPath);
+  if (o.logSizeMax !== undefined) args.push('--log-size-max', String(o.logSizeMax));
+  if (o.pidFile !== undefined) args.push('--pidfile', o.pidFile);
+  if (o.stateDir !== DEFAULT_STATE_DIR) args.push('--state-dir', o.stateDir);
+  if (o.cgroups !== 'split') args.push('--cgroups', o.cgroups);
+  if (o.extendTimeoutMaxUsec !== undefined) args.push('--notify-extend-timeout-max', ms(o.extendTimeoutMaxUsec / 1000));
+  if (o.logLevel !== 'info') args.push('--log-level', o.logLevel);
+  args.push(o.name, ...o.command);
+  return args;
+}
+
+/** Long enough for readiness: in healthy mode the start period plus one check must fit. */
+export function defaultStartTimeoutSec(o: MonitorOptions): number {
+  if (o.sdnotify !== 'healthy' || !o.health) return DEFAULT_START_TIMEOUT_SEC;
+  const needed = Math.ceil((o.health.startPeriodMs + o.health.intervalMs + o.health.timeoutMs) / 1000) + 30;
+  return Math.max(DEFAULT_START_TIMEOUT_SEC, needed);
+}
+
+function section(name: string, entries: Entries): string {
+  return `[${name}]\n${entries.map(([k, v]) => `${k}=${v}`).join('\n')}\n`;
+}
+
+export function renderUnit(o: MonitorOptions, settings: UnitSettings, command: string[] = ctrmonCommand()): string {
+  const unit: Entries = [['Description', settings.description ?? `ctrmon container ${o.name}`]];
+  if (settings.sourcePath) unit.push(['SourcePath', settings.sourcePath]);
+  unit.push(['Wants', 'network-online.target'], ['After', 'network-online.target'], ['RequiresMountsFor', `${quoteWord(o.bundle)} ${quoteWord(o.stateDir)}`]);
+
+  const service: Entries = [
+    // With --sdnotify=ignore nothing ever says READY=1, so the unit is started once ctrmon runs.
+    ['Type', o.sdnotify === 'ignore' ? 'exec' : 'notify'],
+    ['NotifyAccess', 'main'],
+    ['Delegate', 'yes'],
+    ['KillMode', 'mixed'],
+    ['TimeoutStartSec', String(settings.startTimeoutSec ?? defaultStartTimeoutSec(o))],
+    ['TimeoutStopSec', String(Math.ceil(o.stopTimeoutMs / 1000) + STOP_MARGIN_SEC)],
+    // A container that dies of the stop signal it was sent has stopped cleanly.
+    ['SuccessExitStatus', String(signalExitCode(o.stopSignal))],
+    ['Restart', settings.restart],
+    ['ExecStart', [...command, ...monitorArgs(o)].map(quoteWord).join(' ')],
+  ];
+  const install = settings.extra?.Install ?? [];
+  return [
+    `# ${settings.header}`,
+    section('Unit', [...unit, ...(settings.extra?.Unit ?? [])]),
+    section('Service', [...service, ...(settings.extra?.Service ?? [])]),
+    ...(install.length ? [section('Install', install)] : []),
+  ].join('\n');
+}
