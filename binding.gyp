@@ -4,16 +4,21 @@
       "target_name": "ctrmon_native",
       "sources": [
         "native/addon.cc",
+        "native/handle_core.cc",
         "native/poll_core.cc",
+        "native/datagram_io.cc",
         "native/errors.cc",
         "native/dgram_socket.cc",
+        "native/notify_filter.cc",
+        "native/notify_relay.cc",
         "native/process.cc"
       ],
       "dependencies": [
         "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"
       ],
       "defines": ["NAPI_VERSION=8"],
-      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Wno-unused-parameter"]
+      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Wno-unused-parameter", "-pthread"],
+      "ldflags": ["-pthread"]
     },
     {
       "target_name": "ctrmon-sdnotify",

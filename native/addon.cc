@@ -5,6 +5,8 @@
 
 #include "addon_data.h"
 #include "dgram_socket.h"
+#include "notify_filter.h"
+#include "notify_relay.h"
 #include "process.h"
 
 namespace ctrmon {
@@ -27,6 +29,8 @@ static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
 
   exports.Set("DgramSocket", ctrmon::DgramSocket::Init(env));
   exports.Set("Pidfd", ctrmon::Pidfd::Init(env));
+  exports.Set("NotifyRelay", ctrmon::NotifyRelay::Init(env));
+  exports.Set("filterNotifyMessage", Napi::Function::New(env, ctrmon::FilterNotifyMessage, "filterNotifyMessage"));
   exports.Set("setChildSubreaper", Napi::Function::New(env, ctrmon::SetChildSubreaper, "setChildSubreaper"));
   exports.Set("isChildSubreaper", Napi::Function::New(env, ctrmon::IsChildSubreaper, "isChildSubreaper"));
   exports.Set("reapOrphans", Napi::Function::New(env, ctrmon::ReapOrphans, "reapOrphans"));

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// run-tests.js - `npm test`: compiles the TypeScript, then runs every dist/test/**/*.test.js with
+// run-tests.js - `npm test`: compiles the TypeScript and bundles the entry points, then runs every dist/test/**/*.test.js with
 // node's test runner (Node 20's --test takes no globs, so the files are listed here).
 'use strict';
 const { spawnSync } = require('node:child_process');
@@ -9,8 +9,10 @@ const path = require('node:path');
 const root = path.resolve(__dirname, '..');
 // A fresh dist/ so that a deleted test cannot linger as stale compiled output.
 fs.rmSync(path.join(root, 'dist'), { recursive: true, force: true });
-const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', root], { stdio: 'inherit' });
-if (tsc.status !== 0) process.exit(tsc.status ?? 1);
+for (const step of [[require.resolve('typescript/bin/tsc'), '-p', root], [path.join(root, 'scripts', 'bundle.js')]]) {
+  const r = spawnSync(process.execPath, step, { stdio: 'inherit' });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}
 
 // The demo bundle every integration test runs, built once here rather than by each test process.
 const bundle = path.join(root, '.cache', 'test-bundle');

@@ -69,9 +69,22 @@ interface RawPidfd {
   readonly pid: number;
 }
 
+interface RawNotifyRelay {
+  start(
+    onMessage: (payload: Buffer, flags: number, pid: number) => void,
+    onDrop: (reason: number, size: number, pid: number) => void,
+    onError: (err: SystemError) => void,
+  ): void;
+  setDirect(): void;
+  stats(): RelayStats;
+  close(): void;
+}
+
 interface Addon {
   DgramSocket: new () => RawDgramSocket;
   Pidfd: new (pid: number) => RawPidfd;
+  NotifyRelay: new (listenPath: string, target: string | null, extendMaxUsec: number) => RawNotifyRelay;
+  filterNotifyMessage(message: Buffer, extendMaxUsec: number): { kept: string[]; dropped: string[] };
   setChildSubreaper(on: boolean): void;
   isChildSubreaper(): boolean;
   reapOrphans(exclude: number[]): RawStatus[];
@@ -199,6 +212,69 @@ export class ProcessHandle {
   close(): void {
     this.raw.close();
   }
+}
+
+/** Counters of a NativeNotifyRelay. */
+export interface RelayStats {
+  received: number;
+  /** Datagrams with allowed lines. */
+  relayed: number;
+  /** Of those, sent on without entering JavaScript. */
+  sentDirect: number;
+  oversize: number;
+  malformed: number;
+}
+
+export type DropReason = 'oversize' | 'control-truncated' | 'nul-byte';
+const DROP_REASONS: Record<number, DropReason> = { 1: 'oversize', 2: 'control-truncated', 3: 'nul-byte' };
+const STATE_CHANGE = 1;
+const UNSENT = 2;
+
+export interface RelayHandlers {
+  /** Allowed lines JS must see: a state change (READY, STOPPING, RELOADING) and/or a message JS must send itself. */
+  message(payload: Buffer, stateChange: boolean, unsent: boolean, pid: number): void;
+  drop(reason: DropReason, size: number, pid: number): void;
+  error(err: SystemError): void;
+}
+
+/**
+ * The container's notify socket, bound at listenPath (mode 0777), relayed to target by a thread
+ * of its own, without entering JavaScript: received, checked, filtered through the allowlist and
+ * sent at once. A message that cannot be sent goes to handlers.message as unsent, and direct
+ * sending stays off until setDirect().
+ */
+export class NativeNotifyRelay {
+  private readonly raw: RawNotifyRelay;
+
+  constructor(listenPath: string, target: string | undefined, extendMaxUsec: number | undefined) {
+    this.raw = new addon.NotifyRelay(listenPath, target ?? null, extendMaxUsec ?? -1);
+  }
+
+  start(handlers: RelayHandlers): void {
+    this.raw.start(
+      (payload, flags, pid) => handlers.message(payload, (flags & STATE_CHANGE) !== 0, (flags & UNSENT) !== 0, pid),
+      (reason, size, pid) => handlers.drop(DROP_REASONS[reason], size, pid),
+      handlers.error,
+    );
+  }
+
+  /** The JS queue has drained: send directly again (once no unsent message is on its way to JS). */
+  setDirect(): void {
+    this.raw.setDirect();
+  }
+
+  get stats(): RelayStats {
+    return this.raw.stats();
+  }
+
+  close(): void {
+    this.raw.close();
+  }
+}
+
+/** The notify allowlist (native/notify_filter.cc) applied to one message: the kept lines and the names of the dropped ones. */
+export function filterNotifyMessage(message: Buffer, extendMaxUsec?: number): { kept: string[]; dropped: string[] } {
+  return addon.filterNotifyMessage(message, extendMaxUsec ?? -1);
 }
 
 /** Makes this process adopt its orphaned descendants (PR_SET_CHILD_SUBREAPER). */

@@ -8,10 +8,12 @@
  * Options:
  *   --barrier      then send BARRIER=1 with the write end of a pipe and wait (at most 5 s) until the
  *                  receiver closes it; prints "barrier <milliseconds>" on stdout
- *   --flood N      send the datagram N times on a blocking socket whose send timeout is 1 s; prints
- *                  one JSON line: sent, timeouts, errors, max_block_us, elapsed_us
+ *   --flood N      send the datagram N times on a blocking socket whose send timeout is 1 s, giving
+ *                  up at the first send that times out (a receiver that stalled); prints one JSON
+ *                  line: sent, timeouts, errors, max_block_us, elapsed_us
  *   --size N       append "X_PAD=xxx..." so that the datagram is N bytes long
- *   --time         print the CLOCK_REALTIME time of the send as "sent <seconds.nanoseconds>"
+ *   --time         print when it was sent, as CLOCK_MONOTONIC nanoseconds: "sent <ns>" (the
+ *                  host shares that clock with its containers, so a receiver can time the relay)
  *   -q             do not report the send on stderr
  *
  * Exit: 0 sent; 2 bad usage or NOTIFY_SOCKET; 3 send failed; 4 barrier timed out.
@@ -104,6 +106,7 @@ static int flood(int fd, const char *msg, size_t n, const struct sockaddr_un *sa
             sent++;
         } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
             timeouts++;
+            break;
         } else {
             errors++;
         }
@@ -175,12 +178,12 @@ int main(int argc, char **argv) {
     if (flood_count > 0) return flood(fd, msg, n, &sa, len, flood_count);
 
     struct timespec sent_at;
-    clock_gettime(CLOCK_REALTIME, &sent_at);
+    clock_gettime(CLOCK_MONOTONIC, &sent_at);
     if (sendto(fd, msg, n, MSG_NOSIGNAL, (struct sockaddr *)&sa, len) < 0) {
         fprintf(stderr, "ctrmon-sdnotify: sendto %s: %s\n", address, strerror(errno));
         return 3;
     }
-    if (want_time) printf("sent %lld.%09ld\n", (long long)sent_at.tv_sec, sent_at.tv_nsec);
+    if (want_time) printf("sent %lld%09ld\n", (long long)sent_at.tv_sec, sent_at.tv_nsec);
     if (!quiet) fprintf(stderr, "ctrmon-sdnotify: sent %zu bytes to %s\n", n, address);
     int rc = want_barrier ? barrier(fd, &sa, len) : 0;
     fflush(stdout);

@@ -29,6 +29,8 @@ const PEER_GONE = new Set(['ENOENT', 'ECONNREFUSED', 'ENOTCONN', 'EPIPE']);
 
 export class QueuedDatagramSender {
   readonly stats: SenderStats = { sent: 0, dropped: 0, maxQueued: 0 };
+  /** Called whenever the queue has become empty (everything handed over was sent). */
+  onDrained?: () => void;
   private readonly socket = new DatagramSocket();
   private readonly queue: Buffer[] = [];
   private readonly warnings: ThrottledWarnings;
@@ -82,6 +84,11 @@ export class QueuedDatagramSender {
   }
 
   private flush(): void {
+    this.deliver();
+    if (!this.queue.length && !this.closed) this.onDrained?.();
+  }
+
+  private deliver(): void {
     while (!this.waiting && !this.closed && this.queue.length) {
       if (!this.connected && !this.connect()) return;
       try {

@@ -20,7 +20,7 @@ import { parseNotifySocket } from '../notify/address';
 import { NotifyRelay, isStateChange } from '../notify/relay';
 import { OrphanReaper } from '../process/orphan-reaper';
 import { loadBundle, deriveConfig, writeBundle } from '../runtime/bundle';
-import { OciRuntime } from '../runtime/oci-runtime';
+import { ContainerOutput, OciRuntime } from '../runtime/oci-runtime';
 import { resolveRuntime } from '../runtime/resolve';
 import { ownCgroup, splitUnitCgroup } from './cgroup';
 import type { MonitorOptions } from './options';
@@ -128,7 +128,7 @@ export class Monitor {
         sender: this.sender,
         filter: { extendTimeoutMaxUsec: o.extendTimeoutMaxUsec },
         log: this.log,
-        onMessage: (lines) => {
+        onStateChange: (lines) => {
           if (lines.includes('READY=1')) this.recordReady();
         },
       });
@@ -162,14 +162,11 @@ export class Monitor {
     const pidFile = o.pidFile ?? path.join(this.dir, 'container.pid');
     rmSync(pidFile, { force: true });
 
-    // A container of this name left by a crashed monitor is removed first (podman --replace).
-    await this.runtime.delete(o.name, true);
     if (this.stopRequest) return this.endBeforeStart();
-
     this.reaper.pause(); // the container init may die at once: its status belongs to the pidfd
     let output;
     try {
-      output = await this.runtime.create(o.name, runtimeBundle, pidFile, this.logs.stdio);
+      output = await this.createReplacing(runtimeBundle, pidFile);
       const pid = readPid(pidFile);
       this.container = new ProcessHandle(pid);
       this.container.watchExit((err, status) => this.resolveExit({ err, status }));
@@ -191,6 +188,22 @@ export class Monitor {
     if (o.sdnotify === 'conmon') this.recordReady();
     if (o.health) this.startHealthChecks(o.health);
     return this.finish(await this.exit);
+  }
+
+  /**
+   * `create`; a container of this name left by a crashed monitor is removed and the create
+   * retried (podman --replace). Asking first would cost a runtime run on every start.
+   */
+  private async createReplacing(bundle: string, pidFile: string): Promise<ContainerOutput> {
+    const runtime = this.runtime!;
+    try {
+      return await runtime.create(this.options.name, bundle, pidFile, this.logs!.stdio);
+    } catch (err) {
+      if ((err as CtrmonError).code !== 'ERR_CONTAINER_EXISTS') throw err;
+      this.log.info({ runtime: runtime.name }, 'removing a leftover container of this name');
+      await runtime.delete(this.options.name, true);
+      return runtime.create(this.options.name, bundle, pidFile, this.logs!.stdio);
+    }
   }
 
   /** Another live monitor of this name must not be disturbed. */

@@ -139,7 +139,9 @@ export class OciRuntime {
     const status = result.code !== null ? `exit status ${result.code}` : `killed by ${result.signal}`;
     const detail = this.lastLoggedError(logOffset) ?? lastLine(result.stderr);
     const message = `${this.name} ${verb} failed (${status})${detail ? `: ${detail}` : ''}`;
-    return new CtrmonError('ERR_RUNTIME_FAILED', message, { runtime: this.runtime.path });
+    // runc: "container with given ID already exists"; crun: "container `x` already exists"
+    const code = verb === 'create' && /already exists/.test(detail ?? '') ? 'ERR_CONTAINER_EXISTS' : 'ERR_RUNTIME_FAILED';
+    return new CtrmonError(code, message, { runtime: this.runtime.path });
   }
 
   private logSize(): number {

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 
 import { CtrmonError } from '../errors';
 import { RunResult, run } from '../process/spawn';
+import { ServiceManager, parseProperties } from './service-manager';
 
 export const SYSTEMD_BINARY = '/lib/systemd/systemd';
 /** Inside the namespace: where the units it is given live, and where generators are looked for. */
@@ -96,7 +97,11 @@ function cgroup2Root(): string | null {
   return null;
 }
 
-export class PrivateSystemd {
+export class PrivateSystemd implements ServiceManager {
+  get description(): string {
+    return `private systemd (host pid ${this.pid})`;
+  }
+
   private constructor(
     /** The host pid of the namespaced systemd. */
     readonly pid: number,
@@ -202,13 +207,7 @@ export class PrivateSystemd {
 
   /** `systemctl show` properties of a unit. */
   show(unit: string, ...properties: string[]): Record<string, string> {
-    const r = this.exec(['systemctl', 'show', unit, ...properties.map((p) => `--property=${p}`)]);
-    const out: Record<string, string> = {};
-    for (const line of r.stdout.split('\n')) {
-      const eq = line.indexOf('=');
-      if (eq > 0) out[line.slice(0, eq)] = line.slice(eq + 1);
-    }
-    return out;
+    return parseProperties(this.exec(['systemctl', 'show', unit, ...properties.map((p) => `--property=${p}`)]).stdout);
   }
 
   journal(unit: string): string {

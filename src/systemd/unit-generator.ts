@@ -3,7 +3,7 @@
 // the monitor's own, the stop signal's exit status as a clean one) comes from here, not from the
 // user. ExecStart names node and ctrmon by absolute path and repeats the monitor options in
 // their canonical form.
-import { realpathSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 
 import type { MonitorOptions } from '../monitor/options';
 import { signalExitCode } from '../monitor/signals';
@@ -30,9 +30,15 @@ const DEFAULT_START_TIMEOUT_SEC = 90;
 /** Beyond the stop timeout, for ctrmon's own clean-up (runtime delete, logs). */
 const STOP_MARGIN_SEC = 10;
 
-/** node and ctrmon by absolute path. */
+/**
+ * node, its flags and ctrmon, by absolute path. The flags (package.json "ctrmon.nodeFlags") keep a
+ * monitor small and quiet: no V8 worker threads, and V8's memory reducer runs right after start-up
+ * instead of eight seconds later, so an idle monitor never wakes up. bin/load-bundle.js's code
+ * cache is made for the same flags.
+ */
 export function ctrmonCommand(): string[] {
-  return [process.execPath, realpathSync(packagePath('bin', 'ctrmon.js'))];
+  const pkg = JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { ctrmon: { nodeFlags: string[] } };
+  return [process.execPath, ...pkg.ctrmon.nodeFlags, realpathSync(packagePath('bin', 'ctrmon.js'))];
 }
 
 const ms = (value: number) => `${value}ms`;

@@ -1,0 +1,134 @@
+// One container under one monitor, started directly (no systemd): ctrmon as a unit would run it,
+// or conmon as podman drives it (conmon creates, the caller starts; --sync keeps conmon our child).
+// Both get a notify socket to relay to and pass the container's output through.
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import * as path from 'node:path';
+
+import { CtrmonError } from '../errors';
+import { readState, stateFile } from '../monitor/state-file';
+import { Bundle, deriveConfig, writeBundle } from '../runtime/bundle';
+import type { ResolvedRuntime } from '../runtime/resolve';
+import { ctrmonCommand } from '../systemd/unit-generator';
+
+export type MonitorKind = 'ctrmon' | 'conmon';
+
+export interface DirectMonitor {
+  kind: MonitorKind;
+  name: string;
+  /** The monitor process (what is measured). */
+  pid: number;
+  containerPid: number;
+  /** The container's output so far. */
+  output(): string;
+  /** Resolves with the monitor's exit code. */
+  exited: Promise<number | null>;
+  /** Kills the container, waits for the monitor and removes what is left. */
+  stop(): Promise<void>;
+}
+
+export interface DirectOptions {
+  name: string;
+  bundle: Bundle;
+  command: string[];
+  notifySocket: string;
+  runtime: ResolvedRuntime;
+  workDir: string;
+}
+
+async function until<T>(what: string, timeoutMs: number, probe: () => T | undefined): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new CtrmonError('ERR_STATE', `benchmark: timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+function watch(child: ChildProcess): { output: () => string; exited: Promise<number | null> } {
+  let output = '';
+  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr!.resume();
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { output: () => output, exited };
+}
+
+function killContainer(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
+export async function startCtrmon(o: DirectOptions): Promise<DirectMonitor> {
+  const stateDir = path.join(o.workDir, 'ctrmon-state');
+  const [node, ...script] = ctrmonCommand();
+  const child = spawn(node, [...script, 'monitor', '--runtime', o.runtime.path, '--bundle', o.bundle.dir, '--sdnotify', 'container',
+    '--state-dir', stateDir, '--log-level', 'warn', o.name, ...o.command], {
+    env: { ...process.env, NOTIFY_SOCKET: o.notifySocket },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const { output, exited } = watch(child);
+  const file = stateFile(stateDir, o.name);
+  const containerPid = await until(`ctrmon ${o.name} to start its container`, 10_000, () => {
+    if (child.exitCode !== null) throw new CtrmonError('ERR_STATE', `ctrmon ${o.name} exited with ${child.exitCode}`);
+    if (!existsSync(file)) return undefined;
+    const state = readState(file);
+    return state.phase === 'running' || state.phase === 'ready' ? state.containerPid ?? undefined : undefined;
+  });
+  return {
+    kind: 'ctrmon', name: o.name, pid: child.pid!, containerPid, output, exited,
+    async stop() {
+      killContainer(containerPid);
+      await exited;
+    },
+  };
+}
+
+export async function startConmon(o: DirectOptions): Promise<DirectMonitor> {
+  const dir = path.join(o.workDir, 'conmon', o.name);
+  rmSync(dir, { recursive: true, force: true });
+  const notifyDir = path.join(dir, 'notify');
+  mkdirSync(notifyDir, { recursive: true });
+  mkdirSync(path.join(dir, 'exits'));
+  // What podman does for --sdnotify=container: the bundle's notify/ directory at /run/notify.
+  writeBundle(dir, deriveConfig(o.bundle, { command: o.command, env: [], notifyDir }));
+  const pidFile = path.join(dir, 'pidfile');
+  const child = spawn('conmon', ['--api-version', '1', '-c', o.name, '-u', o.name, '-n', o.name, '-r', o.runtime.path, '-b', dir, '-p', pidFile,
+    '-l', 'passthrough', '--exit-dir', path.join(dir, 'exits'), '--socket-dir-path', path.join(dir, 'attach'), '--full-attach',
+    '--sdnotify-socket', o.notifySocket, '--sync'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const { output, exited } = watch(child);
+  const containerPid = await until(`conmon ${o.name} to create its container`, 10_000, () => {
+    if (child.exitCode !== null) throw new CtrmonError('ERR_STATE', `conmon ${o.name} exited with ${child.exitCode}`);
+    try {
+      const pid = Number(readFileSync(pidFile, 'utf8'));
+      return pid > 0 ? pid : undefined;
+    } catch {
+      return undefined;
+    }
+  });
+  const start = spawnSync(o.runtime.path, ['start', o.name], { encoding: 'utf8' });
+  if (start.status !== 0) throw new CtrmonError('ERR_RUNTIME_FAILED', `${o.runtime.name} start ${o.name} failed: ${start.stderr.trim()}`);
+  return {
+    kind: 'conmon', name: o.name, pid: child.pid!, containerPid, output, exited,
+    async stop() {
+      killContainer(containerPid);
+      await exited;
+      spawnSync(o.runtime.path, ['delete', '--force', o.name], { stdio: 'ignore' }); // podman's job, not conmon's
+    },
+  };
+}
+
+/** Removes containers named bench-* that an interrupted benchmark left with the runtime. */
+export function removeLeftovers(runtime: ResolvedRuntime): void {
+  const list = spawnSync(runtime.path, ['list', '--quiet'], { encoding: 'utf8' });
+  for (const name of list.stdout.split('\n').filter((n) => n.startsWith('bench-'))) {
+    spawnSync(runtime.path, ['delete', '--force', name], { stdio: 'ignore' });
+  }
+}
+
+export function startMonitor(kind: MonitorKind, o: DirectOptions): Promise<DirectMonitor> {
+  return kind === 'ctrmon' ? startCtrmon(o) : startConmon(o);
+}

@@ -1,0 +1,120 @@
+// `ctrmon bench`: ctrmon side by side with conmon/podman and the bare runtime, in one run on one
+// machine. What an anchor cannot do here is reported as skipped, never estimated.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+
+import { buildDemoBundle } from '../demo/demo-bundle';
+import { errorMessage } from '../errors';
+import { loadBundle } from '../runtime/bundle';
+import { resolveRuntime } from '../runtime/resolve';
+import { HostSystemd, hostIsSystemd } from '../systemd/host-systemd';
+import { PrivateSystemd, privateSystemdUnavailable } from '../systemd/private-systemd';
+import type { ServiceManager } from '../systemd/service-manager';
+import { ctrmonCommand } from '../systemd/unit-generator';
+import { DirectContext, flood, idleCost, memory, readyLatency, steadyLatency } from './direct-measurements';
+import { MonitorKind, removeLeftovers } from './direct-monitors';
+import { Machine, describeMachine } from './machine';
+import { renderChart } from './svg-chart';
+import { BenchReport, renderMarkdown, headlineRatios } from './report';
+import { measureServices, prepareServices } from './service-latency';
+import { summarize } from './stats';
+
+export interface BenchOptions {
+  outputDir: string;
+  /** Start/stop cycles per candidate under systemd. */
+  starts: number;
+  idleSeconds: number;
+  readyRuns: number;
+  relayRounds: number;
+  relayMessages: number;
+  floodCount: number;
+  runtime: string;
+  print: (line: string) => void;
+}
+
+export const FULL: Omit<BenchOptions, 'outputDir' | 'runtime' | 'print'> = { starts: 30, idleSeconds: 30, readyRuns: 40, relayRounds: 4, relayMessages: 150, floodCount: 100_000 };
+export const QUICK: Omit<BenchOptions, 'outputDir' | 'runtime' | 'print'> = { starts: 5, idleSeconds: 5, readyRuns: 10, relayRounds: 2, relayMessages: 50, floodCount: 20_000 };
+
+async function serviceManager(workDir: string): Promise<ServiceManager | string> {
+  if (hostIsSystemd()) return new HostSystemd();
+  const unavailable = privateSystemdUnavailable();
+  if (unavailable) return `no systemd: PID 1 is not systemd and a private one cannot boot (${unavailable})`;
+  return PrivateSystemd.boot(path.join(workDir, 'systemd'));
+}
+
+export async function runBench(o: BenchOptions): Promise<BenchReport> {
+  const { print } = o;
+  const machine: Machine = describeMachine();
+  const workDir = `/tmp/ctrmon-bench-${process.pid}`;
+  rmSync(workDir, { recursive: true, force: true });
+  mkdirSync(workDir, { recursive: true });
+  const runtime = resolveRuntime(o.runtime);
+  removeLeftovers(runtime);
+  const bundle = loadBundle(buildDemoBundle(path.join(workDir, 'bundle')));
+  const hasConmon = spawnSync('sh', ['-c', 'command -v conmon']).status === 0;
+  const kinds: MonitorKind[] = hasConmon ? ['ctrmon', 'conmon'] : ['ctrmon'];
+  const report: BenchReport = {
+    version: 1,
+    date: new Date().toISOString(),
+    machine,
+    ctrmonCommand: ctrmonCommand().join(' '),
+    settings: { starts: o.starts, idleSeconds: o.idleSeconds, readyRuns: o.readyRuns, relayRounds: o.relayRounds, relayMessages: o.relayMessages, floodCount: o.floodCount, runtime: runtime.path },
+    skipped: {},
+    serviceManager: null,
+    startToActive: {},
+    stop: {},
+    readyLatency: {},
+    steadyLatency: {},
+    memory: {},
+    idle: {},
+    flood: {},
+    ratios: {},
+  };
+  if (!hasConmon) report.skipped.conmon = 'conmon is not installed';
+  const direct: DirectContext = { kinds, bundle, runtime, workDir };
+  try {
+    print(`[bench] READY relay latency at start: ${o.readyRuns} container starts each (${kinds.join(', ')})`);
+    for (const [kind, r] of Object.entries(await readyLatency(direct, o.readyRuns))) report.readyLatency[kind] = { ...summarize(r.samples), lost: r.lost };
+    print(`[bench] steady relay latency: ${o.relayRounds} rounds x ${o.relayMessages} messages`);
+    for (const [kind, r] of Object.entries(await steadyLatency(direct, o.relayRounds, o.relayMessages))) report.steadyLatency[kind] = { ...summarize(r.samples), lost: r.lost };
+    for (const count of [1, 10]) {
+      print(`[bench] memory with ${count} container(s) per monitor`);
+      report.memory[String(count)] = await memory(direct, count);
+    }
+    print(`[bench] idle cost over ${o.idleSeconds} s`);
+    report.idle = await idleCost(direct, o.idleSeconds);
+    print(`[bench] notify flood of ${o.floodCount} datagrams`);
+    report.flood = await flood(direct, o.floodCount);
+
+    const sm = await serviceManager(workDir);
+    if (typeof sm === 'string') {
+      report.skipped.startToActive = sm;
+    } else {
+      report.serviceManager = sm.description;
+      try {
+        const { candidates, skipped } = prepareServices({ sm, bundle, runtime, workDir });
+        Object.assign(report.skipped, skipped);
+        print(`[bench] start-to-active and stop under ${sm.description}: ${o.starts} cycles of ${candidates.map((c) => c.name).join(', ')}`);
+        const times = await measureServices(sm, candidates, o.starts, print);
+        for (const [name, t] of Object.entries(times)) {
+          report.startToActive[name] = { ...summarize(t.startMs), failures: t.failures };
+          report.stop[name] = summarize(t.stopMs);
+        }
+      } catch (err) {
+        report.skipped.startToActive = errorMessage(err);
+      } finally {
+        await sm.shutdown();
+      }
+    }
+  } finally {
+    rmSync(workDir, { recursive: true, force: true });
+  }
+  report.ratios = headlineRatios(report);
+  mkdirSync(o.outputDir, { recursive: true });
+  writeFileSync(path.join(o.outputDir, 'results.json'), JSON.stringify(report, null, 2) + '\n');
+  writeFileSync(path.join(o.outputDir, 'results.md'), renderMarkdown(report));
+  writeFileSync(path.join(o.outputDir, 'latency.svg'), renderChart(report));
+  print(`[bench] wrote results.json, results.md and latency.svg to ${o.outputDir}`);
+  return report;
+}

@@ -1,0 +1,154 @@
+// (a) start-to-active and (f) stop latency of a Type=notify service under a real systemd, for
+// three main PIDs running the same container, whose application sends READY=1 at once:
+//   runc    the bare runtime (`runc run`, its own notify proxy): the floor
+//   podman  `podman run --sdnotify=container` as `podman generate systemd --new` writes it (conmon)
+//   ctrmon  the unit `ctrmon generate systemd` writes
+// Candidates take turns, in a rotating order, so that drift on the machine hits all alike.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+
+import { buildMonitorOptions } from '../monitor/options';
+import { Bundle, deriveConfig, writeBundle } from '../runtime/bundle';
+import type { ResolvedRuntime } from '../runtime/resolve';
+import type { ServiceManager } from '../systemd/service-manager';
+import { renderUnit } from '../systemd/unit-generator';
+
+export interface ServiceCandidate {
+  name: string;
+  unit: string;
+}
+
+export interface ServiceContext {
+  sm: ServiceManager;
+  bundle: Bundle;
+  runtime: ResolvedRuntime;
+  workDir: string;
+}
+
+export interface Prepared {
+  candidates: ServiceCandidate[];
+  /** Candidates that cannot run here, with the reason. */
+  skipped: Record<string, string>;
+}
+
+const READY_AT_ONCE = 'READY_DELAY=0';
+
+function commandExists(command: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${command}`]).status === 0;
+}
+
+function bareRuntimeUnit(ctx: ServiceContext): string {
+  const dir = writeBundle(path.join(ctx.workDir, 'runc-bundle'), deriveConfig(ctx.bundle, { command: [], env: [READY_AT_ONCE] }));
+  const rt = ctx.runtime.path;
+  return `[Unit]
+Description=benchmark: bare ${ctx.runtime.name} as the main PID (its own notify proxy)
+[Service]
+Type=notify
+NotifyAccess=all
+ExecStart=${rt} run --bundle ${dir} bench-runc
+ExecStopPost=-${rt} delete --force bench-runc
+TimeoutStartSec=30
+Restart=no
+`;
+}
+
+/** podman's side: its own store and settings under workDir, so the host's are never touched. */
+function preparePodman(ctx: ServiceContext): string {
+  const root = path.join(ctx.workDir, 'podman');
+  const conf = path.join(root, 'containers.conf');
+  const networks = path.join(root, 'networks');
+  mkdirSync(networks, { recursive: true });
+  // This machine class has no CAP_SYS_RESOURCE (podman's default rlimits fail) and cgroup2
+  // without controllers (no pids.max); without a system bus, cgroupfs instead of systemd.
+  writeFileSync(conf, `[containers]
+default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
+pids_limit = 0
+[engine]
+runtime = "${ctx.runtime.name}"
+cgroup_manager = "cgroupfs"
+[network]
+network_config_dir = "${networks}"
+`);
+  const global = `--root ${root}/storage --runroot /run/ctrmon-bench-podman`;
+  const tar = path.join(root, 'rootfs.tar');
+  execFileSync('tar', ['-C', ctx.bundle.rootfs, '-cf', tar, '.']);
+  const imported = ctx.sm.exec(['env', `CONTAINERS_CONF=${conf}`, 'sh', '-c',
+    `podman ${global} import --change 'CMD ["/bin/demo-app"]' ${tar} localhost/ctrmon-bench:latest`]);
+  if (imported.status !== 0) throw new Error(`podman import failed: ${imported.stderr.trim()}`);
+  return `[Unit]
+Description=benchmark: podman run --sdnotify=container (conmon)
+[Service]
+Type=notify
+NotifyAccess=all
+Environment=PODMAN_SYSTEMD_UNIT=%n CONTAINERS_CONF=${conf}
+ExecStartPre=/bin/rm -f %t/%n.ctr-id
+ExecStart=/usr/bin/podman ${global} run --cidfile=%t/%n.ctr-id --cgroups=no-conmon --rm --sdnotify=container -d --replace --name bench-podman --network none -e ${READY_AT_ONCE} localhost/ctrmon-bench:latest
+ExecStop=/usr/bin/podman ${global} stop --ignore -t 10 --cidfile=%t/%n.ctr-id
+ExecStopPost=/usr/bin/podman ${global} rm -f --ignore -t 10 --cidfile=%t/%n.ctr-id
+TimeoutStartSec=60
+Restart=no
+`;
+}
+
+function ctrmonUnit(ctx: ServiceContext): string {
+  const options = buildMonitorOptions('bench-ctrmon', [], { bundle: ctx.bundle.dir, runtime: ctx.runtime.path, sdnotify: 'container', env: [READY_AT_ONCE] });
+  return renderUnit(options, { restart: 'no', header: 'benchmark: ctrmon monitor (ctrmon generate systemd)' });
+}
+
+export function prepareServices(ctx: ServiceContext): Prepared {
+  const prepared: Prepared = { candidates: [], skipped: {} };
+  const add = (name: string, make: () => string) => {
+    const unit = `bench-${name}.service`;
+    ctx.sm.installUnit(unit, make());
+    prepared.candidates.push({ name, unit });
+  };
+  add(ctx.runtime.name, () => bareRuntimeUnit(ctx));
+  if (!commandExists('podman') || !commandExists('conmon')) {
+    prepared.skipped.podman = 'podman or conmon is not installed';
+  } else {
+    try {
+      add('podman', () => preparePodman(ctx));
+    } catch (err) {
+      prepared.skipped.podman = (err as Error).message;
+    }
+  }
+  add('ctrmon', () => ctrmonUnit(ctx));
+  return prepared;
+}
+
+export interface ServiceTimes {
+  startMs: number[];
+  stopMs: number[];
+  failures: string[];
+}
+
+async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
+  const t0 = process.hrtime.bigint();
+  const value = await fn();
+  return [value, Number(process.hrtime.bigint() - t0) / 1e6];
+}
+
+/** `rounds` measured start/stop cycles per candidate after one unmeasured warm-up. */
+export async function measureServices(sm: ServiceManager, candidates: ServiceCandidate[], rounds: number, progress: (msg: string) => void): Promise<Record<string, ServiceTimes>> {
+  const times: Record<string, ServiceTimes> = Object.fromEntries(candidates.map((c) => [c.name, { startMs: [], stopMs: [], failures: [] }]));
+  for (let round = -1; round < rounds; round++) {
+    const shift = Math.max(0, round) % candidates.length;
+    for (const c of [...candidates.slice(shift), ...candidates.slice(0, shift)]) {
+      const [start, startMs] = await timed(() => sm.systemctl('start', c.unit));
+      const active = sm.show(c.unit, 'ActiveState').ActiveState === 'active';
+      const [, stopMs] = await timed(() => sm.systemctl('stop', c.unit));
+      if (round < 0) continue;
+      if (start.code !== 0 || !active) {
+        times[c.name].failures.push(`round ${round}: ${start.stderr.trim() || 'not active'}`);
+        await sm.systemctl('reset-failed', c.unit);
+      } else {
+        times[c.name].startMs.push(startMs);
+        times[c.name].stopMs.push(stopMs);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    if (round >= 0 && (round + 1) % 10 === 0) progress(`start/stop round ${round + 1}/${rounds}`);
+  }
+  return times;
+}

@@ -1,0 +1,29 @@
+// `ctrmon bench`: compare ctrmon with conmon/podman and the bare runtime on this machine.
+import { Command } from 'commander';
+import * as path from 'node:path';
+
+export function registerBench(program: Command): void {
+  program
+    .command('bench')
+    .description('benchmark ctrmon against conmon, podman and the bare runtime on this machine (root)')
+    .option('--output <dir>', 'where results.json, results.md and latency.svg go', 'ctrmon-bench')
+    .option('--runtime <name|path>', 'OCI runtime for every candidate', 'runc')
+    .option('--quick', 'fewer samples (a smoke run, not for comparisons)')
+    .option('--starts <n>', 'start/stop cycles per candidate under systemd')
+    .option('--idle-seconds <s>', 'how long the idle cost is measured')
+    .action(async (opts: { output: string; runtime: string; quick?: boolean; starts?: string; idleSeconds?: string }) => {
+      const { runBench, FULL, QUICK } = await import('../bench/run-bench');
+      const preset = opts.quick ? QUICK : FULL;
+      const report = await runBench({
+        ...preset,
+        starts: opts.starts ? Number(opts.starts) : preset.starts,
+        idleSeconds: opts.idleSeconds ? Number(opts.idleSeconds) : preset.idleSeconds,
+        outputDir: path.resolve(opts.output),
+        runtime: opts.runtime,
+        print: (line) => process.stderr.write(`${line}\n`),
+      });
+      for (const r of Object.values(report.ratios)) {
+        process.stdout.write(`${r.metric}: ctrmon ${r.ctrmon} ${r.unit} vs ${r.anchorName} ${r.anchor} ${r.unit} = ${r.ratio}x${r.met === null ? '' : r.met ? ' (target met)' : ` (target ${r.target} NOT met)`}\n`);
+      }
+    });
+}
