@@ -54,6 +54,13 @@ function watch(child: ChildProcess): { output: () => string; exited: Promise<num
   return { output: () => output, exited };
 }
 
+/** The environment a systemd unit gives its main process, not this harness's own. */
+function unitEnv(notifySocket?: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8' };
+  if (notifySocket) env.NOTIFY_SOCKET = notifySocket;
+  return env;
+}
+
 function killContainer(pid: number): void {
   try {
     process.kill(pid, 'SIGKILL');
@@ -67,7 +74,7 @@ export async function startCtrmon(o: DirectOptions): Promise<DirectMonitor> {
   const [node, ...script] = ctrmonCommand();
   const child = spawn(node, [...script, 'monitor', '--runtime', o.runtime.path, '--bundle', o.bundle.dir, '--sdnotify', 'container',
     '--state-dir', stateDir, '--log-level', 'warn', o.name, ...o.command], {
-    env: { ...process.env, NOTIFY_SOCKET: o.notifySocket },
+    env: unitEnv(o.notifySocket),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const { output, exited } = watch(child);
@@ -98,7 +105,8 @@ export async function startConmon(o: DirectOptions): Promise<DirectMonitor> {
   const pidFile = path.join(dir, 'pidfile');
   const child = spawn('conmon', ['--api-version', '1', '-c', o.name, '-u', o.name, '-n', o.name, '-r', o.runtime.path, '-b', dir, '-p', pidFile,
     '-l', 'passthrough', '--exit-dir', path.join(dir, 'exits'), '--socket-dir-path', path.join(dir, 'attach'), '--full-attach',
-    '--sdnotify-socket', o.notifySocket, '--sync'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // As podman does: no NOTIFY_SOCKET in conmon's environment (runc would start its own proxy).
+    '--sdnotify-socket', o.notifySocket, '--sync'], { env: unitEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
   const { output, exited } = watch(child);
   const containerPid = await until(`conmon ${o.name} to create its container`, 10_000, () => {
     if (child.exitCode !== null) throw new CtrmonError('ERR_STATE', `conmon ${o.name} exited with ${child.exitCode}`);

@@ -76,8 +76,12 @@ network_config_dir = "${networks}"
   const imported = ctx.sm.exec(['env', `CONTAINERS_CONF=${conf}`, 'sh', '-c',
     `podman ${global} import --change 'CMD ["/bin/demo-app"]' ${tar} localhost/ctrmon-bench:latest`]);
   if (imported.status !== 0) throw new Error(`podman import failed: ${imported.stderr.trim()}`);
+  // The [Unit] dependencies are those podman generate systemd --new writes.
   return `[Unit]
 Description=benchmark: podman run --sdnotify=container (conmon)
+Wants=network-online.target
+After=network-online.target
+RequiresMountsFor=%t/containers
 [Service]
 Type=notify
 NotifyAccess=all

@@ -40,7 +40,10 @@ function panel(title: string, unit: string, series: [string, Summary][], top: nu
       `<rect x="${x(s.p25)}" y="${cy - 9}" width="${Math.max(1, x(s.p75) - x(s.p25))}" height="18" fill="${color}" fill-opacity="0.35" stroke="${color}"/>`,
       `<line x1="${x(s.median)}" y1="${cy - 11}" x2="${x(s.median)}" y2="${cy + 11}" stroke="${color}" stroke-width="3"/>`,
       `<line x1="${x(s.p90)}" y1="${cy - 5}" x2="${x(s.p90)}" y2="${cy + 5}" stroke="#000"/>`,
-      `<text x="${Math.min(x(s.max) + 6, WIDTH - 4)}" y="${cy + 4}" font-size="11" text-anchor="${x(s.max) + 80 > WIDTH ? 'end' : 'start'}">median ${+s.median.toPrecision(3)}</text>`,
+      // The label goes right of the whiskers, or left of them when there is no room.
+      x(s.max) + 90 > WIDTH
+        ? `<text x="${x(s.min) - 6}" y="${cy + 4}" font-size="11" text-anchor="end">median ${+s.median.toPrecision(3)}</text>`
+        : `<text x="${x(s.max) + 6}" y="${cy + 4}" font-size="11">median ${+s.median.toPrecision(3)}</text>`,
     );
   });
   return { svg: parts.join('\n'), height: PANEL_HEAD + series.length * ROW + 24 };

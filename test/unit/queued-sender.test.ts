@@ -8,6 +8,7 @@ import { QueuedDatagramSender } from '../../src/dgram/queued-sender';
 import { createLogger } from '../../src/log';
 import { DatagramSocket } from '../../src/native';
 import { isStateChange } from '../../src/notify/relay';
+import { collectingPeer } from '../helpers/datagram-peer';
 import { delay, waitFor } from '../helpers/wait';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'ctrmon-sender-'));
@@ -17,14 +18,7 @@ const open: { close(): void }[] = [];
 afterEach(() => open.splice(0).forEach((o) => o.close()));
 let n = 0;
 
-function peer(address: string): string[] {
-  const got: string[] = [];
-  const sock = new DatagramSocket();
-  sock.bind(address);
-  sock.receive(4096, (m) => got.push(m.data.toString()), (e) => assert.fail(e));
-  open.push(sock);
-  return got;
-}
+const peer = (address: string) => collectingPeer(address, open);
 
 function sender(address: string, limit = 8): QueuedDatagramSender {
   const s = new QueuedDatagramSender(address, { limit, log, peer: 'test peer', isPreferred: isStateChange });

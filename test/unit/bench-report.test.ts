@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+
+import { describeMachine } from '../../src/bench/machine';
+import { BenchReport, headlineRatios, renderMarkdown } from '../../src/bench/report';
+import { percentile, summarize } from '../../src/bench/stats';
+import { renderChart } from '../../src/bench/svg-chart';
+
+function report(): BenchReport {
+  const s = (values: number[]) => summarize(values);
+  const r: BenchReport = {
+    version: 1, date: '2026-11-22T00:00:00.000Z', machine: describeMachine(), ctrmonCommand: 'node ctrmon.js',
+    settings: { starts: 3, idleSeconds: 30, readyRuns: 3, relayRounds: 1, relayMessages: 3, floodCount: 10 },
+    skipped: { crun: 'not wanted' }, serviceManager: 'private systemd',
+    startToActive: { runc: { ...s([50, 52, 54]), failures: [] }, podman: { ...s([150, 160, 170]), failures: [] }, ctrmon: { ...s([110, 120, 130]), failures: [] } },
+    stop: { podman: s([200]), ctrmon: s([30]) },
+    readyLatency: { ctrmon: { ...s([0.4, 0.5]), lost: 0 }, conmon: { ...s([0.3, 0.6]), lost: 0 } },
+    steadyLatency: { ctrmon: { ...s([0.3]), lost: 0 }, conmon: { ...s([0.3]), lost: 0 } },
+    memory: { '10': { ctrmon: { containers: 10, perMonitor: { rssKb: 50000, pssKb: 10000, privateKb: 7168 }, threads: 5 }, conmon: { containers: 10, perMonitor: { rssKb: 4000, pssKb: 600, privateKb: 300 }, threads: 1 } } },
+    idle: { ctrmon: { seconds: 30, cpuMs: 0, contextSwitches: 0, threads: 5 }, conmon: { seconds: 30, cpuMs: 0, contextSwitches: 0, threads: 1 } },
+    flood: { ctrmon: { sent: 10, relayed: 10, relayedPerSecond: 100, maxBlockMs: 0.5, stalled: false }, conmon: { sent: 3, relayed: 3, relayedPerSecond: 50, maxBlockMs: 1000, stalled: true } },
+    ratios: {},
+  };
+  r.ratios = headlineRatios(r);
+  return r;
+}
+
+describe('benchmark report', () => {
+  test('nearest-rank percentiles and summaries', () => {
+    const values = Array.from({ length: 100 }, (_, i) => i + 1);
+    assert.equal(percentile(values, 50), 50);
+    assert.equal(percentile(values, 99), 99);
+    assert.equal(percentile([7], 99), 7);
+    assert.deepEqual(summarize([3, 1, 2]), { n: 3, min: 1, p25: 1, median: 2, p75: 3, p90: 3, p99: 3, max: 3, mean: 2 });
+  });
+
+  test('headline ratios are ctrmon ÷ anchor with their targets', () => {
+    const { ratios } = report();
+    assert.equal(ratios.startVsPodman.ratio, 0.75);
+    assert.equal(ratios.startVsPodman.met, true);
+    assert.equal(ratios.startVsRuntime.anchorName, 'bare runc (the floor)');
+    assert.equal(ratios.privateMemory.ctrmon, 7);
+    assert.equal(ratios.privateMemory.met, true);
+    assert.equal(ratios.readyP99.ratio, 0.833); // p99 0.5 ÷ 0.6
+    assert.equal(ratios.idleWakeups.met, true);
+    assert.equal(ratios.floodBlock.met, true, 'ctrmon never stalled');
+    assert.equal(ratios.stopVsPodman.met, null, 'information only');
+  });
+
+  test('the Markdown names the machine, every measurement and what was skipped', () => {
+    const md = renderMarkdown(report());
+    for (const heading of ['## Headline', '## Start-to-active', '## Stop', '## Relay latency', '## Memory per monitor', '## Idle cost', '## Notify flood', '## Skipped']) {
+      assert.ok(md.includes(heading), heading);
+    }
+    assert.match(md, /- crun: not wanted/);
+    assert.match(md, /\| start-to-active, median \| 120 ms \| 160 ms \(podman \+ conmon\) \| 0.75x \| <= 0.8x \| yes \|/);
+  });
+
+  test('the chart is one SVG with a box plot row per candidate', () => {
+    const svg = renderChart(report());
+    assert.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    assert.equal((svg.match(/<rect x=/g) ?? []).length, 3 + 2 + 2 + 2, 'boxes: start 3, stop 2, ready 2, steady 2');
+    assert.ok(svg.trimEnd().endsWith('</svg>'));
+  });
+});
