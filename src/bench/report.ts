@@ -62,7 +62,7 @@ export function headlineRatios(r: BenchReport): Record<string, Ratio> {
   add('pss', 'PSS per monitor, 10 containers', m10?.ctrmon && mb(m10.ctrmon.perMonitor.pssKb), m10?.conmon && mb(m10.conmon.perMonitor.pssKb), 'conmon', 'MB', 'information', () => null);
   add('idleWakeups', `context switches of an idle monitor in ${r.settings.idleSeconds} s`, r.idle.ctrmon?.contextSwitches, r.idle.conmon?.contextSwitches, 'conmon', 'count', 'ctrmon = 0', (_x, c) => c === 0);
   add('floodRate', 'flood: datagrams relayed per second', r.flood.ctrmon?.relayedPerSecond, r.flood.conmon?.relayedPerSecond, 'conmon', '/s', 'information', () => null);
-  add('floodBlock', 'flood: longest sender block', r.flood.ctrmon?.maxBlockMs, r.flood.conmon?.maxBlockMs, 'conmon', 'ms', 'never stalls', () => (r.flood.ctrmon ? !r.flood.ctrmon.stalled : null));
+  add('floodBlock', 'flood: longest sender block', r.flood.ctrmon?.maxBlockMs, r.flood.conmon?.maxBlockMs, 'conmon', 'ms', 'the sender never stalls (a 1 s send timeout)', () => (r.flood.ctrmon ? !r.flood.ctrmon.stalled : null));
   return out;
 }
 
