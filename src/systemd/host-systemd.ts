@@ -4,21 +4,18 @@ import { SpawnSyncReturns, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 
-import { CtrmonError } from '../errors';
 import { RunResult, run } from '../process/spawn';
-import { ServiceManager, parseProperties } from './service-manager';
-
-const RUNTIME_UNIT_DIR = '/run/systemd/system';
+import { RUNTIME_UNIT_DIR, ServiceManager } from './service-manager';
 
 export function hostIsSystemd(): boolean {
   try {
-    return readFileSync('/proc/1/comm', 'utf8').trim() === 'systemd' && existsSync('/run/systemd/system');
+    return readFileSync('/proc/1/comm', 'utf8').trim() === 'systemd' && existsSync(RUNTIME_UNIT_DIR);
   } catch {
     return false;
   }
 }
 
-export class HostSystemd implements ServiceManager {
+export class HostSystemd extends ServiceManager {
   readonly description = 'host systemd (PID 1)';
   private readonly installed: string[] = [];
 
@@ -32,34 +29,11 @@ export class HostSystemd implements ServiceManager {
 
   writeFile(file: string, content: string, mode = '0644'): void {
     writeFileSync(file, content, { mode: parseInt(mode, 8) });
+    if (path.dirname(file) === RUNTIME_UNIT_DIR) this.installed.push(file);
   }
 
   readFile(file: string): string {
     return readFileSync(file, 'utf8');
-  }
-
-  installUnit(name: string, content: string): void {
-    const file = path.join(RUNTIME_UNIT_DIR, name);
-    writeFileSync(file, content);
-    this.installed.push(file);
-    this.daemonReload();
-  }
-
-  daemonReload(): void {
-    const r = this.exec(['systemctl', 'daemon-reload']);
-    if (r.status !== 0) throw new CtrmonError('ERR_STATE', `daemon-reload failed: ${r.stderr}`);
-  }
-
-  systemctl(...args: string[]): Promise<RunResult> {
-    return this.run(['systemctl', ...args]);
-  }
-
-  show(unit: string, ...properties: string[]): Record<string, string> {
-    return parseProperties(this.exec(['systemctl', 'show', unit, ...properties.map((p) => `--property=${p}`)]).stdout);
-  }
-
-  journal(unit: string): string {
-    return this.exec(['journalctl', '--no-pager', '-o', 'cat', '-u', unit]).stdout;
   }
 
   async shutdown(): Promise<void> {

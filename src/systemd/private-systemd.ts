@@ -10,11 +10,10 @@ import * as path from 'node:path';
 
 import { CtrmonError } from '../errors';
 import { RunResult, run } from '../process/spawn';
-import { ServiceManager, parseProperties } from './service-manager';
+import { RUNTIME_UNIT_DIR, ServiceManager } from './service-manager';
 
 export const SYSTEMD_BINARY = '/lib/systemd/systemd';
-/** Inside the namespace: where the units it is given live, and where generators are looked for. */
-export const UNIT_DIR = '/run/systemd/system';
+/** Inside the namespace: where generators are looked for. */
 export const GENERATOR_DIR = '/run/systemd/system-generators';
 const BASE_UNITS_DIR = '/run/ctrmon-nsd/units';
 const TARGET = 'ctrmon-nsd.target';
@@ -60,7 +59,7 @@ mount -t cgroup2 -o rw,nosuid,nodev,noexec,nsdelegate cgroup2 /sys/fs/cgroup
 mount --bind /proc/sys /proc/sys && mount -o remount,bind,ro /proc/sys
 if [ -d /var/log/journal ]; then mount -t tmpfs -o mode=2755 tmpfs /var/log/journal; fi
 mount --bind /etc /etc && mount -o remount,bind,ro /etc
-mkdir -p ${BASE_UNITS_DIR} ${UNIT_DIR} ${GENERATOR_DIR}
+mkdir -p ${BASE_UNITS_DIR} ${RUNTIME_UNIT_DIR} ${GENERATOR_DIR}
 for u in ${BASE_UNITS.join(' ')}; do
   if [ -e /lib/systemd/system/$u ]; then cp /lib/systemd/system/$u ${BASE_UNITS_DIR}/; fi
 done
@@ -74,7 +73,7 @@ AllowIsolate=yes
 EOF
 echo "exec systemd $(date +%s.%N)" >"$1/init.log"
 exec env -i container=ctrmon-nsd TERM=vt220 LANG=C.UTF-8 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \\
-  SYSTEMD_UNIT_PATH=/run/systemd/generator.early:${UNIT_DIR}:/run/systemd/generator:${BASE_UNITS_DIR}:/run/systemd/generator.late \\
+  SYSTEMD_UNIT_PATH=/run/systemd/generator.early:${RUNTIME_UNIT_DIR}:/run/systemd/generator:${BASE_UNITS_DIR}:/run/systemd/generator.late \\
   SYSTEMD_GENERATOR_PATH=${GENERATOR_DIR} SYSTEMD_ENVIRONMENT_GENERATOR_PATH=/run/ctrmon-nsd/none \\
   setpriv --bounding-set -sys_module,-sys_time,-sys_rawio \\
   ${SYSTEMD_BINARY} --system --unit=${TARGET} --log-target=journal-or-kmsg --log-level=info --log-color=no --show-status=no
@@ -97,7 +96,7 @@ function cgroup2Root(): string | null {
   return null;
 }
 
-export class PrivateSystemd implements ServiceManager {
+export class PrivateSystemd extends ServiceManager {
   get description(): string {
     return `private systemd (host pid ${this.pid})`;
   }
@@ -108,7 +107,9 @@ export class PrivateSystemd implements ServiceManager {
     readonly workDir: string,
     private readonly cgroupDir: string,
     private readonly launcher: ChildProcess,
-  ) {}
+  ) {
+    super();
+  }
 
   /**
    * Boots systemd and waits until it runs. workDir holds the init script and logs; it must be
@@ -188,31 +189,6 @@ export class PrivateSystemd implements ServiceManager {
     const r = this.exec(['cat', file]);
     if (r.status !== 0) throw new CtrmonError('ERR_STATE', `cannot read ${file} in the private systemd: ${r.stderr.trim()}`, { path: file });
     return r.stdout;
-  }
-
-  /** Installs a unit file and reloads the manager. */
-  installUnit(name: string, content: string): void {
-    this.writeFile(path.posix.join(UNIT_DIR, name), content);
-    this.daemonReload();
-  }
-
-  daemonReload(): void {
-    const r = this.exec(['systemctl', 'daemon-reload']);
-    if (r.status !== 0) throw new CtrmonError('ERR_STATE', `daemon-reload failed: ${r.stderr}`);
-  }
-
-  systemctl(...args: string[]): Promise<RunResult> {
-    return this.run(['systemctl', ...args]);
-  }
-
-  /** `systemctl show` properties of a unit. */
-  show(unit: string, ...properties: string[]): Record<string, string> {
-    return parseProperties(this.exec(['systemctl', 'show', unit, ...properties.map((p) => `--property=${p}`)]).stdout);
-  }
-
-  journal(unit: string): string {
-    this.exec(['journalctl', '--sync']);
-    return this.exec(['journalctl', '--no-pager', '-o', 'cat', '-u', unit]).stdout;
   }
 
   /** Powers the manager off (everything inside ends with it) and removes its cgroups. */
