@@ -3,15 +3,28 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 
-function findRoot(start: string): string {
+/** The fields of ctrmon's package.json that the code reads. */
+export interface PackageManifest {
+  name: string;
+  version: string;
+  ctrmon: { nodeFlags: string[] };
+}
+
+function findRoot(start: string): { root: string; manifest: PackageManifest } {
   for (let dir = start; ; dir = path.dirname(dir)) {
     const pkg = path.join(dir, 'package.json');
-    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'ctrmon') return dir;
+    if (existsSync(pkg)) {
+      const manifest = JSON.parse(readFileSync(pkg, 'utf8')) as PackageManifest;
+      if (manifest.name === 'ctrmon') return { root: dir, manifest };
+    }
     if (path.dirname(dir) === dir) throw new Error(`ctrmon's package.json not found above ${start}`);
   }
 }
 
-export const PACKAGE_ROOT = findRoot(__dirname);
+const found = findRoot(__dirname);
+export const PACKAGE_ROOT = found.root;
+/** ctrmon's package.json, read once. */
+export const PACKAGE_MANIFEST: PackageManifest = found.manifest;
 
 export function packagePath(...parts: string[]): string {
   return path.join(PACKAGE_ROOT, ...parts);

@@ -70,6 +70,21 @@ export async function steadyLatency(ctx: DirectContext, rounds: number, messages
   return result;
 }
 
+/** Runs `count` idle containers under each monitor kind, in turns, and stops them all after measure(). */
+async function withIdleMonitors<T>(ctx: DirectContext, count: number, name: string, measure: (running: DirectMonitor[]) => Promise<T>): Promise<T> {
+  const listener = listenerFor(ctx);
+  const running: DirectMonitor[] = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      for (const kind of ctx.kinds) running.push(await start(ctx, kind, `${name}-${i}`, IDLE_CONTAINER, listener));
+    }
+    return await measure(running);
+  } finally {
+    await Promise.all(running.map((m) => m.stop()));
+    listener.close();
+  }
+}
+
 export interface MemoryPerMonitor {
   containers: number;
   perMonitor: MemoryStats;
@@ -78,12 +93,7 @@ export interface MemoryPerMonitor {
 
 /** (c) RSS, PSS and private memory per monitor with `count` containers running under each. */
 export async function memory(ctx: DirectContext, count: number, settleMs = 2000): Promise<Record<string, MemoryPerMonitor>> {
-  const listener = listenerFor(ctx);
-  const running: DirectMonitor[] = [];
-  try {
-    for (let i = 0; i < count; i++) {
-      for (const kind of ctx.kinds) running.push(await start(ctx, kind, `mem${count}-${i}`, IDLE_CONTAINER, listener));
-    }
+  return withIdleMonitors(ctx, count, `mem${count}`, async (running) => {
     await sleep(settleMs);
     const result: Record<string, MemoryPerMonitor> = {};
     for (const kind of ctx.kinds) {
@@ -93,10 +103,7 @@ export async function memory(ctx: DirectContext, count: number, settleMs = 2000)
       result[kind] = { containers: count, perMonitor: { rssKb: avg('rssKb'), pssKb: avg('pssKb'), privateKb: avg('privateKb') }, threads: cpuOf(mine[0].pid).threads };
     }
     return result;
-  } finally {
-    await Promise.all(running.map((m) => m.stop()));
-    listener.close();
-  }
+  });
 }
 
 export interface IdleCost {
@@ -108,10 +115,7 @@ export interface IdleCost {
 
 /** (d) CPU time and context switches (wake-ups of any thread) of a monitor whose container idles. */
 export async function idleCost(ctx: DirectContext, seconds: number, settleMs = 3000): Promise<Record<string, IdleCost>> {
-  const listener = listenerFor(ctx);
-  const running: DirectMonitor[] = [];
-  try {
-    for (const kind of ctx.kinds) running.push(await start(ctx, kind, 'idle', IDLE_CONTAINER, listener));
+  return withIdleMonitors(ctx, 1, 'idle', async (running) => {
     await sleep(settleMs);
     const before = running.map((m) => cpuOf(m.pid));
     await sleep(seconds * 1000);
@@ -122,10 +126,7 @@ export async function idleCost(ctx: DirectContext, seconds: number, settleMs = 3
       result[m.kind] = { seconds, cpuMs: diff('cpuMs'), contextSwitches: diff('contextSwitches'), threads: after[i].threads };
     });
     return result;
-  } finally {
-    await Promise.all(running.map((m) => m.stop()));
-    listener.close();
-  }
+  });
 }
 
 export interface FloodResult {

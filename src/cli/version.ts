@@ -1,8 +1,6 @@
 // ctrmon's version, from its package.json.
-import { readFileSync } from 'node:fs';
-
-import { packagePath } from '../package-root';
+import { PACKAGE_MANIFEST } from '../package-root';
 
 export function version(): string {
-  return (JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string }).version;
+  return PACKAGE_MANIFEST.version;
 }

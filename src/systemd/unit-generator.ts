@@ -3,12 +3,12 @@
 // the monitor's own, the stop signal's exit status as a clean one) comes from here, not from the
 // user. ExecStart names node and ctrmon by absolute path and repeats the monitor options in
 // their canonical form.
-import { readFileSync, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 
 import type { MonitorOptions } from '../monitor/options';
 import { signalExitCode } from '../monitor/signals';
 import { DEFAULT_STATE_DIR } from '../monitor/state-file';
-import { packagePath } from '../package-root';
+import { PACKAGE_MANIFEST, packagePath } from '../package-root';
 import { quoteWord } from './unit-file';
 
 export type Entries = [string, string][];
@@ -37,8 +37,7 @@ const STOP_MARGIN_SEC = 10;
  * cache is made for the same flags.
  */
 export function ctrmonCommand(): string[] {
-  const pkg = JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { ctrmon: { nodeFlags: string[] } };
-  return [process.execPath, ...pkg.ctrmon.nodeFlags, realpathSync(packagePath('bin', 'ctrmon.js'))];
+  return [process.execPath, ...PACKAGE_MANIFEST.ctrmon.nodeFlags, realpathSync(packagePath('bin', 'ctrmon.js'))];
 }
 
 const ms = (value: number) => `${value}ms`;

@@ -60,7 +60,8 @@ async function waitForShow(unit: string, property: string, match: (v: string) =>
 
 // A suite that cannot run is reported as one skipped test with its reason (a skipped describe
 // would count no test at all).
-if (unavailable) test('end-to-end suite under a real systemd', { skip: `cannot boot a private systemd here: ${unavailable}` }, () => undefined);
+const e2eSkipReason = `cannot boot a private systemd here: ${unavailable}`;
+if (unavailable) test('end-to-end suite under a real systemd', { skip: e2eSkipReason }, () => undefined);
 else describe('under a real systemd', () => {
   before(async () => {
     bundle = testBundle();

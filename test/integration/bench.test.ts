@@ -15,9 +15,10 @@ import { CTRMON } from '../helpers/monitor-process';
 const out = mkdtempSync(path.join(tmpdir(), 'ctrmon-bench-test-'));
 after(() => rmSync(out, { recursive: true, force: true }));
 const unavailable = process.getuid?.() !== 0 ? 'needs root' : privateSystemdUnavailable();
+const benchSkipReason = unavailable ? `cannot run the benchmark here: ${unavailable}` : false;
 
 describe('ctrmon bench', () => {
-  test('runs every measurement and writes results.json, results.md and latency.svg', { skip: unavailable ? `cannot run the benchmark here: ${unavailable}` : false, timeout: 240_000 }, async () => {
+  test('runs every measurement and writes results.json, results.md and latency.svg', { skip: benchSkipReason, timeout: 240_000 }, async () => {
     const child = spawn(process.execPath, [CTRMON, 'bench', '--quick', '--starts', '2', '--idle-seconds', '1', '--output', out], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';

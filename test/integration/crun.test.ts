@@ -8,7 +8,7 @@ import { describe, test } from 'node:test';
 import { integrationSuite } from '../helpers/integration-suite';
 import type { MonitorProcess } from '../helpers/monitor-process';
 
-const hasCrun = spawnSync('crun', ['--version']).status === 0;
+const crunSkipReason = spawnSync('crun', ['--version']).status === 0 ? false : 'crun is not installed';
 const suite = integrationSuite('crun', 'crun');
 const WRAP = ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', 'mount -t cgroup2 none /sys/fs/cgroup && exec "$@"', '--'];
 
@@ -21,7 +21,7 @@ function monitor(script: string, notifySocket: string): MonitorProcess {
   });
 }
 
-describe('crun', { skip: hasCrun ? false : 'crun is not installed' }, () => {
+describe('crun', { skip: crunSkipReason }, () => {
   test('relays READY and STATUS and exits with the container\'s code', async () => {
     const systemd = await suite.listener();
     const m = monitor('sdnotify -q READY=1 STATUS=crun MAINPID=1; exit 3', systemd.address);
