@@ -16,7 +16,7 @@ for (const step of [[require.resolve('typescript/bin/tsc'), '-p', root], [path.j
 
 // The demo bundle every integration test runs, built once here rather than by each test process.
 const bundle = path.join(root, '.cache', 'test-bundle');
-require(path.join(root, 'dist', 'src', 'demo', 'demo-bundle.js')).buildDemoBundle(bundle);
+require(path.join(root, 'dist', 'src', 'harness', 'demo', 'demo-bundle.js')).buildDemoBundle(bundle);
 process.env.CTRMON_TEST_BUNDLE = bundle;
 
 function testFiles(dir) {

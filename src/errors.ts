@@ -1,23 +1,26 @@
-// ctrmon's own errors: a stable code, a message that names what failed, and the exit code the
-// monitor uses for it (podman's convention: 125 ctrmon itself, 126 runtime not executable,
-// 127 runtime not found).
+// ctrmon's own errors: a stable code (grouped by subsystem), a message that names what failed,
+// the thing that failed (path, unit, digest...), the error that caused it, and the exit code a
+// command uses for it (podman's convention: 125 ctrmon itself, 126 not executable, 127 not found).
 
 export const EXIT_CTRMON_ERROR = 125;
 export const EXIT_NOT_EXECUTABLE = 126;
 export const EXIT_NOT_FOUND = 127;
 
-export type ErrorCode =
-  | 'ERR_INVALID_OPTION'
-  | 'ERR_INVALID_NAME'
-  | 'ERR_BUNDLE_INVALID'
-  | 'ERR_RUNTIME_NOT_FOUND'
-  | 'ERR_RUNTIME_NOT_EXECUTABLE'
-  | 'ERR_RUNTIME_FAILED'
-  | 'ERR_CONTAINER_EXISTS'
-  | 'ERR_NAME_IN_USE'
-  | 'ERR_STATE'
-  | 'ERR_NOTIFY_SOCKET'
-  | 'ERR_UNIT_FILE';
+/** Every code ctrmon raises, by subsystem. */
+export const ERROR_CODES = {
+  options: ['ERR_INVALID_OPTION', 'ERR_INVALID_NAME'],
+  source: ['ERR_BUNDLE_INVALID'],
+  runtime: ['ERR_RUNTIME_NOT_FOUND', 'ERR_RUNTIME_NOT_EXECUTABLE', 'ERR_RUNTIME_FAILED', 'ERR_CONTAINER_EXISTS'],
+  state: ['ERR_STATE', 'ERR_NAME_IN_USE'],
+  notify: ['ERR_NOTIFY_SOCKET'],
+  logs: ['ERR_LOG_OPEN'],
+  systemd: ['ERR_UNIT_FILE', 'ERR_SYSTEMD'],
+  harness: ['ERR_HARNESS'],
+  /** Not an expected failure: a bug or an environment ctrmon did not foresee. */
+  internal: ['ERR_INTERNAL'],
+} as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES][number];
 
 /** What failed, for messages and structured logs. */
 export interface ErrorSubject {
@@ -28,19 +31,47 @@ export interface ErrorSubject {
   digest?: string;
 }
 
+export interface ErrorOptions {
+  /** Defaults to 125. */
+  exitCode?: number;
+  /** The error that led to this one (Error.cause). */
+  cause?: unknown;
+}
+
 export class CtrmonError extends Error {
+  readonly exitCode: number;
+
   constructor(
     readonly code: ErrorCode,
     message: string,
     readonly subject: ErrorSubject = {},
-    readonly exitCode: number = EXIT_CTRMON_ERROR,
+    options: ErrorOptions = {},
   ) {
-    super(message);
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'CtrmonError';
+    this.exitCode = options.exitCode ?? EXIT_CTRMON_ERROR;
   }
+}
+
+/** Any thrown value as a CtrmonError: ctrmon's own as it is, anything else as ERR_INTERNAL with it as the cause. */
+export function asCtrmonError(err: unknown, subject: ErrorSubject = {}): CtrmonError {
+  if (err instanceof CtrmonError) return err;
+  return new CtrmonError('ERR_INTERNAL', `internal error: ${errorMessage(err)}`, subject, { cause: err });
 }
 
 /** The message of any thrown value. */
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/** The messages of an error and of each cause behind it, outermost first. */
+export function causeChain(err: unknown): string[] {
+  const chain: string[] = [];
+  const seen = new Set<unknown>();
+  for (let e: unknown = err; e !== undefined && e !== null && !seen.has(e); e = (e as { cause?: unknown }).cause) {
+    seen.add(e);
+    chain.push(errorMessage(e));
+    if (!(e instanceof Error)) break;
+  }
+  return chain;
 }

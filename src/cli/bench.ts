@@ -12,7 +12,7 @@ export function registerBench(program: Command): void {
     .option('--starts <n>', 'start/stop cycles per candidate under systemd')
     .option('--idle-seconds <s>', 'how long the idle cost is measured')
     .action(async (opts: { output: string; runtime: string; quick?: boolean; starts?: string; idleSeconds?: string }) => {
-      const { runBench, FULL, QUICK } = await import('../bench/run-bench');
+      const { runBench, FULL, QUICK } = await import('../harness/bench/run-bench');
       const preset = opts.quick ? QUICK : FULL;
       const report = await runBench({
         ...preset,

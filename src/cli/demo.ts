@@ -20,10 +20,10 @@ export function registerDemo(program: Command): void {
         print: (line: string) => process.stdout.write(`${line}\n`),
       };
       if (opts.systemd) {
-        const { runSystemdDemo } = await import('../demo/run-demo-systemd');
+        const { runSystemdDemo } = await import('../harness/demo/run-demo-systemd');
         process.exitCode = await runSystemdDemo(options);
       } else {
-        const { runDemo } = await import('../demo/run-demo');
+        const { runDemo } = await import('../harness/demo/run-demo');
         process.exitCode = await runDemo(options);
       }
     });

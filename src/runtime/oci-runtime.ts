@@ -126,10 +126,10 @@ export class OciRuntime {
   private spawnFailure(err: NodeJS.ErrnoException): CtrmonError {
     const subject = { runtime: this.runtime.path };
     if (err.code === 'ENOENT') {
-      return new CtrmonError('ERR_RUNTIME_NOT_FOUND', `OCI runtime ${this.runtime.path} not found`, subject, EXIT_NOT_FOUND);
+      return new CtrmonError('ERR_RUNTIME_NOT_FOUND', `OCI runtime ${this.runtime.path} not found`, subject, { exitCode: EXIT_NOT_FOUND });
     }
     if (err.code === 'EACCES') {
-      return new CtrmonError('ERR_RUNTIME_NOT_EXECUTABLE', `OCI runtime ${this.runtime.path} is not executable`, subject, EXIT_NOT_EXECUTABLE);
+      return new CtrmonError('ERR_RUNTIME_NOT_EXECUTABLE', `OCI runtime ${this.runtime.path} is not executable`, subject, { exitCode: EXIT_NOT_EXECUTABLE });
     }
     return new CtrmonError('ERR_RUNTIME_FAILED', `cannot run OCI runtime ${this.runtime.path}: ${err.message}`, subject);
   }

@@ -40,23 +40,23 @@ export function resolveRuntime(spec: string | undefined, searchPath = process.en
       const { found } = fromPath(name, searchPath);
       if (found) return { path: found, name };
     }
-    throw new CtrmonError('ERR_RUNTIME_NOT_FOUND', 'no OCI runtime found: neither crun nor runc is on PATH', {}, EXIT_NOT_FOUND);
+    throw new CtrmonError('ERR_RUNTIME_NOT_FOUND', 'no OCI runtime found: neither crun nor runc is on PATH', {}, { exitCode: EXIT_NOT_FOUND });
   }
   if (spec.includes('/')) {
     const absolute = path.resolve(spec);
     const p = probe(absolute);
     if (p === 'missing') {
-      throw new CtrmonError('ERR_RUNTIME_NOT_FOUND', `OCI runtime ${absolute} not found`, { runtime: absolute }, EXIT_NOT_FOUND);
+      throw new CtrmonError('ERR_RUNTIME_NOT_FOUND', `OCI runtime ${absolute} not found`, { runtime: absolute }, { exitCode: EXIT_NOT_FOUND });
     }
     if (p === 'not-executable') {
-      throw new CtrmonError('ERR_RUNTIME_NOT_EXECUTABLE', `OCI runtime ${absolute} is not an executable file`, { runtime: absolute }, EXIT_NOT_EXECUTABLE);
+      throw new CtrmonError('ERR_RUNTIME_NOT_EXECUTABLE', `OCI runtime ${absolute} is not an executable file`, { runtime: absolute }, { exitCode: EXIT_NOT_EXECUTABLE });
     }
     return { path: absolute, name: path.basename(absolute) };
   }
   const { found, notExecutable } = fromPath(spec, searchPath);
   if (found) return { path: found, name: spec };
   if (notExecutable) {
-    throw new CtrmonError('ERR_RUNTIME_NOT_EXECUTABLE', `OCI runtime ${notExecutable} is not executable`, { runtime: notExecutable }, EXIT_NOT_EXECUTABLE);
+    throw new CtrmonError('ERR_RUNTIME_NOT_EXECUTABLE', `OCI runtime ${notExecutable} is not executable`, { runtime: notExecutable }, { exitCode: EXIT_NOT_EXECUTABLE });
   }
-  throw new CtrmonError('ERR_RUNTIME_NOT_FOUND', `OCI runtime '${spec}' not found on PATH`, { runtime: spec }, EXIT_NOT_FOUND);
+  throw new CtrmonError('ERR_RUNTIME_NOT_FOUND', `OCI runtime '${spec}' not found on PATH`, { runtime: spec }, { exitCode: EXIT_NOT_FOUND });
 }

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import type { ContainerState } from '../../src/monitor/state-file';
-import { GENERATOR_DIR, PrivateSystemd, privateSystemdUnavailable } from '../../src/systemd/private-systemd';
+import { GENERATOR_DIR, PrivateSystemd, privateSystemdUnavailable } from '../../src/harness/systemd/private-systemd';
 import { CTRMON, testBundle } from '../helpers/monitor-process';
 import { delay } from '../helpers/wait';
 

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 
-import { buildDemoBundle } from '../../src/demo/demo-bundle';
+import { buildDemoBundle } from '../../src/harness/demo/demo-bundle';
 import { ContainerState, Phase, readState, stateFile } from '../../src/monitor/state-file';
 import { PACKAGE_ROOT, packagePath } from '../../src/package-root';
 import { delay } from './wait';

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 
-import type { BenchReport } from '../../src/bench/report';
-import { privateSystemdUnavailable } from '../../src/systemd/private-systemd';
+import type { BenchReport } from '../../src/harness/bench/report';
+import { privateSystemdUnavailable } from '../../src/harness/systemd/private-systemd';
 import { CTRMON } from '../helpers/monitor-process';
 
 const out = mkdtempSync(path.join(tmpdir(), 'ctrmon-bench-test-'));

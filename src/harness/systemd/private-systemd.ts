@@ -8,8 +8,8 @@ import { ChildProcess, SpawnSyncReturns, spawn, spawnSync } from 'node:child_pro
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 
-import { CtrmonError } from '../errors';
-import { RunResult, run } from '../process/spawn';
+import { CtrmonError } from '../../errors';
+import { RunResult, run } from '../../process/spawn';
 import { RUNTIME_UNIT_DIR, ServiceManager } from './service-manager';
 
 export const SYSTEMD_BINARY = '/lib/systemd/systemd';
@@ -117,9 +117,9 @@ export class PrivateSystemd extends ServiceManager {
    */
   static async boot(workDir: string, timeoutMs = 20_000): Promise<PrivateSystemd> {
     const unavailable = privateSystemdUnavailable();
-    if (unavailable) throw new CtrmonError('ERR_STATE', `cannot boot a private systemd: ${unavailable}`);
+    if (unavailable) throw new CtrmonError('ERR_HARNESS', `cannot boot a private systemd: ${unavailable}`);
     if (/^\/(run|dev|proc|sys|etc)(\/|$)/.test(workDir)) {
-      throw new CtrmonError('ERR_STATE', `${workDir} would be hidden inside the namespace`, { path: workDir });
+      throw new CtrmonError('ERR_HARNESS', `${workDir} would be hidden inside the namespace`, { path: workDir });
     }
     mkdirSync(workDir, { recursive: true });
     const init = path.join(workDir, 'init.sh');
@@ -137,7 +137,7 @@ export class PrivateSystemd extends ServiceManager {
     launcher.stderr!.on('data', (d: Buffer) => (launcherErr += d.toString()));
     const deadline = Date.now() + timeoutMs;
     const fail = (why: string): never => {
-      throw new CtrmonError('ERR_STATE', `private systemd did not start: ${why}${launcherErr ? `; ${launcherErr.trim()}` : ''}`);
+      throw new CtrmonError('ERR_HARNESS', `private systemd did not start: ${why}${launcherErr ? `; ${launcherErr.trim()}` : ''}`);
     };
     let pid = 0;
     while (!pid) {
@@ -182,12 +182,12 @@ export class PrivateSystemd extends ServiceManager {
   /** Writes a file inside the namespace (e.g. below /run, which is private to it). */
   writeFile(file: string, content: string, mode = '0644'): void {
     const r = this.exec(['sh', '-c', 'mkdir -p "$(dirname "$1")" && cat >"$1" && chmod "$2" "$1"', 'sh', file, mode], content);
-    if (r.status !== 0) throw new CtrmonError('ERR_STATE', `cannot write ${file} in the private systemd: ${r.stderr}`, { path: file });
+    if (r.status !== 0) throw new CtrmonError('ERR_HARNESS', `cannot write ${file} in the private systemd: ${r.stderr}`, { path: file });
   }
 
   readFile(file: string): string {
     const r = this.exec(['cat', file]);
-    if (r.status !== 0) throw new CtrmonError('ERR_STATE', `cannot read ${file} in the private systemd: ${r.stderr.trim()}`, { path: file });
+    if (r.status !== 0) throw new CtrmonError('ERR_HARNESS', `cannot read ${file} in the private systemd: ${r.stderr.trim()}`, { path: file });
     return r.stdout;
   }
 

@@ -5,8 +5,8 @@
 import type { SpawnSyncReturns } from 'node:child_process';
 import * as path from 'node:path';
 
-import { CtrmonError } from '../errors';
-import type { RunResult } from '../process/spawn';
+import { CtrmonError } from '../../errors';
+import type { RunResult } from '../../process/spawn';
 
 /** Where runtime units go (a tmpfs: gone at reboot). */
 export const RUNTIME_UNIT_DIR = '/run/systemd/system';
@@ -31,7 +31,7 @@ export abstract class ServiceManager {
 
   daemonReload(): void {
     const r = this.exec(['systemctl', 'daemon-reload']);
-    if (r.status !== 0) throw new CtrmonError('ERR_STATE', `daemon-reload failed: ${r.stderr}`);
+    if (r.status !== 0) throw new CtrmonError('ERR_HARNESS', `daemon-reload failed: ${r.stderr}`);
   }
 
   systemctl(...args: string[]): Promise<RunResult> {

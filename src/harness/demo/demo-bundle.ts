@@ -6,9 +6,9 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, s
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 
-import { CtrmonError } from '../errors';
-import { packagePath } from '../package-root';
-import type { OciConfig } from '../runtime/bundle';
+import { CtrmonError } from '../../errors';
+import { packagePath } from '../../package-root';
+import type { OciConfig } from '../../runtime/bundle';
 
 export const DEFAULT_BUSYBOX = '/bin/busybox';
 export const SDNOTIFY_BINARY = packagePath('build', 'Release', 'ctrmon-sdnotify');

@@ -5,11 +5,11 @@ import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 
-import { CtrmonError } from '../errors';
-import { readState, stateFile } from '../monitor/state-file';
-import { Bundle, deriveConfig, writeBundle } from '../runtime/bundle';
-import type { ResolvedRuntime } from '../runtime/resolve';
-import { ctrmonCommand } from '../systemd/unit-generator';
+import { CtrmonError } from '../../errors';
+import { readState, stateFile } from '../../monitor/state-file';
+import { Bundle, deriveConfig, writeBundle } from '../../runtime/bundle';
+import type { ResolvedRuntime } from '../../runtime/resolve';
+import { ctrmonCommand } from '../../systemd/unit-generator';
 
 export type MonitorKind = 'ctrmon' | 'conmon';
 
@@ -41,7 +41,7 @@ async function until<T>(what: string, timeoutMs: number, probe: () => T | undefi
   for (;;) {
     const value = probe();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new CtrmonError('ERR_STATE', `benchmark: timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw new CtrmonError('ERR_HARNESS', `benchmark: timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
@@ -80,7 +80,7 @@ export async function startCtrmon(o: DirectOptions): Promise<DirectMonitor> {
   const { output, exited } = watch(child);
   const file = stateFile(stateDir, o.name);
   const containerPid = await until(`ctrmon ${o.name} to start its container`, 10_000, () => {
-    if (child.exitCode !== null) throw new CtrmonError('ERR_STATE', `ctrmon ${o.name} exited with ${child.exitCode}`);
+    if (child.exitCode !== null) throw new CtrmonError('ERR_HARNESS', `ctrmon ${o.name} exited with ${child.exitCode}`);
     if (!existsSync(file)) return undefined;
     const state = readState(file);
     return state.phase === 'running' || state.phase === 'ready' ? state.containerPid ?? undefined : undefined;
@@ -109,7 +109,7 @@ export async function startConmon(o: DirectOptions): Promise<DirectMonitor> {
     '--sdnotify-socket', o.notifySocket, '--sync'], { env: unitEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
   const { output, exited } = watch(child);
   const containerPid = await until(`conmon ${o.name} to create its container`, 10_000, () => {
-    if (child.exitCode !== null) throw new CtrmonError('ERR_STATE', `conmon ${o.name} exited with ${child.exitCode}`);
+    if (child.exitCode !== null) throw new CtrmonError('ERR_HARNESS', `conmon ${o.name} exited with ${child.exitCode}`);
     try {
       const pid = Number(readFileSync(pidFile, 'utf8'));
       return pid > 0 ? pid : undefined;

@@ -4,7 +4,7 @@ import { SpawnSyncReturns, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 
-import { RunResult, run } from '../process/spawn';
+import { RunResult, run } from '../../process/spawn';
 import { RUNTIME_UNIT_DIR, ServiceManager } from './service-manager';
 
 export function hostIsSystemd(): boolean {

@@ -8,11 +8,11 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 
-import { buildMonitorOptions } from '../monitor/options';
-import { Bundle, deriveConfig, writeBundle } from '../runtime/bundle';
-import type { ResolvedRuntime } from '../runtime/resolve';
+import { buildMonitorOptions } from '../../monitor/options';
+import { Bundle, deriveConfig, writeBundle } from '../../runtime/bundle';
+import type { ResolvedRuntime } from '../../runtime/resolve';
 import type { ServiceManager } from '../systemd/service-manager';
-import { renderUnit } from '../systemd/unit-generator';
+import { renderUnit } from '../../systemd/unit-generator';
 
 export interface ServiceCandidate {
   name: string;

@@ -3,7 +3,7 @@
 // on the machine affects both alike.
 import * as path from 'node:path';
 
-import { NotifyListener } from '../notify/listener';
+import { NotifyListener } from '../notify-listener';
 import { DirectMonitor, DirectOptions, MonitorKind, startMonitor } from './direct-monitors';
 import { CpuStats, MemoryStats, cpuOf, memoryOf } from './proc-stats';
 

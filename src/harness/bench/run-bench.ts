@@ -5,13 +5,13 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 
 import { buildDemoBundle } from '../demo/demo-bundle';
-import { errorMessage } from '../errors';
-import { loadBundle } from '../runtime/bundle';
-import { resolveRuntime } from '../runtime/resolve';
+import { errorMessage } from '../../errors';
+import { loadBundle } from '../../runtime/bundle';
+import { resolveRuntime } from '../../runtime/resolve';
 import { HostSystemd, hostIsSystemd } from '../systemd/host-systemd';
 import { PrivateSystemd, privateSystemdUnavailable } from '../systemd/private-systemd';
 import type { ServiceManager } from '../systemd/service-manager';
-import { ctrmonCommand } from '../systemd/unit-generator';
+import { ctrmonCommand } from '../../systemd/unit-generator';
 import { DirectContext, flood, idleCost, memory, readyLatency, steadyLatency } from './direct-measurements';
 import { MonitorKind, removeLeftovers } from './direct-monitors';
 import { Machine, describeMachine } from './machine';

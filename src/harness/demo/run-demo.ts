@@ -5,9 +5,9 @@ import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 
-import { NotifyListener } from '../notify/listener';
-import { readState, stateFile } from '../monitor/state-file';
-import { packagePath } from '../package-root';
+import { NotifyListener } from '../notify-listener';
+import { readState, stateFile } from '../../monitor/state-file';
+import { packagePath } from '../../package-root';
 import { buildDemoBundle } from './demo-bundle';
 
 export interface DemoOptions {

@@ -4,9 +4,9 @@
 // application exits with status 3 systemd records exactly that.
 import * as path from 'node:path';
 
-import { buildMonitorOptions } from '../monitor/options';
+import { buildMonitorOptions } from '../../monitor/options';
 import { PrivateSystemd } from '../systemd/private-systemd';
-import { renderUnit } from '../systemd/unit-generator';
+import { renderUnit } from '../../systemd/unit-generator';
 import { buildDemoBundle } from './demo-bundle';
 
 export interface SystemdDemoOptions {
