@@ -4,6 +4,7 @@
       "target_name": "ctrmon_native",
       "sources": [
         "native/addon.cc",
+        "native/constants.cc",
         "native/handle_core.cc",
         "native/poll_core.cc",
         "native/datagram_io.cc",

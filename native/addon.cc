@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "addon_data.h"
+#include "constants.h"
 #include "dgram_socket.h"
 #include "notify_filter.h"
 #include "notify_relay.h"
@@ -27,6 +28,7 @@ static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
   env.SetInstanceData<ctrmon::AddonData>(data);
   env.AddCleanupHook(CloseAllHandles, data);
 
+  exports.Set("constants", ctrmon::ExportConstants(env));
   exports.Set("DgramSocket", ctrmon::DgramSocket::Init(env));
   exports.Set("Pidfd", ctrmon::Pidfd::Init(env));
   exports.Set("NotifyRelay", ctrmon::NotifyRelay::Init(env));

@@ -6,18 +6,13 @@
 
 #include <string>
 
+#include "constants.h"
 #include "datagram_io.h"
 #include "errors.h"
 
 namespace ctrmon {
 
 namespace {
-
-// systemd's NOTIFY_FD_MAX: default room for fds in one control message.
-constexpr size_t kDefaultMaxFds = 768;
-
-constexpr int kFlagTruncated = 1;
-constexpr int kFlagControlTruncated = 2;
 
 std::string StringArg(const Napi::CallbackInfo& info, size_t i, const char* what) {
   if (info.Length() <= i || !info[i].IsString()) {
@@ -201,7 +196,7 @@ void DgramSocket::StartReceiving(const Napi::CallbackInfo& info) {
   size_t size = static_cast<size_t>(info[0].As<Napi::Number>().Int64Value());
   Napi::FunctionReference onMessage = FunctionArg(info, 1, "onMessage");
   Napi::FunctionReference onError = FunctionArg(info, 2, "onError");
-  size_t maxFds = kDefaultMaxFds;
+  size_t maxFds = kMaxFds;
   if (info.Length() > 3 && info[3].IsNumber()) {
     maxFds = static_cast<size_t>(info[3].As<Napi::Number>().Uint32Value());
   }

@@ -4,12 +4,13 @@
 
 #include <algorithm>
 
+#include "constants.h"
+
 namespace ctrmon {
 
 namespace {
 
 const char* const kExact[] = {"READY=1", "RELOADING=1", "STOPPING=1", "WATCHDOG=1", "WATCHDOG=trigger"};
-const char* const kStateChanges[] = {"READY=1", "RELOADING=1", "STOPPING=1"};
 const char* const kPrefixes[] = {"STATUS=", "ERRNO=", "BUSERROR=", "MONOTONIC_USEC="};
 const char kExtend[] = "EXTEND_TIMEOUT_USEC=";
 

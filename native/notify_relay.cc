@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "constants.h"
 #include "datagram_io.h"
 #include "errors.h"
 #include "notify_filter.h"
@@ -22,24 +23,12 @@ namespace ctrmon {
 
 namespace {
 
-// systemd reads notify datagrams into PIPE_BUF bytes and ignores longer ones.
-constexpr size_t kNotifyMax = 4096;
-constexpr size_t kMaxFds = 768;
-
-// onMessage flags
-constexpr int kStateChange = 1;
-constexpr int kUnsent = 2;
-// onDrop reasons
-constexpr int kOversize = 1;
-constexpr int kControlTruncated = 2;
-constexpr int kNulByte = 3;
-
 enum class EventKind { kMessage, kDrop, kError };
 
 struct Event {
   EventKind kind;
   std::string payload;  // kMessage
-  int flags = 0;        // kMessage: kStateChange | kUnsent; kDrop: the reason
+  int flags = 0;        // kMessage: kRelayStateChange | kRelayUnsent; kDrop: the reason
   double size = 0;      // kDrop
   int pid = 0;
   int err = 0;                 // kError
@@ -51,7 +40,7 @@ struct Event {
 class NotifyRelay::Core : public HandleCore {
  public:
   Core(Napi::Env env, int fd, Napi::Reference<Napi::Object>* owner) : HandleCore(env, owner, "ctrmon:NotifyRelay"), fd_(fd) {
-    reader_.Configure(kNotifyMax, kMaxFds);
+    reader_.Configure(kNotifyMaxBytes, kMaxFds);
     uv_loop_t* loop = nullptr;
     napi_get_uv_event_loop(env, &loop);
     uv_async_init(loop, &async_, AsyncCallback);
@@ -138,26 +127,26 @@ class NotifyRelay::Core : public HandleCore {
 
   void Relay(const ReceivedDatagram& d) {
     received = received + 1;
-    if (d.truncated || d.size > kNotifyMax) {
+    if (d.truncated || d.size > kNotifyMaxBytes) {
       oversize = oversize + 1;
-      Post({EventKind::kDrop, "", kOversize, static_cast<double>(d.size), d.pid});
+      Post({EventKind::kDrop, "", kDropOversize, static_cast<double>(d.size), d.pid});
       return;
     }
     if (d.controlTruncated || memchr(reader_.data(), 0, d.copied) != nullptr) {
       malformed = malformed + 1;
-      Post({EventKind::kDrop, "", d.controlTruncated ? kControlTruncated : kNulByte, static_cast<double>(d.size), d.pid});
+      Post({EventKind::kDrop, "", d.controlTruncated ? kDropControlTruncated : kDropNulByte, static_cast<double>(d.size), d.pid});
       return;
     }
     FilterResult r;
     FilterNotify(reader_.data(), d.copied, extendMax_, false, &r);
     if (r.kept.empty()) return;
     relayed = relayed + 1;
-    int flags = r.stateChange ? kStateChange : 0;
+    int flags = r.stateChange ? kRelayStateChange : 0;
     if (sendFd_ >= 0) {
       if (direct_ && SendDirect(r.kept)) {
         sentDirect = sentDirect + 1;
       } else {
-        flags |= kUnsent;
+        flags |= kRelayUnsent;
       }
     }
     if (flags != 0) Post({EventKind::kMessage, std::move(r.kept), flags, 0, d.pid});
@@ -174,7 +163,7 @@ class NotifyRelay::Core : public HandleCore {
   void Post(Event event) {
     {
       std::lock_guard<std::mutex> lock(mu_);
-      if (event.kind == EventKind::kMessage && (event.flags & kUnsent)) {
+      if (event.kind == EventKind::kMessage && (event.flags & kRelayUnsent)) {
         direct_ = false;
         pendingUnsent_++;
       }
@@ -202,7 +191,7 @@ class NotifyRelay::Core : public HandleCore {
       Napi::HandleScope scope(env_);
       switch (e.kind) {
         case EventKind::kMessage:
-          if (e.flags & kUnsent) {
+          if (e.flags & kRelayUnsent) {
             std::lock_guard<std::mutex> lock(mu_);
             pendingUnsent_--;  // JS owns it from here; its queue keeps the order
           }

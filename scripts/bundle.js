@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // bundle.js - after tsc: bundles each entry point with its dependencies (commander, pino) into one
 // minified file, then makes V8's code cache for them (code-cache.js). The native addon stays a
-// separate file (build/Release).
+// separate file (build/Release). Each bundle's list of inputs goes to dist/<name>.inputs.json,
+// which the import-rule test reads.
 'use strict';
 const path = require('node:path');
+const fs = require('node:fs');
 const esbuild = require('esbuild');
 
 const root = path.resolve(__dirname, '..');
@@ -29,7 +31,7 @@ const noWorkerThreads = {
 async function main() {
   for (const [out, entry] of Object.entries(entries)) {
     const outfile = path.join(root, 'dist', out);
-    await esbuild.build({
+    const result = await esbuild.build({
       entryPoints: [path.join(root, entry)],
       outfile,
       bundle: true,
@@ -40,7 +42,9 @@ async function main() {
       format: 'cjs',
       logLevel: 'error',
       plugins: [noWorkerThreads],
+      metafile: true,
     });
+    fs.writeFileSync(`${outfile.replace(/\.js$/, '')}.inputs.json`, `${JSON.stringify(Object.keys(result.metafile.inputs).sort(), null, 2)}\n`);
   }
   require('./code-cache');
 }

@@ -2,10 +2,9 @@
 // nothing is lost at exit and no worker thread or transport is started.
 import pino, { Logger } from 'pino';
 
-export type { Logger };
+import type { LogLevel } from './config/monitor-options';
 
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
+export type { Logger };
 
 export function createLogger(level: LogLevel, base: Record<string, unknown> = {}): Logger {
   return pino(

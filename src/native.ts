@@ -1,8 +1,7 @@
 // The only module that loads the C++ addon. Everything native is reached through the typed
 // classes and functions below; raw fds never leave this module.
-import { constants } from 'node:os';
-
 import { packagePath } from './package-root';
+import { signalName, signalNumber } from './process/signal-numbers';
 
 /** A failed system call, shaped like Node's own system errors. */
 export interface SystemError extends Error {
@@ -80,7 +79,21 @@ interface RawNotifyRelay {
   close(): void;
 }
 
+/** The numbers and words the addon shares with JavaScript (native/constants.h). */
+export interface NativeConstants {
+  /** systemd ignores notify datagrams longer than this. */
+  notifyMaxBytes: number;
+  /** Room for passed fds in one control message (systemd's NOTIFY_FD_MAX). */
+  maxFds: number;
+  socketFlags: { truncated: number; controlTruncated: number };
+  relayFlags: { stateChange: number; unsent: number };
+  dropReasons: { oversize: number; controlTruncated: number; nulByte: number };
+  /** The notify lines that change a unit's state. */
+  stateChanges: string[];
+}
+
 interface Addon {
+  constants: NativeConstants;
   DgramSocket: new () => RawDgramSocket;
   Pidfd: new (pid: number) => RawPidfd;
   NotifyRelay: new (listenPath: string, target: string | null, extendMaxUsec: number) => RawNotifyRelay;
@@ -92,24 +105,8 @@ interface Addon {
 
 const addon: Addon = require(packagePath('build', 'Release', 'ctrmon_native.node'));
 
-const TRUNCATED = 1;
-const CONTROL_TRUNCATED = 2;
-
-const signalNames = new Map<number, NodeJS.Signals>();
-for (const [name, num] of Object.entries(constants.signals)) {
-  if (!signalNames.has(num)) signalNames.set(num, name as NodeJS.Signals);
-}
-
-export function signalName(signal: number): NodeJS.Signals | null {
-  return signalNames.get(signal) ?? null;
-}
-
-export function signalNumber(signal: NodeJS.Signals | number): number {
-  if (typeof signal === 'number') return signal;
-  const num = (constants.signals as Record<string, number | undefined>)[signal];
-  if (num === undefined) throw new TypeError(`unknown signal '${signal}'`);
-  return num;
-}
+export const NATIVE: Readonly<NativeConstants> = addon.constants;
+const { socketFlags, relayFlags } = NATIVE;
 
 function toStatus(raw: RawStatus): ExitStatus {
   return {
@@ -150,7 +147,7 @@ export class DatagramSocket {
     bufferSize: number,
     onMessage: (msg: Datagram) => void,
     onError: (err: SystemError) => void,
-    maxFds = 768,
+    maxFds = NATIVE.maxFds,
   ): void {
     this.raw.startReceiving(
       bufferSize,
@@ -158,8 +155,8 @@ export class DatagramSocket {
         onMessage({
           data,
           size,
-          truncated: (flags & TRUNCATED) !== 0,
-          controlTruncated: (flags & CONTROL_TRUNCATED) !== 0,
+          truncated: (flags & socketFlags.truncated) !== 0,
+          controlTruncated: (flags & socketFlags.controlTruncated) !== 0,
           fds,
           pid,
           uid,
@@ -226,9 +223,11 @@ export interface RelayStats {
 }
 
 export type DropReason = 'oversize' | 'control-truncated' | 'nul-byte';
-const DROP_REASONS: Record<number, DropReason> = { 1: 'oversize', 2: 'control-truncated', 3: 'nul-byte' };
-const STATE_CHANGE = 1;
-const UNSENT = 2;
+const DROP_REASONS: Record<number, DropReason> = {
+  [NATIVE.dropReasons.oversize]: 'oversize',
+  [NATIVE.dropReasons.controlTruncated]: 'control-truncated',
+  [NATIVE.dropReasons.nulByte]: 'nul-byte',
+};
 
 export interface RelayHandlers {
   /** Allowed lines JS must see: a state change (READY, STOPPING, RELOADING) and/or a message JS must send itself. */
@@ -252,7 +251,7 @@ export class NativeNotifyRelay {
 
   start(handlers: RelayHandlers): void {
     this.raw.start(
-      (payload, flags, pid) => handlers.message(payload, (flags & STATE_CHANGE) !== 0, (flags & UNSENT) !== 0, pid),
+      (payload, flags, pid) => handlers.message(payload, (flags & relayFlags.stateChange) !== 0, (flags & relayFlags.unsent) !== 0, pid),
       (reason, size, pid) => handlers.drop(DROP_REASONS[reason], size, pid),
       handlers.error,
     );

@@ -2,16 +2,20 @@
 import { Command } from 'commander';
 import * as path from 'node:path';
 
+import { MONITOR_OPTIONS } from '../config/monitor-options';
+
+const RUNTIME = MONITOR_OPTIONS.runtime.flags[0];
+
 export function registerBench(program: Command): void {
   program
     .command('bench')
     .description('benchmark ctrmon against conmon, podman and the bare runtime on this machine (root)')
     .option('--output <dir>', 'where results.json, results.md and latency.svg go', 'ctrmon-bench')
-    .option('--runtime <name|path>', 'OCI runtime for every candidate', 'runc')
+    .option(`${RUNTIME.flag} ${RUNTIME.arg}`, `${RUNTIME.help}; used by every candidate`)
     .option('--quick', 'fewer samples (a smoke run, not for comparisons)')
     .option('--starts <n>', 'start/stop cycles per candidate under systemd')
     .option('--idle-seconds <s>', 'how long the idle cost is measured')
-    .action(async (opts: { output: string; runtime: string; quick?: boolean; starts?: string; idleSeconds?: string }) => {
+    .action(async (opts: { output: string; runtime?: string; quick?: boolean; starts?: string; idleSeconds?: string }) => {
       const { runBench, FULL, QUICK } = await import('../harness/bench/run-bench');
       const preset = opts.quick ? QUICK : FULL;
       const report = await runBench({

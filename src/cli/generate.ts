@@ -5,18 +5,18 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 
 import { CtrmonError } from '../errors';
-import { RawMonitorOptions, buildMonitorOptions } from '../monitor/options';
+import { RawMonitorOptions, buildMonitorOptions } from '../config/monitor-options';
 import { addMonitorOptions } from './monitor-options';
 import { version } from './version';
 
-interface GenerateOptions extends RawMonitorOptions {
+type GenerateOptions = RawMonitorOptions & {
   from?: string;
   files?: boolean;
   outputDir: string;
   startTimeout?: string;
   restartPolicy: string;
   description?: string;
-}
+};
 
 export function registerGenerate(program: Command): void {
   const generate = program.command('generate').description('generate configuration for running containers');

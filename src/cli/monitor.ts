@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 
 import { createLogger } from '../log';
-import { RawMonitorOptions, buildMonitorOptions } from '../monitor/options';
+import { RawMonitorOptions, buildMonitorOptions } from '../config/monitor-options';
 import { addMonitorOptions } from './monitor-options';
 import { reportError } from './report';
 

@@ -1,8 +1,8 @@
 // `ctrmon ps`: the containers ctrmon monitors or monitored, from their state files.
 import { Command, Option } from 'commander';
 
-import { listContainers } from '../monitor/ps';
-import { DEFAULT_STATE_DIR } from '../monitor/state-file';
+import { listContainers } from '../state/listing';
+import { DEFAULT_STATE_DIR } from '../state/paths';
 
 function age(iso: string | null): string {
   if (!iso) return '-';

@@ -1,15 +1,15 @@
 // How every command reports a failure: one "ctrmon: <message>" line on stderr, and the exit
-// code that goes with it (125 for usage errors and ctrmon's own failures, like podman).
+// code that goes with it (125 for usage errors and ctrmon's own failures, like podman). Anything
+// that is not a CtrmonError is an internal error; its stack is printed after the line because it
+// is a bug to report.
 import { CommanderError } from 'commander';
 
-import { CtrmonError, EXIT_CTRMON_ERROR } from '../errors';
+import { EXIT_CTRMON_ERROR, asCtrmonError } from '../errors';
 
 export function reportError(err: unknown): number {
   if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : EXIT_CTRMON_ERROR;
-  if (err instanceof CtrmonError) {
-    process.stderr.write(`ctrmon: ${err.message}\n`);
-    return err.exitCode;
-  }
-  process.stderr.write(`ctrmon: ${err instanceof Error ? err.stack : String(err)}\n`);
-  return EXIT_CTRMON_ERROR;
+  const error = asCtrmonError(err);
+  process.stderr.write(`ctrmon: ${error.message}\n`);
+  if (error.code === 'ERR_INTERNAL' && error.cause instanceof Error && error.cause.stack) process.stderr.write(`${error.cause.stack}\n`);
+  return error.exitCode;
 }

@@ -3,7 +3,7 @@
 // closed on receipt, so senders' BARRIER=1 completes.
 import { rmSync } from 'node:fs';
 
-import { DatagramSocket } from '../native';
+import { DatagramSocket, NATIVE } from '../native';
 
 export interface Arrival {
   /** process.hrtime.bigint() at arrival. */
@@ -25,7 +25,7 @@ export class NotifyListener {
     if (!address.startsWith('@')) rmSync(address, { force: true });
     this.socket.bind(address);
     this.socket.receive(
-      4096,
+      NATIVE.notifyMaxBytes,
       (msg) => {
         const arrival = { at: process.hrtime.bigint(), wallMs: Date.now(), pid: msg.pid, payload: msg.data.toString('latin1') };
         this.arrivals.push(arrival);

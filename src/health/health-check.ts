@@ -4,7 +4,7 @@
 // period do not count. In --sdnotify=healthy mode the first pass is what makes ctrmon send READY=1.
 import { CtrmonError } from '../errors';
 import type { Logger } from '../log';
-import type { HealthState } from '../monitor/state-file';
+import type { HealthState } from '../state/types';
 
 export interface HealthOptions {
   /** The argv run in the container. */

@@ -4,14 +4,13 @@
 import type { StdioOptions } from 'node:child_process';
 import type { Readable } from 'node:stream';
 
+import type { LogDriverName } from '../config/monitor-options';
 import { CtrmonError } from '../errors';
 import type { Logger } from '../log';
 import { JOURNAL_SOCKET, JournaldSink } from './journald';
 import { KubeFileSink } from './k8s-file';
 import type { LogSink, OutputStream } from './sink';
 
-export const LOG_DRIVERS = ['passthrough', 'k8s-file', 'journald', 'none'] as const;
-export type LogDriverName = (typeof LOG_DRIVERS)[number];
 
 export interface LogDriver {
   /** The stdio for the runtime's `create`; the container inherits it. */
@@ -82,7 +81,7 @@ export function createLogDriver(options: LogDriverOptions): LogDriver {
       try {
         sink = new KubeFileSink(file, options.sizeMax);
       } catch (err) {
-        throw new CtrmonError('ERR_INVALID_OPTION', `cannot open log file ${file}: ${(err as Error).message}`, { path: file });
+        throw new CtrmonError('ERR_LOG_OPEN', `cannot open log file ${file}: ${(err as Error).message}`, { path: file }, { cause: err });
       }
       return new PipedDriver(sink, file);
     }

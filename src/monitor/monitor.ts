@@ -1,52 +1,66 @@
 // The monitor: one container's lifecycle, run as a systemd service's main PID.
 //
-//   resolve runtime, check bundle -> notify sockets, logs, cgroup, derived bundle
-//   -> runtime delete --force (a leftover of a crash) -> create -> pidfd watch -> start
-//   -> READY (from the app, from ctrmon, or after the first passing health check)
-//   -> the container exits -> runtime delete -> exit with its code (128+N for signal N)
+//   prepare the source (a checked bundle) -> notify relay, logs, cgroup, derived bundle
+//   -> create (a leftover container of this name is deleted and the create retried) -> pidfd
+//   -> start -> READY (from the app, from ctrmon, or after the first passing health check)
+//   -> the container exits -> release everything taken, in reverse -> exit with its code
 //
-// Nothing on the notify path waits on the runtime: the relay runs on the event loop while every
-// runtime command runs as a child process. The state file records each transition.
+// Nothing on the notify path waits on the runtime: the relay runs on a native thread while every
+// runtime command runs as a child process. The state file records each transition. Whatever ends
+// the run (the container's exit, a stop, a failure of ctrmon's own), one release stack tears down.
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 
+import type { MonitorOptions } from '../config/monitor-options';
 import { QueuedDatagramSender } from '../dgram/queued-sender';
-import { CtrmonError, EXIT_CTRMON_ERROR, errorMessage } from '../errors';
+import { CtrmonError, EXIT_CTRMON_ERROR, asCtrmonError, errorMessage } from '../errors';
 import { HealthChecker } from '../health/health-check';
 import type { Logger } from '../log';
-import { LogDriver, createLogDriver } from '../logs/driver';
+import { createLogDriver, LogDriver } from '../logs/driver';
 import { ExitStatus, ProcessHandle, SystemError, setChildSubreaper } from '../native';
 import { parseNotifySocket } from '../notify/address';
 import { NotifyRelay, isStateChange } from '../notify/relay';
 import { OrphanReaper } from '../process/orphan-reaper';
-import { loadBundle, deriveConfig, writeBundle } from '../runtime/bundle';
+import { signalExitCode } from '../process/signal-numbers';
+import { deriveConfig, writeBundle } from '../runtime/bundle';
 import { ContainerOutput, OciRuntime } from '../runtime/oci-runtime';
 import { resolveRuntime } from '../runtime/resolve';
-import { ownCgroup, splitUnitCgroup } from './cgroup';
-import type { MonitorOptions } from './options';
-import { handleSignals, signalExitCode } from './signals';
-import { ContainerState, Phase, STATE_VERSION, containerDir, monitorAlive, readState, stateFile, writeState } from './state-file';
+import { monitorAlive } from '../state/liveness';
+import { containerDir, stateFile } from '../state/paths';
+import { readState } from '../state/reader';
+import { ContainerState, Phase, STATE_VERSION } from '../state/types';
+import { writeState } from '../state/writer';
+import { BundleSource } from './bundle-source';
+import { OwnCgroup, ownCgroup, splitUnitCgroup } from './cgroup';
+import { ReleaseStack } from './release-stack';
+import { handleSignals } from './signals';
+import type { ContainerSource, PreparedSource } from './source';
 
 /** Variables that describe ctrmon's own place under systemd and must not reach the runtime. */
 const HOST_ONLY_ENV = ['NOTIFY_SOCKET', 'WATCHDOG_USEC', 'WATCHDOG_PID', 'LISTEN_FDS', 'LISTEN_PID', 'LISTEN_FDNAMES'];
 /** Messages kept for systemd while its socket is missing or full. */
 const NOTIFY_QUEUE_LIMIT = 128;
-/** How long the container's output may take to end after it exited. */
+/** How long the container's output may take to end after it exited (after a failure: less). */
 const LOG_DRAIN_MS = 2000;
+const LOG_DRAIN_AFTER_FAILURE_MS = 500;
+/** How long a container killed after a failure of ctrmon's may take to die. */
+const KILL_WAIT_MS = 5000;
 
 type ExitResult = { err: SystemError | null; status: ExitStatus };
 
 export class Monitor {
   private state!: ContainerState;
-  private file!: string;
-  private dir!: string;
-  private runtime?: OciRuntime;
+  private readonly file: string;
+  private readonly dir: string;
+  private readonly own: OwnCgroup = ownCgroup();
+  private readonly source: ContainerSource;
+  private readonly releases = new ReleaseStack();
+  private runtime!: OciRuntime;
   private sender?: QueuedDatagramSender;
-  private relay?: NotifyRelay;
-  private logs?: LogDriver;
-  private health?: HealthChecker;
+  private logs!: LogDriver;
   private container?: ProcessHandle;
   private started = false;
+  private failed = false;
   /** The signal that asked ctrmon to stop, once one did. */
   private stopRequest: NodeJS.Signals | null = null;
   private killTimer: NodeJS.Timeout | undefined;
@@ -59,25 +73,68 @@ export class Monitor {
     private readonly log: Logger,
   ) {
     this.reaper = new OrphanReaper(log);
+    this.dir = containerDir(options.stateDir, options.name);
+    this.file = stateFile(options.stateDir, options.name);
+    this.source = new BundleSource(options.bundle);
   }
 
   /** Runs the container to its end; returns the exit code. Throws CtrmonError for ctrmon's own failures. */
   async run(): Promise<number> {
-    const o = this.options;
-    this.dir = containerDir(o.stateDir, o.name);
-    this.file = stateFile(o.stateDir, o.name);
     this.claimName();
     mkdirSync(this.dir, { recursive: true, mode: 0o755 });
-    const own = ownCgroup();
-    this.state = {
+    this.state = this.initialState();
+    this.save();
+    setChildSubreaper(true);
+    this.reaper.start();
+    const unhandle = handleSignals({ stop: (s) => this.requestStop(s), forward: (s) => this.forward(s) });
+    let code: number;
+    let error: CtrmonError | null = null;
+    try {
+      code = await this.lifecycle();
+    } catch (err) {
+      error = asCtrmonError(err, { name: this.options.name });
+      code = error.exitCode;
+      this.failed = true;
+    }
+    try {
+      clearTimeout(this.killTimer);
+      await this.releases.release(this.log);
+      this.recordExit(code, error);
+      this.sender?.drainNow();
+    } finally {
+      unhandle();
+      this.reaper.stop();
+      this.sender?.close();
+    }
+    if (error) throw error;
+    return code;
+  }
+
+  private async lifecycle(): Promise<number> {
+    this.openRuntime();
+    const prepared = await this.prepareSource();
+    const notifyDir = this.openNotify();
+    this.openLogs();
+    const runtimeBundle = this.writeRuntimeBundle(prepared, notifyDir);
+    if (this.stopRequest) return this.endBeforeStart();
+    await this.create(runtimeBundle);
+    if (this.stopRequest) return this.endBeforeStart();
+    await this.start();
+    return this.exitCodeOf(await this.exit);
+  }
+
+  private initialState(): ContainerState {
+    const o = this.options;
+    return {
       version: STATE_VERSION,
       name: o.name,
       monitorPid: process.pid,
       containerPid: null,
       runtime: { name: o.runtime ?? '', path: '', args: o.runtimeArgs },
-      bundle: o.bundle,
+      bundle: this.source.bundleDir,
+      source: this.source.requested,
       sdnotify: o.sdnotify,
-      unit: own.unit,
+      unit: this.own.unit,
       invocationId: process.env.INVOCATION_ID ?? null,
       labels: o.labels,
       phase: 'creating',
@@ -89,55 +146,58 @@ export class Monitor {
       logPath: null,
       error: null,
     };
-    this.save();
-    setChildSubreaper(true);
-    this.reaper.start();
-    const unhandle = handleSignals({ stop: (s) => this.requestStop(s), forward: (s) => this.forward(s) });
-    try {
-      return await this.lifecycle(own);
-    } catch (err) {
-      const error = err instanceof CtrmonError ? err : new CtrmonError('ERR_RUNTIME_FAILED', errorMessage(err), { name: o.name });
-      await this.abort(error);
-      throw error;
-    } finally {
-      unhandle();
-      this.reaper.stop();
-      this.relay?.close();
-      this.sender?.close();
-    }
   }
 
-  private async lifecycle(own: ReturnType<typeof ownCgroup>): Promise<number> {
+  private openRuntime(): void {
     const o = this.options;
     const resolved = resolveRuntime(o.runtime);
     this.state.runtime = { name: resolved.name, path: resolved.path, args: o.runtimeArgs };
-    const bundle = loadBundle(o.bundle);
-    this.runtime = new OciRuntime(resolved, { globalArgs: o.runtimeArgs, logFile: path.join(this.dir, 'runtime.log'), env: runtimeEnv(process.env) });
+    const logFile = path.join(this.dir, 'runtime.log');
+    this.runtime = new OciRuntime(resolved, { globalArgs: o.runtimeArgs, logFile, env: runtimeEnv(process.env) });
+  }
 
+  private async prepareSource(): Promise<PreparedSource> {
+    const prepared = await this.source.prepare();
+    this.releases.push('the container source', () => this.source.release());
+    this.state.source = prepared.record;
+    return prepared;
+  }
+
+  /** systemd's socket (when there is one) and, in container mode, the container's own; returns its directory. */
+  private openNotify(): string | undefined {
+    const o = this.options;
     const hostSocket = o.sdnotify !== 'ignore' && process.env.NOTIFY_SOCKET ? parseNotifySocket(process.env.NOTIFY_SOCKET) : undefined;
     if (hostSocket) {
-      this.sender = new QueuedDatagramSender(hostSocket, { limit: NOTIFY_QUEUE_LIMIT, isPreferred: isStateChange, log: this.log, peer: 'systemd notify socket' });
-    }
-    const env = [...o.env];
-    let notifyDir: string | undefined;
-    if (o.sdnotify === 'container') {
-      notifyDir = path.join(this.dir, 'notify');
-      mkdirSync(notifyDir, { recursive: true, mode: 0o755 });
-      this.relay = new NotifyRelay({
-        socketPath: path.join(notifyDir, 'notify.sock'),
-        sender: this.sender,
-        filter: { extendTimeoutMaxUsec: o.extendTimeoutMaxUsec },
+      this.sender = new QueuedDatagramSender(hostSocket, {
+        limit: NOTIFY_QUEUE_LIMIT,
+        isPreferred: isStateChange,
         log: this.log,
-        onStateChange: (lines) => {
-          if (lines.includes('READY=1')) this.recordReady();
-        },
+        peer: 'systemd notify socket',
       });
-      this.relay.start();
-      // The unit's watchdog interval, so that the application knows to ping (WATCHDOG_PID would be wrong inside).
-      const watchdog = process.env.WATCHDOG_USEC;
-      if (watchdog && (!process.env.WATCHDOG_PID || process.env.WATCHDOG_PID === String(process.pid))) env.unshift(`WATCHDOG_USEC=${watchdog}`);
     }
+    if (o.sdnotify !== 'container') return undefined;
+    const notifyDir = path.join(this.dir, 'notify');
+    mkdirSync(notifyDir, { recursive: true, mode: 0o755 });
+    const relay = new NotifyRelay({
+      socketPath: path.join(notifyDir, 'notify.sock'),
+      sender: this.sender,
+      filter: { extendTimeoutMaxUsec: o.extendTimeoutMaxUsec },
+      log: this.log,
+      onStateChange: (lines) => {
+        if (lines.includes('READY=1')) this.recordReady();
+      },
+    });
+    relay.start();
+    this.releases.push('the notify relay', async () => {
+      await new Promise((resolve) => setImmediate(resolve)); // datagrams the container sent last
+      relay.close();
+      this.log.info({ relay: relay.stats, sender: this.sender?.stats }, 'notify statistics');
+    });
+    return notifyDir;
+  }
 
+  private openLogs(): void {
+    const o = this.options;
     this.logs = createLogDriver({
       driver: o.logDriver,
       path: o.logPath,
@@ -147,26 +207,45 @@ export class Monitor {
       log: this.log,
     });
     this.state.logPath = this.logs.path;
+    this.releases.push("the container's output", () => this.logs.close(this.failed ? LOG_DRAIN_AFTER_FAILURE_MS : LOG_DRAIN_MS));
+  }
 
-    let cgroupsPath: string | undefined;
-    if (o.cgroups === 'split') {
-      try {
-        const plan = splitUnitCgroup(own);
-        cgroupsPath = plan.containerPath;
-        if (plan.supervisorPath) this.log.debug({ supervisor: plan.supervisorPath, container: plan.containerPath }, 'split the unit cgroup');
-      } catch (err) {
-        this.log.warn({ err: errorMessage(err), cgroup: own.path }, 'could not move into a supervisor cgroup; the runtime places the container (does the unit have Delegate=yes?)');
-      }
-    }
-    const runtimeBundle = writeBundle(path.join(this.dir, 'bundle'), deriveConfig(bundle, { command: o.command, env, notifyDir, cgroupsPath }));
-    const pidFile = o.pidFile ?? path.join(this.dir, 'container.pid');
-    rmSync(pidFile, { force: true });
+  /** The runtime's config.json, derived from the source's bundle, under the state directory. */
+  private writeRuntimeBundle(prepared: PreparedSource, notifyDir: string | undefined): string {
+    const o = this.options;
+    const env = [...o.env];
+    // The unit's watchdog interval, so that the application knows to ping (WATCHDOG_PID would be wrong inside).
+    const watchdog = process.env.WATCHDOG_USEC;
+    const watchdogIsOurs = !process.env.WATCHDOG_PID || process.env.WATCHDOG_PID === String(process.pid);
+    if (notifyDir && watchdog && watchdogIsOurs) env.unshift(`WATCHDOG_USEC=${watchdog}`);
+    const config = deriveConfig(prepared.bundle, { command: o.command, env, notifyDir, cgroupsPath: this.placeCgroup() });
+    return writeBundle(path.join(this.dir, 'bundle'), config);
+  }
 
-    if (this.stopRequest) return this.endBeforeStart();
-    this.reaper.pause(); // the container init may die at once: its status belongs to the pidfd
-    let output;
+  /** --cgroups=split under a cgroup v2 unit: the container's cgroupsPath; otherwise the runtime decides. */
+  private placeCgroup(): string | undefined {
+    if (this.options.cgroups !== 'split') return undefined;
     try {
-      output = await this.createReplacing(runtimeBundle, pidFile);
+      const plan = splitUnitCgroup(this.own);
+      if (plan.supervisorPath) this.log.debug({ supervisor: plan.supervisorPath, container: plan.containerPath }, 'split the unit cgroup');
+      return plan.containerPath;
+    } catch (err) {
+      this.log.warn(
+        { err: errorMessage(err), cgroup: this.own.path },
+        'could not move into a supervisor cgroup; the runtime places the container (does the unit have Delegate=yes?)',
+      );
+      return undefined;
+    }
+  }
+
+  private async create(bundleDir: string): Promise<void> {
+    const pidFile = this.options.pidFile ?? path.join(this.dir, 'container.pid');
+    rmSync(pidFile, { force: true });
+    this.reaper.pause(); // the container init may die at once: its status belongs to the pidfd
+    let output: ContainerOutput;
+    try {
+      output = await this.createReplacing(bundleDir, pidFile);
+      this.releases.push('the runtime container', () => this.removeContainer());
       const pid = readPid(pidFile);
       this.container = new ProcessHandle(pid);
       this.container.watchExit((err, status) => this.resolveExit({ err, status }));
@@ -174,36 +253,45 @@ export class Monitor {
     } finally {
       this.reaper.resume();
     }
-    if (output.runtimeStderr.trim()) this.log.warn({ runtime: resolved.name, stderr: output.runtimeStderr.trim() }, 'runtime output during create');
+    const runtimeStderr = output.runtimeStderr.trim();
+    if (runtimeStderr) this.log.warn({ runtime: this.runtime.name, stderr: runtimeStderr }, 'runtime output during create');
     this.logs.attach(output.stdout, output.stderr);
-    this.log.info({ containerPid: this.state.containerPid, runtime: resolved.name }, 'container created');
+    this.log.info({ containerPid: this.state.containerPid, runtime: this.runtime.name }, 'container created');
     this.save();
-    if (this.stopRequest) return this.endBeforeStart();
-
-    this.started = true;
-    await this.runtime.start(o.name);
-    this.state.timestamps.started = new Date().toISOString();
-    this.setPhase('running');
-    this.log.info('container started');
-    if (o.sdnotify === 'conmon') this.recordReady();
-    if (o.health) this.startHealthChecks(o.health);
-    return this.finish(await this.exit);
   }
 
   /**
-   * `create`; a container of this name left by a crashed monitor is removed and the create
+   * `create`; a container of this name left by a crashed monitor is deleted and the create
    * retried (podman --replace). Asking first would cost a runtime run on every start.
    */
   private async createReplacing(bundle: string, pidFile: string): Promise<ContainerOutput> {
-    const runtime = this.runtime!;
     try {
-      return await runtime.create(this.options.name, bundle, pidFile, this.logs!.stdio);
+      return await this.runtime.create(this.options.name, bundle, pidFile, this.logs.stdio);
     } catch (err) {
       if ((err as CtrmonError).code !== 'ERR_CONTAINER_EXISTS') throw err;
-      this.log.info({ runtime: runtime.name }, 'removing a leftover container of this name');
-      await runtime.delete(this.options.name, true);
-      return runtime.create(this.options.name, bundle, pidFile, this.logs!.stdio);
+      this.log.info({ runtime: this.runtime.name }, 'removing a leftover container of this name');
+      await this.runtime.delete(this.options.name, true);
+      return this.runtime.create(this.options.name, bundle, pidFile, this.logs.stdio);
     }
+  }
+
+  private async start(): Promise<void> {
+    this.started = true;
+    await this.runtime.start(this.options.name);
+    this.state.timestamps.started = new Date().toISOString();
+    this.setPhase('running');
+    this.log.info('container started');
+    if (this.options.sdnotify === 'conmon') this.recordReady();
+    if (this.options.health) this.startHealthChecks(this.options.health);
+  }
+
+  /** The container is killed if it still runs (after a failure), waited for, and deleted from the runtime. */
+  private async removeContainer(): Promise<void> {
+    if (this.container && this.failed) {
+      this.signalContainer('SIGKILL');
+      await Promise.race([this.exit, new Promise((resolve) => setTimeout(resolve, KILL_WAIT_MS))]);
+    }
+    await this.runtime.delete(this.options.name, true);
   }
 
   /** Another live monitor of this name must not be disturbed. */
@@ -215,26 +303,31 @@ export class Monitor {
       return; // none, or unreadable: this run rewrites it
     }
     if (previous.phase !== 'exited' && previous.monitorPid !== process.pid && monitorAlive(previous)) {
-      throw new CtrmonError('ERR_NAME_IN_USE', `container name "${this.options.name}" is in use by ctrmon pid ${previous.monitorPid} (${this.file})`, { name: this.options.name, path: this.file });
+      throw new CtrmonError(
+        'ERR_NAME_IN_USE',
+        `container name "${this.options.name}" is in use by ctrmon pid ${previous.monitorPid} (${this.file})`,
+        { name: this.options.name, path: this.file },
+      );
     }
   }
 
   private startHealthChecks(options: NonNullable<MonitorOptions['health']>): void {
-    const runtime = this.runtime!;
+    const runtime = this.runtime;
     const execPidFile = path.join(this.dir, 'exec.pid');
-    this.health = new HealthChecker(
+    const health = new HealthChecker(
       options,
       (command, timeoutMs) => runtime.exec(this.options.name, command, execPidFile, timeoutMs),
-      (health) => {
-        this.state.health = { ...health };
+      (state) => {
+        this.state.health = { ...state };
         this.save();
-        if (health.status === 'healthy' && this.options.sdnotify === 'healthy') this.recordReady();
+        if (state.status === 'healthy' && this.options.sdnotify === 'healthy') this.recordReady();
       },
       this.log,
     );
-    this.state.health = { ...this.health.state };
+    this.releases.push('health checks', () => health.stop());
+    this.state.health = { ...health.state };
     this.save();
-    this.health.start();
+    health.start();
   }
 
   /** READY: sent to systemd by ctrmon itself (conmon, healthy), or relayed already (container). */
@@ -283,56 +376,27 @@ export class Monitor {
     }
   }
 
-  /** Stopped between `delete` and `start`: nothing of the container ran; it is removed unstarted. */
+  /** Stopped before `start`: nothing of the container ran; it is killed, and removed by the release stack. */
   private async endBeforeStart(): Promise<number> {
     this.signalContainer('SIGKILL');
-    const code = signalExitCode(this.stopRequest!);
     if (this.container) await this.exit;
-    return this.finish(null, code);
+    return signalExitCode(this.stopRequest!);
   }
 
-  /** The container is gone: clean up and report. `code` overrides the container's own. */
-  private async finish(result: ExitResult | null, code?: number): Promise<number> {
-    clearTimeout(this.killTimer);
-    this.health?.stop();
-    await new Promise((resolve) => setImmediate(resolve)); // datagrams the container sent last
-    this.relay?.close();
-    if (this.relay || this.sender) this.log.info({ relay: this.relay?.stats, sender: this.sender?.stats }, 'notify statistics');
-    let exitCode = code ?? EXIT_CTRMON_ERROR;
-    if (result?.err) {
+  /** The container's own code: its exit status, or 128+N for signal N. */
+  private exitCodeOf(result: ExitResult): number {
+    if (result.err) {
       this.log.error({ err: result.err.message }, 'the container exited but its status could not be collected');
-    } else if (result && code === undefined) {
-      exitCode = result.status.exitCode ?? signalExitCode(result.status.signal!);
-      this.state.exitSignal = result.status.signal;
+      return EXIT_CTRMON_ERROR;
     }
-    this.log.info({ exitCode, signal: this.state.exitSignal }, 'container exited');
-    try {
-      await this.runtime!.delete(this.options.name, true);
-    } catch (err) {
-      this.log.error({ err: errorMessage(err) }, 'runtime delete failed');
-    }
-    await this.logs?.close(LOG_DRAIN_MS);
-    this.state.exitCode = exitCode;
-    this.state.timestamps.exited = new Date().toISOString();
-    this.setPhase('exited');
-    this.sender?.drainNow();
-    return exitCode;
+    this.state.exitSignal = result.status.signal;
+    return result.status.exitCode ?? signalExitCode(result.status.signal!);
   }
 
-  /** ctrmon failed: take the container down, if any, and record why. */
-  private async abort(error: CtrmonError): Promise<void> {
-    clearTimeout(this.killTimer);
-    this.health?.stop();
-    if (this.container) {
-      this.signalContainer('SIGKILL');
-      await Promise.race([this.exit, new Promise((resolve) => setTimeout(resolve, 5000))]);
-    }
-    if (this.runtime && this.state.containerPid !== null) {
-      await this.runtime.delete(this.options.name, true).catch((err) => this.log.error({ err: errorMessage(err) }, 'runtime delete failed'));
-    }
-    await this.logs?.close(500);
-    this.state.error = { code: error.code, message: error.message };
-    this.state.exitCode = error.exitCode;
+  private recordExit(code: number, error: CtrmonError | null): void {
+    if (error) this.state.error = { code: error.code, message: error.message };
+    else this.log.info({ exitCode: code, signal: this.state.exitSignal }, 'container exited');
+    this.state.exitCode = code;
     this.state.timestamps.exited = new Date().toISOString();
     this.setPhase('exited');
   }

@@ -1,8 +1,6 @@
 // Signals ctrmon handles as a unit's main PID: TERM and INT stop the container gracefully; HUP,
 // QUIT, USR1 and USR2 are passed on to it (HUP is how Type=notify-reload units reload). A
 // listener replaces Node's default action for each of them.
-import { signalNumber } from '../native';
-
 export const STOP_SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
 export const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
 
@@ -21,9 +19,4 @@ export function handleSignals(handlers: SignalHandlers): () => void {
   return () => {
     for (const [signal, fn] of installed) process.off(signal, fn);
   };
-}
-
-/** The exit code of a process that a signal killed: 128 + its number (137 for SIGKILL). */
-export function signalExitCode(signal: NodeJS.Signals): number {
-  return 128 + signalNumber(signal);
 }

@@ -10,11 +10,12 @@ import { unlinkSync } from 'node:fs';
 import type { QueuedDatagramSender } from '../dgram/queued-sender';
 import type { Logger } from '../log';
 import { ThrottledWarnings } from '../log-throttle';
-import { NativeNotifyRelay, RelayStats } from '../native';
+import { NATIVE, NativeNotifyRelay, RelayStats } from '../native';
 import type { FilterOptions } from './allowlist';
 
 /** systemd reads notify datagrams into PIPE_BUF bytes and ignores anything longer. */
-export const NOTIFY_MAX_BYTES = 4096;
+export const NOTIFY_MAX_BYTES = NATIVE.notifyMaxBytes;
+const STATE_CHANGES = new Set(NATIVE.stateChanges);
 
 export interface RelayOptions {
   /** Where the container's socket is bound (mode 0777: any container user may send). */
@@ -29,8 +30,7 @@ export interface RelayOptions {
 
 /** Messages an overflow should drop last: they change the unit's state. */
 export function isStateChange(msg: Buffer): boolean {
-  const text = msg.toString('latin1');
-  return /(^|\n)(READY|STOPPING|RELOADING)=1(\n|$)/.test(text);
+  return msg.toString('latin1').split('\n').some((line) => STATE_CHANGES.has(line));
 }
 
 const DROPPED: Record<string, string> = {

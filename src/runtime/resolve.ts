@@ -1,6 +1,8 @@
-// Finds the OCI runtime: a name looked up on PATH or a path. The default is crun when it is on
-// PATH, else runc. Exit codes follow podman: 127 not found, 126 found but not executable.
-import { accessSync, constants, statSync } from 'node:fs';
+// Finds the OCI runtime: a name looked up on PATH or a path. The default (no --runtime) is crun
+// where it can run containers, else runc: crun refuses hybrid and v1 cgroup hosts ("cgroups in
+// hybrid mode not supported"), so there only runc is a candidate. Exit codes follow podman: 127
+// not found, 126 found but not executable.
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 
 import { CtrmonError, EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND } from '../errors';
@@ -34,11 +36,27 @@ function fromPath(name: string, searchPath: string): { found?: string; notExecut
   return { notExecutable };
 }
 
-export function resolveRuntime(spec: string | undefined, searchPath = process.env.PATH ?? ''): ResolvedRuntime {
+/** 'unified' when /sys/fs/cgroup is a cgroup2 hierarchy (what crun needs); 'hybrid' for v1 and hybrid hosts. */
+export type CgroupLayout = 'unified' | 'hybrid';
+
+export function hostCgroupLayout(mountRoot = '/sys/fs/cgroup'): CgroupLayout {
+  return existsSync(`${mountRoot}/cgroup.controllers`) ? 'unified' : 'hybrid';
+}
+
+export function resolveRuntime(spec: string | undefined, searchPath = process.env.PATH ?? '', layout: CgroupLayout = hostCgroupLayout()): ResolvedRuntime {
   if (spec === undefined) {
-    for (const name of ['crun', 'runc']) {
+    for (const name of layout === 'unified' ? ['crun', 'runc'] : ['runc']) {
       const { found } = fromPath(name, searchPath);
       if (found) return { path: found, name };
+    }
+    if (fromPath('crun', searchPath).found) {
+      throw new CtrmonError(
+        'ERR_RUNTIME_NOT_FOUND',
+        'no usable OCI runtime: crun is on PATH but cannot run containers on this host\'s hybrid (v1) cgroups; install runc, ' +
+          'or give --runtime crun --runtime-arg=--cgroup-manager=disabled in a mount namespace with cgroup2 at /sys/fs/cgroup',
+        { runtime: 'crun' },
+        { exitCode: EXIT_NOT_FOUND },
+      );
     }
     throw new CtrmonError('ERR_RUNTIME_NOT_FOUND', 'no OCI runtime found: neither crun nor runc is on PATH', {}, { exitCode: EXIT_NOT_FOUND });
   }

@@ -1,12 +1,13 @@
 // Quadlet-style .container files: [Container] keys become `ctrmon monitor` options; [Unit],
-// [Service] and [Install] pass through into the generated unit. The keys are podman Quadlet's
-// where they apply, plus ctrmon's own Bundle=, Runtime= and RuntimeArgs=. An unknown key or a bad
-// value is an error naming the file and line.
+// [Service] and [Install] pass through into the generated unit. Which key sets which option is
+// declared with the option (config/monitor-options.ts); the keys here are those that are not
+// options: the name, the command and Image=. An unknown key or a bad value is an error naming the
+// file and line.
 import * as path from 'node:path';
 
+import { FlagSpec, MONITOR_FLAGS, MonitorOptions, RawMonitorOptions, attributeOf, buildMonitorOptions } from '../config/monitor-options';
+import { checkName } from '../config/parse';
 import { CtrmonError, errorMessage } from '../errors';
-import { LOG_DRIVERS } from '../logs/driver';
-import { MonitorOptions, RawMonitorOptions, buildMonitorOptions, checkName, parseDuration, parseSignal } from '../monitor/options';
 import { Entries, renderUnit } from './unit-generator';
 import { UnitEntry, parseUnitFile, splitWords, unitError } from './unit-file';
 
@@ -24,78 +25,47 @@ const PASSTHROUGH = new Set(['Unit', 'Service', 'Install']);
 interface Draft {
   name: string;
   command: string[];
-  raw: RawMonitorOptions & { env: string[]; label: string[]; runtimeArg: string[] };
+  raw: Record<string, string[]>;
 }
 
-type Handler = (draft: Draft, value: string, entry: UnitEntry, file: string) => void;
+type Handler = (draft: Draft, entry: UnitEntry, file: string) => void;
 
-const words = (value: string, entry: UnitEntry, file: string) => splitWords(value, () => `${file}:${entry.line}: ${entry.key}=`);
+const words = (entry: UnitEntry, file: string) => splitWords(entry.value, () => `${file}:${entry.line}: ${entry.key}=`);
 
-function checked<T>(file: string, entry: UnitEntry, parse: () => T): T {
+/** Runs parse; its error becomes one naming the file, line and key (a list key's message names the bad item). */
+function checked<T>(file: string, entry: UnitEntry, parse: () => T, list = false): T {
   try {
     return parse();
   } catch (err) {
-    throw unitError(file, entry.line, `${entry.key}=${entry.value}: ${errorMessage(err).replace(/^\S+ "[^"]*": /, '')}`);
+    const problem = errorMessage(err).replace(/^\S+ "[^"]*": /, '');
+    throw unitError(file, entry.line, `${entry.key}=${list ? '' : entry.value}: ${problem}`);
   }
 }
 
-function keyValues(list: string[], entry: UnitEntry, file: string): string[] {
-  for (const item of list) {
-    if (!/^[^=\s]+=/.test(item)) throw unitError(file, entry.line, `${entry.key}=: "${item}" is not KEY=VALUE`);
-  }
-  return list;
+function fromFlag(flag: FlagSpec, toValues: ((value: string, ctx: { file: string; words: () => string[] }) => string[]) | null): Handler {
+  return (d, e, f) => {
+    const values = checked(f, e, () => (toValues ? toValues(e.value, { file: f, words: () => words(e, f) }) : flag.repeatable ? words(e, f) : [e.value]), flag.repeatable);
+    for (const v of values) checked(f, e, () => flag.check?.(v), flag.repeatable);
+    const attr = attributeOf(flag.flag);
+    d.raw[attr] = flag.repeatable ? [...(d.raw[attr] ?? []), ...values] : values;
+  };
 }
-
-type DurationField = 'healthInterval' | 'healthTimeout' | 'healthStartPeriod' | 'stopTimeout';
-
-/** A key whose value is a duration: checked here (with the line) and kept as written. */
-const duration = (field: DurationField): Handler => (d, v, e, f) => {
-  checked(f, e, () => parseDuration(e.key, v));
-  d.raw[field] = v;
-};
-
-const NOTIFY: Record<string, MonitorOptions['sdnotify']> = { true: 'container', false: 'conmon', healthy: 'healthy' };
 
 const KEYS: Record<string, Handler> = {
-  ContainerName: (d, v, e, f) => (d.name = checked(f, e, () => checkName(v))),
-  Bundle: (d, v, _e, f) => (d.raw.bundle = path.resolve(path.dirname(f), v)),
-  Image: (_d, _v, e, f) => {
+  ContainerName: (d, e, f) => (d.name = checked(f, e, () => checkName(e.value))),
+  Image: (_d, e, f) => {
     throw unitError(f, e.line, 'Image= needs an image store, which this version of ctrmon does not have yet; use Bundle= with an OCI bundle');
   },
-  Exec: (d, v, e, f) => (d.command = words(v, e, f)),
-  Environment: (d, v, e, f) => d.raw.env.push(...keyValues(words(v, e, f), e, f)),
-  Label: (d, v, e, f) => d.raw.label.push(...keyValues(words(v, e, f), e, f)),
-  Notify: (d, v, e, f) => {
-    const mode = NOTIFY[v];
-    if (!mode) throw unitError(f, e.line, `Notify=${v}: expected true, false or healthy`);
-    d.raw.sdnotify = mode;
-  },
-  HealthCmd: (d, v) => (d.raw.healthCmd = v),
-  HealthInterval: duration('healthInterval'),
-  HealthTimeout: duration('healthTimeout'),
-  HealthStartPeriod: duration('healthStartPeriod'),
-  HealthRetries: (d, v, e, f) => {
-    if (!/^[1-9]\d*$/.test(v)) throw unitError(f, e.line, `HealthRetries=${v}: expected a whole number of at least 1`);
-    d.raw.healthRetries = v;
-  },
-  StopSignal: (d, v, e, f) => (d.raw.stopSignal = checked(f, e, () => parseSignal(e.key, v))),
-  StopTimeout: duration('stopTimeout'),
-  AutoUpdate: (d, v, e, f) => {
-    if (v !== 'registry' && v !== 'local') throw unitError(f, e.line, `AutoUpdate=${v}: expected registry or local`);
-    d.raw.label.push(`io.containers.autoupdate=${v}`);
-  },
-  LogDriver: (d, v, e, f) => {
-    if (!(LOG_DRIVERS as readonly string[]).includes(v)) throw unitError(f, e.line, `LogDriver=${v}: expected one of ${LOG_DRIVERS.join(', ')}`);
-    d.raw.logDriver = v;
-  },
-  Runtime: (d, v) => (d.raw.runtime = v),
-  RuntimeArgs: (d, v, e, f) => d.raw.runtimeArg.push(...words(v, e, f)),
+  Exec: (d, e, f) => (d.command = words(e, f)),
 };
+for (const flag of MONITOR_FLAGS) {
+  for (const [key, toValues] of Object.entries(flag.containerKeys ?? {})) KEYS[key] = fromFlag(flag, toValues);
+}
 
 /** Turns one .container file into its unit. */
 export function containerToUnit(file: string, text: string, header: string, command?: string[]): GeneratedUnit {
   const base = path.basename(file).replace(/\.container$/, '');
-  const draft: Draft = { name: base, command: [], raw: { env: [], label: [], runtimeArg: [] } };
+  const draft: Draft = { name: base, command: [], raw: {} };
   const passthrough: Record<string, Entries> = { Unit: [], Service: [], Install: [] };
   let sawContainer = false;
   for (const entry of parseUnitFile(text, file)) {
@@ -103,7 +73,7 @@ export function containerToUnit(file: string, text: string, header: string, comm
       sawContainer = true;
       const handler = KEYS[entry.key];
       if (!handler) throw unitError(file, entry.line, `unsupported key ${entry.key}= in [Container] (supported: ${Object.keys(KEYS).join(', ')})`);
-      handler(draft, entry.value, entry, file);
+      handler(draft, entry, file);
     } else if (PASSTHROUGH.has(entry.section)) {
       passthrough[entry.section].push([entry.key, entry.value]);
     } else {
@@ -114,7 +84,7 @@ export function containerToUnit(file: string, text: string, header: string, comm
   if (!draft.raw.bundle) throw unitError(file, null, '[Container] needs Bundle= (the OCI bundle directory to run)');
   let options: MonitorOptions;
   try {
-    options = buildMonitorOptions(draft.name, draft.command, draft.raw);
+    options = buildMonitorOptions(draft.name, draft.command, draft.raw as RawMonitorOptions);
   } catch (err) {
     throw unitError(file, null, errorMessage(err));
   }

@@ -5,10 +5,9 @@
 // their canonical form.
 import { realpathSync } from 'node:fs';
 
-import type { MonitorOptions } from '../monitor/options';
-import { signalExitCode } from '../monitor/signals';
-import { DEFAULT_STATE_DIR } from '../monitor/state-file';
+import { MonitorOptions, monitorArgs } from '../config/monitor-options';
 import { PACKAGE_MANIFEST, packagePath } from '../package-root';
+import { signalExitCode } from '../process/signal-numbers';
 import { quoteWord } from './unit-file';
 
 export type Entries = [string, string][];
@@ -38,33 +37,6 @@ const STOP_MARGIN_SEC = 10;
  */
 export function ctrmonCommand(): string[] {
   return [process.execPath, ...PACKAGE_MANIFEST.ctrmon.nodeFlags, realpathSync(packagePath('bin', 'ctrmon.js'))];
-}
-
-const ms = (value: number) => `${value}ms`;
-
-/** The monitor's options as ctrmon monitor arguments; defaults are left out. */
-export function monitorArgs(o: MonitorOptions): string[] {
-  const args = ['monitor', '--bundle', o.bundle, '--sdnotify', o.sdnotify];
-  if (o.runtime !== undefined) args.push('--runtime', o.runtime);
-  for (const a of o.runtimeArgs) args.push(`--runtime-arg=${a}`);
-  for (const e of o.env) args.push('--env', e);
-  for (const [k, v] of Object.entries(o.labels)) args.push('--label', `${k}=${v}`);
-  if (o.health) {
-    args.push('--health-cmd', JSON.stringify(o.health.command), '--health-interval', ms(o.health.intervalMs), '--health-timeout', ms(o.health.timeoutMs),
-      '--health-retries', String(o.health.retries), '--health-start-period', ms(o.health.startPeriodMs));
-  }
-  if (o.stopSignal !== 'SIGTERM') args.push('--stop-signal', o.stopSignal);
-  if (o.stopTimeoutMs !== 10_000) args.push('--stop-timeout', String(o.stopTimeoutMs / 1000));
-  if (o.logDriver !== 'passthrough') args.push('--log-driver', o.logDriver);
-  if (o.logPath !== undefined) args.push('--log-path', o.logPath);
-  if (o.logSizeMax !== undefined) args.push('--log-size-max', String(o.logSizeMax));
-  if (o.pidFile !== undefined) args.push('--pidfile', o.pidFile);
-  if (o.stateDir !== DEFAULT_STATE_DIR) args.push('--state-dir', o.stateDir);
-  if (o.cgroups !== 'split') args.push('--cgroups', o.cgroups);
-  if (o.extendTimeoutMaxUsec !== undefined) args.push('--notify-extend-timeout-max', ms(o.extendTimeoutMaxUsec / 1000));
-  if (o.logLevel !== 'info') args.push('--log-level', o.logLevel);
-  args.push(o.name, ...o.command);
-  return args;
 }
 
 /** Long enough for readiness: in healthy mode the start period plus one check must fit. */

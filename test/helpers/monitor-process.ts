@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 
 import { buildDemoBundle } from '../../src/harness/demo/demo-bundle';
-import { ContainerState, Phase, readState, stateFile } from '../../src/monitor/state-file';
+import { stateFile } from '../../src/state/paths';
+import { readState } from '../../src/state/reader';
+import type { ContainerState, Phase } from '../../src/state/types';
 import { PACKAGE_ROOT, packagePath } from '../../src/package-root';
 import { delay } from './wait';
 

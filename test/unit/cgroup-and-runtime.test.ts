@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 
 import { ownCgroup, splitUnitCgroup } from '../../src/monitor/cgroup';
-import { resolveRuntime } from '../../src/runtime/resolve';
+import { hostCgroupLayout, resolveRuntime } from '../../src/runtime/resolve';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'ctrmon-cg-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -46,10 +46,23 @@ describe('runtime resolution', () => {
 
   test('by name on PATH; the default prefers crun, else runc', () => {
     assert.deepEqual(resolveRuntime('runc', bin), { path: path.join(bin, 'runc'), name: 'runc' });
-    assert.deepEqual(resolveRuntime(undefined, bin), { path: path.join(bin, 'runc'), name: 'runc' });
+    assert.deepEqual(resolveRuntime(undefined, bin, 'unified'), { path: path.join(bin, 'runc'), name: 'runc' });
     chmodSync(path.join(other, 'crun'), 0o755);
-    assert.deepEqual(resolveRuntime(undefined, `${other}:${bin}`), { path: path.join(other, 'crun'), name: 'crun' });
+    assert.deepEqual(resolveRuntime(undefined, `${other}:${bin}`, 'unified'), { path: path.join(other, 'crun'), name: 'crun' });
     chmodSync(path.join(other, 'crun'), 0o644);
+  });
+
+  test('the default on a hybrid (v1) cgroup host is runc; crun alone there is an error that says what to do', () => {
+    chmodSync(path.join(other, 'crun'), 0o755);
+    try {
+      assert.deepEqual(resolveRuntime(undefined, `${other}:${bin}`, 'hybrid'), { path: path.join(bin, 'runc'), name: 'runc' });
+      assert.throws(() => resolveRuntime(undefined, other, 'hybrid'), { code: 'ERR_RUNTIME_NOT_FOUND', exitCode: 127, message: /crun is on PATH but cannot run containers on this host's hybrid \(v1\) cgroups; install runc/ });
+    } finally {
+      chmodSync(path.join(other, 'crun'), 0o644);
+    }
+    assert.equal(hostCgroupLayout(dir), 'hybrid');
+    writeFileSync(path.join(dir, 'cgroup.controllers'), '');
+    assert.equal(hostCgroupLayout(dir), 'unified');
   });
 
   test('127 when not found, 126 when not executable', () => {

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 
 import { HealthChecker, ProbeResult, parseHealthCommand } from '../../src/health/health-check';
 import { createLogger } from '../../src/log';
-import type { HealthState } from '../../src/monitor/state-file';
+import type { HealthState } from '../../src/state/types';
 import { waitFor } from '../helpers/wait';
 
 const log = createLogger('silent');

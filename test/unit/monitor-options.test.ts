@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { buildMonitorOptions, checkName, parseDuration, parseEnv, parseLabels, parseSignal, parseSize } from '../../src/monitor/options';
+import { buildMonitorOptions } from '../../src/config/monitor-options';
+import { checkName, parseDuration, parseEnv, parseLabels, parseSignal, parseSize } from '../../src/config/parse';
 
 describe('monitor options', () => {
   test('durations: units, combinations and bare seconds', () => {

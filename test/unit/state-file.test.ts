@@ -4,15 +4,18 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 
-import { listContainers } from '../../src/monitor/ps';
-import { ContainerState, listStates, readState, stateFile, writeState } from '../../src/monitor/state-file';
+import { listContainers } from '../../src/state/listing';
+import { stateFile } from '../../src/state/paths';
+import { listStates, readState } from '../../src/state/reader';
+import type { ContainerState } from '../../src/state/types';
+import { writeState } from '../../src/state/writer';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'ctrmon-statefile-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 function state(name: string, extra: Partial<ContainerState> = {}): ContainerState {
   return {
-    version: 1, name, monitorPid: 999_999, containerPid: null, runtime: { name: 'runc', path: '/usr/sbin/runc', args: [] }, bundle: '/b',
+    version: 1, name, monitorPid: 999_999, containerPid: null, runtime: { name: 'runc', path: '/usr/sbin/runc', args: [] }, bundle: '/b', source: { kind: 'bundle', path: '/b' },
     sdnotify: 'container', unit: null, invocationId: null, labels: {}, phase: 'running',
     timestamps: { created: new Date().toISOString(), started: null, ready: null, stopping: null, exited: null },
     exitCode: null, exitSignal: null, health: null, logDriver: 'passthrough', logPath: null, error: null, ...extra,

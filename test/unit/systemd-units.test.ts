@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 
-import { buildMonitorOptions } from '../../src/monitor/options';
+import { buildMonitorOptions, monitorArgs } from '../../src/config/monitor-options';
 import { generateUnits, userSearchDirs } from '../../src/systemd/generator';
 import { containerToUnit } from '../../src/systemd/quadlet';
 import { parseUnitFile, quoteWord, splitWords } from '../../src/systemd/unit-file';
-import { monitorArgs, renderUnit } from '../../src/systemd/unit-generator';
+import { renderUnit } from '../../src/systemd/unit-generator';
 import { CTRMON } from '../helpers/monitor-process';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'ctrmon-units-'));
@@ -74,7 +74,7 @@ describe('generated units', () => {
     const parsed = spawnSync(process.execPath, ['-e', `
       const { Command } = require('commander');
       const { addMonitorOptions } = require(${JSON.stringify(path.join(__dirname, '..', '..', 'src', 'cli', 'monitor-options.js'))});
-      const { buildMonitorOptions } = require(${JSON.stringify(path.join(__dirname, '..', '..', 'src', 'monitor', 'options.js'))});
+      const { buildMonitorOptions } = require(${JSON.stringify(path.join(__dirname, '..', '..', 'src', 'config', 'monitor-options.js'))});
       const cmd = addMonitorOptions(new Command('monitor').argument('<name>').argument('[command...]').passThroughOptions());
       cmd.action((name, command, raw) => process.stdout.write(JSON.stringify(buildMonitorOptions(name, command, raw))));
       cmd.parse(${JSON.stringify(args.slice(1))}, { from: 'user' });
@@ -167,7 +167,7 @@ describe('.container files', () => {
     writeFileSync(path.join(etc, 'notes.txt'), 'not a container');
     const result = generateUnits([run, etc], out, 'h', COMMAND);
     assert.deepEqual(result.written.sort(), ['db.service', 'web.service']);
-    assert.deepEqual(result.errors, [`${path.join(etc, 'bad.container')}:3: unsupported key Volume= in [Container] (supported: ContainerName, Bundle, Image, Exec, Environment, Label, Notify, HealthCmd, HealthInterval, HealthTimeout, HealthStartPeriod, HealthRetries, StopSignal, StopTimeout, AutoUpdate, LogDriver, Runtime, RuntimeArgs)`]);
+    assert.deepEqual(result.errors, [`${path.join(etc, 'bad.container')}:3: unsupported key Volume= in [Container] (supported: ContainerName, Image, Exec, Bundle, Notify, Runtime, RuntimeArgs, Environment, Label, AutoUpdate, HealthCmd, HealthInterval, HealthTimeout, HealthRetries, HealthStartPeriod, StopSignal, StopTimeout, LogDriver)`]);
     assert.match(readFileSync(path.join(out, 'web.service'), 'utf8'), /--bundle \/srv\/run-web /);
     assert.equal(readlinkSync(path.join(out, 'multi-user.target.wants', 'web.service')), '../web.service');
     assert.equal(readlinkSync(path.join(out, 'www.service')), 'web.service');

@@ -6,7 +6,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 
 import { CtrmonError } from '../../errors';
-import { readState, stateFile } from '../../monitor/state-file';
+import { readState } from '../../state/reader';
+import { stateFile } from '../../state/paths';
 import { Bundle, deriveConfig, writeBundle } from '../../runtime/bundle';
 import type { ResolvedRuntime } from '../../runtime/resolve';
 import { ctrmonCommand } from '../../systemd/unit-generator';

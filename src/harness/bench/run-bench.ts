@@ -29,7 +29,8 @@ export interface BenchOptions {
   relayRounds: number;
   relayMessages: number;
   floodCount: number;
-  runtime: string;
+  /** Undefined: the monitor's default (runtime/resolve.ts). */
+  runtime: string | undefined;
   print: (line: string) => void;
 }
 

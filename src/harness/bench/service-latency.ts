@@ -8,10 +8,10 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 
-import { buildMonitorOptions } from '../../monitor/options';
+import { buildMonitorOptions } from '../../config/monitor-options';
 import { Bundle, deriveConfig, writeBundle } from '../../runtime/bundle';
 import type { ResolvedRuntime } from '../../runtime/resolve';
-import type { ServiceManager } from '../systemd/service-manager';
+import { RUNTIME_UNIT_DIR, type ServiceManager } from '../systemd/service-manager';
 import { renderUnit } from '../../systemd/unit-generator';
 
 export interface ServiceCandidate {
@@ -104,7 +104,8 @@ export function prepareServices(ctx: ServiceContext): Prepared {
   const prepared: Prepared = { candidates: [], skipped: {} };
   const add = (name: string, make: () => string) => {
     const unit = `bench-${name}.service`;
-    ctx.sm.installUnit(unit, make());
+    // Written only: measureServices loads them all with one daemon-reload.
+    ctx.sm.writeFile(path.posix.join(RUNTIME_UNIT_DIR, unit), make());
     prepared.candidates.push({ name, unit });
   };
   add(ctx.runtime.name, () => bareRuntimeUnit(ctx));
@@ -136,16 +137,18 @@ async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
 /** `rounds` measured start/stop cycles per candidate after one unmeasured warm-up. */
 export async function measureServices(sm: ServiceManager, candidates: ServiceCandidate[], rounds: number, progress: (msg: string) => void): Promise<Record<string, ServiceTimes>> {
   const times: Record<string, ServiceTimes> = Object.fromEntries(candidates.map((c) => [c.name, { startMs: [], stopMs: [], failures: [] }]));
+  await sm.client.daemonReload();
   for (let round = -1; round < rounds; round++) {
     const shift = Math.max(0, round) % candidates.length;
     for (const c of [...candidates.slice(shift), ...candidates.slice(0, shift)]) {
+      // The latency is systemctl's alone: client.start would add the `systemctl show` that fills its JobResult.
       const [start, startMs] = await timed(() => sm.systemctl('start', c.unit));
-      const active = sm.show(c.unit, 'ActiveState').ActiveState === 'active';
+      const active = (await sm.show(c.unit, 'ActiveState')).ActiveState === 'active';
       const [, stopMs] = await timed(() => sm.systemctl('stop', c.unit));
       if (round < 0) continue;
       if (start.code !== 0 || !active) {
         times[c.name].failures.push(`round ${round}: ${start.stderr.trim() || 'not active'}`);
-        await sm.systemctl('reset-failed', c.unit);
+        await sm.client.resetFailed(c.unit);
       } else {
         times[c.name].startMs.push(startMs);
         times[c.name].stopMs.push(stopMs);

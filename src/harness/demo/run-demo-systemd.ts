@@ -4,7 +4,7 @@
 // application exits with status 3 systemd records exactly that.
 import * as path from 'node:path';
 
-import { buildMonitorOptions } from '../../monitor/options';
+import { buildMonitorOptions } from '../../config/monitor-options';
 import { PrivateSystemd } from '../systemd/private-systemd';
 import { renderUnit } from '../../systemd/unit-generator';
 import { buildDemoBundle } from './demo-bundle';
@@ -31,22 +31,22 @@ export async function runSystemdDemo(options: SystemdDemoOptions): Promise<numbe
     });
     const unit = renderUnit(monitor, { restart: 'no', header: 'ctrmon demo (ctrmon generate systemd)' });
     print(`[demo] ${UNIT}:\n${unit.replace(/^/gm, '    ')}`);
-    nsd.installUnit(UNIT, unit);
+    await nsd.installUnit(UNIT, unit);
     print(`$ systemctl start ${UNIT}    # returns when the application says READY=1`);
     t0 = Date.now();
-    const start = await nsd.systemctl('start', UNIT);
-    const started = nsd.show(UNIT, 'ActiveState', 'StatusText', 'MainPID');
-    print(`[demo] start returned ${start.code} after ${Date.now() - t0} ms: ActiveState=${started.ActiveState} StatusText="${started.StatusText}" MainPID=${started.MainPID} (ctrmon)`);
+    const start = await nsd.client.start(UNIT);
+    const started = await nsd.show(UNIT, 'ActiveState', 'StatusText', 'MainPID');
+    print(`[demo] start returned ${start.result} after ${Date.now() - t0} ms: ActiveState=${started.ActiveState} StatusText="${started.StatusText}" MainPID=${started.MainPID} (ctrmon)`);
     print(`[demo] the application exits with ${options.exitCode} after 3 s ...`);
-    let ended = nsd.show(UNIT, 'ActiveState', 'Result', 'ExecMainStatus');
+    let ended = await nsd.show(UNIT, 'ActiveState', 'Result', 'ExecMainStatus');
     for (const deadline = Date.now() + 15_000; ended.ActiveState === 'active' && Date.now() < deadline; ) {
       await new Promise((resolve) => setTimeout(resolve, 100));
-      ended = nsd.show(UNIT, 'ActiveState', 'Result', 'ExecMainStatus');
+      ended = await nsd.show(UNIT, 'ActiveState', 'Result', 'ExecMainStatus');
     }
     print(`[demo] systemd: ActiveState=${ended.ActiveState} Result=${ended.Result} ExecMainStatus=${ended.ExecMainStatus}`);
     print(`$ journalctl -u ${UNIT}`);
     for (const line of nsd.journal(UNIT).trimEnd().split('\n')) print(`    ${line}`);
-    const ok = start.code === 0 && started.ActiveState === 'active' && started.StatusText === 'demo-app serving' && ended.ExecMainStatus === String(options.exitCode);
+    const ok = start.result === 'done' && started.ActiveState === 'active' && started.StatusText === 'demo-app serving' && ended.ExecMainStatus === String(options.exitCode);
     print(ok ? '[demo] OK: systemd waited for READY, showed STATUS= and recorded the container\'s exit code' : '[demo] FAILED: see above');
     return ok ? 0 : 1;
   } finally {

@@ -6,7 +6,8 @@ import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 
 import { NotifyListener } from '../notify-listener';
-import { readState, stateFile } from '../../monitor/state-file';
+import { readState } from '../../state/reader';
+import { stateFile } from '../../state/paths';
 import { packagePath } from '../../package-root';
 import { buildDemoBundle } from './demo-bundle';
 

@@ -38,9 +38,10 @@ export class HostSystemd extends ServiceManager {
 
   async shutdown(): Promise<void> {
     for (const file of this.installed.splice(0)) {
-      await this.systemctl('stop', path.basename(file));
+      // A unit that cannot be loaded runs nothing: its file goes all the same.
+      await this.client.stop(path.basename(file)).catch(() => undefined);
       rmSync(file, { force: true });
     }
-    this.daemonReload();
+    await this.client.daemonReload();
   }
 }

@@ -174,7 +174,7 @@ export class PrivateSystemd extends ServiceManager {
     return spawnSync('nsenter', this.argv(command), { encoding: 'utf8', input });
   }
 
-  /** The same without blocking the event loop (for `systemctl start`, which waits for READY). */
+  /** The same without blocking the event loop: the client's runner (`systemctl start` waits for READY). */
   run(command: string[]): Promise<RunResult> {
     return run('nsenter', this.argv(command), { maxOutput: 1024 * 1024 });
   }

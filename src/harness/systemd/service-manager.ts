@@ -1,12 +1,13 @@
 // What the end-to-end tests and the benchmark need from a systemd: run commands where it runs,
 // install units, start and stop them, read their properties and journal. Two kinds: the private
 // systemd (machines whose PID 1 is something else) and the host's own; they differ only in how a
-// command runs and where a file is written, which each provides.
+// command runs and where a file is written, which each provides. Units are driven by ctrmon's own
+// SystemdClient, given run() as its runner, so that the tests exercise the production client.
 import type { SpawnSyncReturns } from 'node:child_process';
 import * as path from 'node:path';
 
-import { CtrmonError } from '../../errors';
 import type { RunResult } from '../../process/spawn';
+import { SystemdClient } from '../../systemd/systemd-client';
 
 /** Where runtime units go (a tmpfs: gone at reboot). */
 export const RUNTIME_UNIT_DIR = '/run/systemd/system';
@@ -23,29 +24,23 @@ export abstract class ServiceManager {
   /** Ends it (private) or removes what was installed (host). */
   abstract shutdown(): Promise<void>;
 
+  /** systemctl where the manager runs, through run(). */
+  readonly client = new SystemdClient({ runner: (argv) => this.run(argv) });
+
   /** Installs a runtime unit and reloads the manager. */
-  installUnit(name: string, content: string): void {
+  async installUnit(name: string, content: string): Promise<void> {
     this.writeFile(path.posix.join(RUNTIME_UNIT_DIR, name), content);
-    this.daemonReload();
+    await this.client.daemonReload();
   }
 
-  daemonReload(): void {
-    const r = this.exec(['systemctl', 'daemon-reload']);
-    if (r.status !== 0) throw new CtrmonError('ERR_HARNESS', `daemon-reload failed: ${r.stderr}`);
-  }
-
+  /** Any systemctl command, for verbs the client has no method for (`kill`). */
   systemctl(...args: string[]): Promise<RunResult> {
     return this.run(['systemctl', ...args]);
   }
 
   /** `systemctl show` properties of a unit. */
-  show(unit: string, ...properties: string[]): Record<string, string> {
-    const out: Record<string, string> = {};
-    for (const line of this.exec(['systemctl', 'show', unit, ...properties.map((p) => `--property=${p}`)]).stdout.split('\n')) {
-      const eq = line.indexOf('=');
-      if (eq > 0) out[line.slice(0, eq)] = line.slice(eq + 1);
-    }
-    return out;
+  show(unit: string, ...properties: string[]): Promise<Record<string, string>> {
+    return this.client.show(unit, ...properties);
   }
 
   journal(unit: string): string {

@@ -1,7 +1,9 @@
 // What `ctrmon ps` shows: every state file, with its status worked out from the phase and from
 // whether the monitor that wrote it still runs.
 import type { CtrmonError } from '../errors';
-import { ContainerState, listStates, monitorAlive } from './state-file';
+import { monitorAlive } from './liveness';
+import { listStates } from './reader';
+import type { ContainerState } from './types';
 
 export interface ContainerRow {
   state: ContainerState;

@@ -1,0 +1,372 @@
+// Every `ctrmon monitor` option, declared once: its flags, help, default, the .container key it
+// comes from, its parser, and how it is written back into a unit's ExecStart. The command line
+// (cli/monitor-options.ts), the monitor, the unit generator and the .container parser all derive
+// from MONITOR_OPTIONS, so adding an option is one entry here. Nothing here loads the native
+// addon or pino: the systemd generator runs this at every boot.
+import * as path from 'node:path';
+
+import { CtrmonError } from '../errors';
+import { HealthOptions, parseHealthCommand } from '../health/health-check';
+import { DEFAULT_STATE_DIR } from '../state/paths';
+import { SDNOTIFY_MODES, SdNotifyMode } from '../state/types';
+import { badOption, checkName, formatMs, oneOf, parseCount, parseDuration, parseEnv, parseLabels, parseSignal, parseSize } from './parse';
+
+export const LOG_DRIVERS = ['passthrough', 'k8s-file', 'journald', 'none'] as const;
+export type LogDriverName = (typeof LOG_DRIVERS)[number];
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export const CGROUP_MODES = ['split', 'bundle'] as const;
+export type CgroupMode = (typeof CGROUP_MODES)[number];
+
+/** The options as the command line (or a .container file) gave them: commander's attribute names. */
+export type RawMonitorOptions = Record<string, string | string[] | undefined>;
+
+/** Where a .container value is read: the file (relative paths are relative to it) and the value's words. */
+export interface ContainerKeyContext {
+  file: string;
+  words: () => string[];
+}
+
+/** One command-line flag. */
+export interface FlagSpec {
+  /** '--stop-timeout'; commander's attribute is its camelCase form. */
+  flag: string;
+  short?: string;
+  /** '<seconds>' */
+  arg: string;
+  help: string;
+  /** The value used when the flag is absent, as a user would write it. */
+  default?: string;
+  choices?: readonly string[];
+  repeatable?: boolean;
+  /** Checks one value as given; the .container parser calls it to report the file's line. */
+  check?: (value: string) => void;
+  /** .container keys that set this flag, each with the values it gives (default: the value; repeatable: its words). */
+  containerKeys?: Record<string, ((value: string, ctx: ContainerKeyContext) => string[]) | null>;
+}
+
+/** One option of MonitorOptions: its flags, how their values become the option, and how it is written back. */
+interface OptionSpec<T> {
+  flags: FlagSpec[];
+  parse(get: ValueGetter, own: NodeJS.ProcessEnv): T;
+  /** ExecStart arguments that give this value; none when it is the default. */
+  write(value: T): string[];
+}
+
+interface ValueGetter {
+  /** The flag's value, or its default. */
+  one(flag: string): string | undefined;
+  many(flag: string): string[];
+}
+
+const flagOf = (spec: FlagSpec, value: string) => [spec.flag, value];
+
+function option<T>(spec: OptionSpec<T>): OptionSpec<T> {
+  return spec;
+}
+
+const SDNOTIFY_KEYS: Record<string, SdNotifyMode> = { true: 'container', false: 'conmon', healthy: 'healthy' };
+const AUTO_UPDATE_LABEL = 'io.containers.autoupdate';
+
+const words = (_v: string, ctx: ContainerKeyContext) => ctx.words();
+const keyValues = (_v: string, ctx: ContainerKeyContext) => {
+  const list = ctx.words();
+  for (const item of list) if (!/^[^=\s]+=/.test(item)) throw new CtrmonError('ERR_INVALID_OPTION', `"${item}" is not KEY=VALUE`);
+  return list;
+};
+
+const HEALTH_FLAGS = {
+  cmd: { flag: '--health-cmd', arg: '<command>', help: 'health check run in the container: a shell command or a JSON array', containerKeys: { HealthCmd: null } },
+  interval: { flag: '--health-interval', arg: '<duration>', help: 'time between health checks', default: '30s', containerKeys: { HealthInterval: null } },
+  timeout: { flag: '--health-timeout', arg: '<duration>', help: 'how long one health check may run', default: '30s', containerKeys: { HealthTimeout: null } },
+  retries: { flag: '--health-retries', arg: '<n>', help: 'consecutive failures before unhealthy', default: '3', containerKeys: { HealthRetries: null } },
+  startPeriod: {
+    flag: '--health-start-period',
+    arg: '<duration>',
+    help: 'failures in this initial period do not count',
+    default: '0s',
+    containerKeys: { HealthStartPeriod: null },
+  },
+} satisfies Record<string, FlagSpec>;
+for (const f of [HEALTH_FLAGS.interval, HEALTH_FLAGS.timeout, HEALTH_FLAGS.startPeriod] as FlagSpec[]) f.check = (v) => parseDuration(f.flag, v);
+(HEALTH_FLAGS.retries as FlagSpec).check = (v) => parseCount('--health-retries', v);
+
+const RUNTIME_FLAG: FlagSpec = {
+  flag: '--runtime',
+  arg: '<name|path>',
+  help: 'OCI runtime: crun, runc or a path (default: crun where it works on this host, else runc)',
+  containerKeys: { Runtime: null },
+};
+
+export const MONITOR_OPTIONS = {
+  bundle: option<string>({
+    flags: [
+      {
+        flag: '--bundle',
+        arg: '<dir>',
+        help: 'OCI bundle (config.json + rootfs); never modified',
+        containerKeys: { Bundle: (v, ctx) => [path.resolve(path.dirname(ctx.file), v)] },
+      },
+    ],
+    parse: (get) => {
+      const bundle = get.one('--bundle');
+      if (!bundle) throw new CtrmonError('ERR_INVALID_OPTION', '--bundle is required: the OCI bundle directory to run');
+      return path.resolve(bundle);
+    },
+    write: (v) => ['--bundle', v],
+  }),
+  sdnotify: option<SdNotifyMode>({
+    flags: [
+      {
+        flag: '--sdnotify',
+        arg: '<mode>',
+        help: 'who says READY=1: the application (container), ctrmon once started (conmon), the first passing health check (healthy), or nobody (ignore)',
+        choices: SDNOTIFY_MODES,
+        default: 'conmon',
+        containerKeys: {
+          Notify: (v) => {
+            const mode = SDNOTIFY_KEYS[v];
+            if (!mode) throw new CtrmonError('ERR_INVALID_OPTION', 'expected true, false or healthy');
+            return [mode];
+          },
+        },
+      },
+    ],
+    parse: (get) => oneOf('--sdnotify', get.one('--sdnotify')!, SDNOTIFY_MODES),
+    // Always written: the unit's Type= depends on it, so the ExecStart line says it too.
+    write: (v) => ['--sdnotify', v],
+  }),
+  runtime: option<string | undefined>({
+    flags: [RUNTIME_FLAG],
+    parse: (get) => get.one('--runtime'),
+    write: (v) => (v === undefined ? [] : ['--runtime', v]),
+  }),
+  runtimeArgs: option<string[]>({
+    flags: [
+      {
+        flag: '--runtime-arg',
+        arg: '<arg>',
+        help: 'global runtime option placed before the verb (repeatable), e.g. --runtime-arg=--cgroup-manager=disabled',
+        repeatable: true,
+        containerKeys: { RuntimeArgs: words },
+      },
+    ],
+    parse: (get) => get.many('--runtime-arg'),
+    // "--flag=value": a runtime option starts with '-' and would otherwise read as one of ours.
+    write: (v) => v.map((a) => `--runtime-arg=${a}`),
+  }),
+  env: option<string[]>({
+    flags: [
+      {
+        flag: '--env',
+        short: '-e',
+        arg: '<KEY=VALUE>',
+        help: 'set an environment variable in the container (repeatable); KEY alone copies it from here',
+        repeatable: true,
+        containerKeys: { Environment: keyValues },
+      },
+    ],
+    parse: (get, own) => parseEnv(get.many('--env'), own),
+    write: (v) => v.flatMap((e) => ['--env', e]),
+  }),
+  labels: option<Record<string, string>>({
+    flags: [
+      {
+        flag: '--label',
+        arg: '<KEY=VALUE>',
+        help: 'a label recorded in the state file (repeatable)',
+        repeatable: true,
+        containerKeys: {
+          Label: keyValues,
+          AutoUpdate: (v) => {
+            if (v !== 'registry' && v !== 'local') throw new CtrmonError('ERR_INVALID_OPTION', 'expected registry or local');
+            return [`${AUTO_UPDATE_LABEL}=${v}`];
+          },
+        },
+      },
+    ],
+    parse: (get) => parseLabels(get.many('--label')),
+    write: (v) => Object.entries(v).flatMap(([k, val]) => ['--label', `${k}=${val}`]),
+  }),
+  health: option<HealthOptions | undefined>({
+    flags: Object.values(HEALTH_FLAGS),
+    parse: (get) => {
+      const cmd = get.one('--health-cmd');
+      if (cmd === undefined) return undefined;
+      const health: HealthOptions = {
+        command: parseHealthCommand(cmd),
+        intervalMs: parseDuration('--health-interval', get.one('--health-interval')!),
+        timeoutMs: parseDuration('--health-timeout', get.one('--health-timeout')!),
+        retries: parseCount('--health-retries', get.one('--health-retries')!),
+        startPeriodMs: parseDuration('--health-start-period', get.one('--health-start-period')!),
+      };
+      if (health.intervalMs <= 0) throw badOption('--health-interval', get.one('--health-interval')!, 'must be longer than 0');
+      return health;
+    },
+    write: (h) =>
+      h === undefined
+        ? []
+        : [
+            ...flagOf(HEALTH_FLAGS.cmd, JSON.stringify(h.command)),
+            ...flagOf(HEALTH_FLAGS.interval, formatMs(h.intervalMs)),
+            ...flagOf(HEALTH_FLAGS.timeout, formatMs(h.timeoutMs)),
+            ...flagOf(HEALTH_FLAGS.retries, String(h.retries)),
+            ...flagOf(HEALTH_FLAGS.startPeriod, formatMs(h.startPeriodMs)),
+          ],
+  }),
+  stopSignal: option<NodeJS.Signals>({
+    flags: [
+      {
+        flag: '--stop-signal',
+        arg: '<signal>',
+        help: 'signal that asks the container to stop',
+        default: 'SIGTERM',
+        check: (v) => parseSignal('--stop-signal', v),
+        containerKeys: { StopSignal: null },
+      },
+    ],
+    parse: (get) => parseSignal('--stop-signal', get.one('--stop-signal')!),
+    write: (v) => (v === 'SIGTERM' ? [] : ['--stop-signal', v]),
+  }),
+  stopTimeoutMs: option<number>({
+    flags: [
+      {
+        flag: '--stop-timeout',
+        arg: '<seconds>',
+        help: 'wait this long after the stop signal, then SIGKILL',
+        default: '10',
+        check: (v) => parseDuration('--stop-timeout', v),
+        containerKeys: { StopTimeout: null },
+      },
+    ],
+    parse: (get) => parseDuration('--stop-timeout', get.one('--stop-timeout')!),
+    write: (v) => (v === 10_000 ? [] : ['--stop-timeout', String(v / 1000)]),
+  }),
+  logDriver: option<LogDriverName>({
+    flags: [
+      {
+        flag: '--log-driver',
+        arg: '<driver>',
+        help: "where the container's output goes",
+        choices: LOG_DRIVERS,
+        default: 'passthrough',
+        containerKeys: { LogDriver: null },
+      },
+    ],
+    parse: (get) => oneOf('--log-driver', get.one('--log-driver')!, LOG_DRIVERS),
+    write: (v) => (v === 'passthrough' ? [] : ['--log-driver', v]),
+  }),
+  logPath: option<string | undefined>({
+    flags: [{ flag: '--log-path', arg: '<path>', help: 'k8s-file: the log file (default <state-dir>/<name>/ctr.log); journald: the journal socket' }],
+    parse: (get) => optionalPath(get.one('--log-path')),
+    write: (v) => (v === undefined ? [] : ['--log-path', v]),
+  }),
+  logSizeMax: option<number | undefined>({
+    flags: [{ flag: '--log-size-max', arg: '<size>', help: 'k8s-file: truncate the log when it would pass this size (e.g. 10m)' }],
+    parse: (get) => {
+      const value = get.one('--log-size-max');
+      if (value === undefined) return undefined;
+      if (get.one('--log-driver') !== 'k8s-file') throw badOption('--log-size-max', value, 'only applies to --log-driver=k8s-file');
+      return parseSize('--log-size-max', value);
+    },
+    write: (v) => (v === undefined ? [] : ['--log-size-max', String(v)]),
+  }),
+  pidFile: option<string | undefined>({
+    flags: [{ flag: '--pidfile', arg: '<file>', help: "write the container's pid here" }],
+    parse: (get) => optionalPath(get.one('--pidfile')),
+    write: (v) => (v === undefined ? [] : ['--pidfile', v]),
+  }),
+  stateDir: option<string>({
+    flags: [{ flag: '--state-dir', arg: '<dir>', help: 'where state.json, sockets and the derived bundle live', default: DEFAULT_STATE_DIR }],
+    parse: (get) => path.resolve(get.one('--state-dir')!),
+    write: (v) => (v === DEFAULT_STATE_DIR ? [] : ['--state-dir', v]),
+  }),
+  cgroups: option<CgroupMode>({
+    flags: [
+      {
+        flag: '--cgroups',
+        arg: '<mode>',
+        help: "split: move ctrmon to <unit>/supervisor and the container to <unit>/container; bundle: keep the bundle's cgroupsPath",
+        choices: CGROUP_MODES,
+        default: 'split',
+      },
+    ],
+    parse: (get) => oneOf('--cgroups', get.one('--cgroups')!, CGROUP_MODES),
+    write: (v) => (v === 'split' ? [] : ['--cgroups', v]),
+  }),
+  extendTimeoutMaxUsec: option<number | undefined>({
+    flags: [
+      {
+        flag: '--notify-extend-timeout-max',
+        arg: '<duration>',
+        help: 'relay EXTEND_TIMEOUT_USEC= from the container, clamped to this (default: never relayed)',
+      },
+    ],
+    parse: (get) => {
+      const value = get.one('--notify-extend-timeout-max');
+      return value === undefined ? undefined : parseDuration('--notify-extend-timeout-max', value) * 1000;
+    },
+    write: (v) => (v === undefined ? [] : ['--notify-extend-timeout-max', formatMs(v / 1000)]),
+  }),
+  logLevel: option<LogLevel>({
+    flags: [{ flag: '--log-level', arg: '<level>', help: "ctrmon's own log level (JSON on stderr)", choices: LOG_LEVELS, default: 'info' }],
+    parse: (get) => oneOf('--log-level', get.one('--log-level')!, LOG_LEVELS),
+    write: (v) => (v === 'info' ? [] : ['--log-level', v]),
+  }),
+};
+
+type Specs = typeof MONITOR_OPTIONS;
+type ValueOf<S> = S extends OptionSpec<infer T> ? T : never;
+
+/** The monitor's options, checked and converted: one field per MONITOR_OPTIONS entry, plus the name and command. */
+export type MonitorOptions = { name: string; command: string[] } & { [K in keyof Specs]: ValueOf<Specs[K]> };
+
+/** Every flag of every option, in declaration order. */
+export const MONITOR_FLAGS: readonly FlagSpec[] = Object.values(MONITOR_OPTIONS).flatMap((o: OptionSpec<unknown>) => o.flags);
+
+/** The runtime used when none is given (resolved by runtime/resolve.ts on the host that runs it). */
+export const DEFAULT_RUNTIME = RUNTIME_FLAG.default;
+
+/** commander's attribute name for a flag: '--runtime-arg' -> 'runtimeArg'. */
+export function attributeOf(flag: string): string {
+  return flag.replace(/^--/, '').replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
+}
+
+function optionalPath(value: string | undefined): string | undefined {
+  return value === undefined ? undefined : path.resolve(value);
+}
+
+export function buildMonitorOptions(
+  name: string,
+  command: string[],
+  raw: RawMonitorOptions,
+  ownEnv: NodeJS.ProcessEnv = process.env,
+): MonitorOptions {
+  checkName(name);
+  const defaults = new Map(MONITOR_FLAGS.map((f) => [f.flag, f.default]));
+  const get: ValueGetter = {
+    one: (flag) => {
+      const value = raw[attributeOf(flag)];
+      return (Array.isArray(value) ? value[value.length - 1] : value) ?? defaults.get(flag);
+    },
+    many: (flag) => {
+      const value = raw[attributeOf(flag)];
+      return value === undefined ? [] : Array.isArray(value) ? value : [value];
+    },
+  };
+  const out: Record<string, unknown> = { name, command };
+  for (const [key, spec] of Object.entries(MONITOR_OPTIONS) as [string, OptionSpec<unknown>][]) out[key] = spec.parse(get, ownEnv);
+  const options = out as MonitorOptions;
+  if (options.sdnotify === 'healthy' && !options.health) {
+    throw new CtrmonError('ERR_INVALID_OPTION', '--sdnotify=healthy requires --health-cmd: readiness is the first passing health check');
+  }
+  return options;
+}
+
+/** The options as `ctrmon monitor` arguments (options, then name and command); defaults are left out. */
+export function monitorArgs(o: MonitorOptions): string[] {
+  const args = ['monitor'];
+  for (const [key, spec] of Object.entries(MONITOR_OPTIONS) as [keyof Specs, OptionSpec<unknown>][]) args.push(...spec.write(o[key]));
+  args.push(o.name, ...o.command);
+  return args;
+}

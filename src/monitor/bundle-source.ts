@@ -1,0 +1,19 @@
+// The OCI bundle directory as a container source: the user's bundle, only read (the runtime gets a
+// derived config.json written elsewhere), so there is nothing to release.
+import { loadBundle } from '../runtime/bundle';
+import type { BundleSourceRecord } from '../state/types';
+import type { ContainerSource, PreparedSource } from './source';
+
+export class BundleSource implements ContainerSource {
+  readonly requested: BundleSourceRecord;
+
+  constructor(readonly bundleDir: string) {
+    this.requested = { kind: 'bundle', path: bundleDir };
+  }
+
+  async prepare(): Promise<PreparedSource> {
+    return { bundle: loadBundle(this.bundleDir), record: this.requested };
+  }
+
+  async release(): Promise<void> {}
+}

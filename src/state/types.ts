@@ -1,0 +1,68 @@
+// The state file, <state-dir>/<name>/state.json: the contract between a running monitor and
+// everything that observes it (`ctrmon ps`, the update engine, the benchmark). These are its
+// types; reader.ts validates them, writer.ts replaces the file atomically at every transition.
+// Readers ignore fields they do not know, so that later versions can add some.
+
+export const STATE_VERSION = 1;
+
+export const SDNOTIFY_MODES = ['container', 'conmon', 'healthy', 'ignore'] as const;
+export type SdNotifyMode = (typeof SDNOTIFY_MODES)[number];
+export const PHASES = ['creating', 'running', 'ready', 'stopping', 'exited'] as const;
+export type Phase = (typeof PHASES)[number];
+export const HEALTH_STATUSES = ['starting', 'healthy', 'unhealthy'] as const;
+export type HealthStatus = (typeof HEALTH_STATUSES)[number];
+
+export interface HealthState {
+  status: HealthStatus;
+  failingStreak: number;
+  lastCheck: string | null;
+  lastExitCode: number | null;
+  lastOutput: string;
+}
+
+/**
+ * Where the container came from, as its source recorded it. A tagged union: each kind of
+ * container source (monitor/source.ts) adds its own record, e.g. an image's reference and
+ * digests, which the update engine reads.
+ */
+export type SourceRecord = BundleSourceRecord;
+
+export interface BundleSourceRecord {
+  kind: 'bundle';
+  /** The user's bundle directory, never modified. */
+  path: string;
+}
+
+export interface ContainerState {
+  version: number;
+  name: string;
+  /** ctrmon's pid: the unit's main PID under systemd. */
+  monitorPid: number;
+  /** The container's init process (host pid namespace), once created. */
+  containerPid: number | null;
+  runtime: { name: string; path: string; args: string[] };
+  /** The bundle directory the runtime's config derives from (for a bundle source, the user's). */
+  bundle: string;
+  source: SourceRecord;
+  sdnotify: SdNotifyMode;
+  /** The systemd unit ctrmon runs in (from its cgroup), and that run's $INVOCATION_ID. */
+  unit: string | null;
+  invocationId: string | null;
+  labels: Record<string, string>;
+  phase: Phase;
+  timestamps: {
+    created: string;
+    started: string | null;
+    ready: string | null;
+    stopping: string | null;
+    exited: string | null;
+  };
+  /** The code ctrmon exits with: the container's, 128+N for signal N, 125-127 for ctrmon's errors. */
+  exitCode: number | null;
+  exitSignal: string | null;
+  health: HealthState | null;
+  logDriver: string;
+  logPath: string | null;
+  /** ctrmon's own failure, if that is why it ended. */
+  error: { code: string; message: string } | null;
+}
