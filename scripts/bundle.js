@@ -44,7 +44,10 @@ async function main() {
       plugins: [noWorkerThreads],
       metafile: true,
     });
-    fs.writeFileSync(`${outfile.replace(/\.js$/, '')}.inputs.json`, `${JSON.stringify(Object.keys(result.metafile.inputs).sort(), null, 2)}\n`);
+    fs.writeFileSync(
+      `${outfile.replace(/\.js$/, '')}.inputs.json`,
+      `${JSON.stringify(Object.keys(result.metafile.inputs).sort(), null, 2)}\n`,
+    );
   }
   require('./code-cache');
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// run-tests.js - `npm test`: compiles the TypeScript and bundles the entry points, then runs every dist/test/**/*.test.js with
-// node's test runner (Node 20's --test takes no globs, so the files are listed here).
+// run-tests.js - `npm test`: lints, compiles the TypeScript and bundles the entry points, then runs
+// every dist/test/**/*.test.js with node's test runner (Node 20's --test takes no globs, so the
+// files are listed here).
 'use strict';
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -9,8 +10,10 @@ const path = require('node:path');
 const root = path.resolve(__dirname, '..');
 // A fresh dist/ so that a deleted test cannot linger as stale compiled output.
 fs.rmSync(path.join(root, 'dist'), { recursive: true, force: true });
-for (const step of [[require.resolve('typescript/bin/tsc'), '-p', root], [path.join(root, 'scripts', 'bundle.js')]]) {
-  const r = spawnSync(process.execPath, step, { stdio: 'inherit' });
+// Lint and format check first (Biome, well under a second), then compile and bundle.
+const biome = [require.resolve('@biomejs/biome/bin/biome'), 'check'];
+for (const step of [biome, [require.resolve('typescript/bin/tsc'), '-p', root], [path.join(root, 'scripts', 'bundle.js')]]) {
+  const r = spawnSync(process.execPath, step, { stdio: 'inherit', cwd: root });
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 

@@ -1,6 +1,6 @@
 // ctrmon's own logs: pino JSON lines on stderr, written synchronously (one write(2) per line), so
 // nothing is lost at exit and no worker thread or transport is started.
-import pino, { Logger } from 'pino';
+import pino, { type Logger } from 'pino';
 
 import type { LogLevel } from './config/monitor-options';
 

@@ -143,12 +143,7 @@ export class DatagramSocket {
    * Starts delivering datagrams, each read into a buffer of bufferSize bytes, with room for
    * maxFds passed fds (more are discarded by the kernel and flagged controlTruncated).
    */
-  receive(
-    bufferSize: number,
-    onMessage: (msg: Datagram) => void,
-    onError: (err: SystemError) => void,
-    maxFds = NATIVE.maxFds,
-  ): void {
+  receive(bufferSize: number, onMessage: (msg: Datagram) => void, onError: (err: SystemError) => void, maxFds = NATIVE.maxFds): void {
     this.raw.startReceiving(
       bufferSize,
       (data, size, pid, uid, gid, flags, fds) =>

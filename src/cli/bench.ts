@@ -1,10 +1,15 @@
 // `ctrmon bench`: compare ctrmon with conmon/podman and the bare runtime on this machine.
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import * as path from 'node:path';
 
 import { MONITOR_OPTIONS } from '../config/monitor-options';
 
 const RUNTIME = MONITOR_OPTIONS.runtime.flags[0];
+
+function verdict(r: { met: boolean | null; target: unknown }): string {
+  if (r.met === null) return '';
+  return r.met ? ' (target met)' : ` (target ${r.target} NOT met)`;
+}
 
 export function registerBench(program: Command): void {
   program
@@ -27,7 +32,9 @@ export function registerBench(program: Command): void {
         print: (line) => process.stderr.write(`${line}\n`),
       });
       for (const r of Object.values(report.ratios)) {
-        process.stdout.write(`${r.metric}: ctrmon ${r.ctrmon} ${r.unit} vs ${r.anchorName} ${r.anchor} ${r.unit} = ${r.ratio}x${r.met === null ? '' : r.met ? ' (target met)' : ` (target ${r.target} NOT met)`}\n`);
+        process.stdout.write(
+          `${r.metric}: ctrmon ${r.ctrmon} ${r.unit} vs ${r.anchorName} ${r.anchor} ${r.unit} = ${r.ratio}x${verdict(r)}\n`,
+        );
       }
     });
 }

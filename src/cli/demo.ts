@@ -1,5 +1,5 @@
 // `ctrmon demo`: run the built-in demo container and show what systemd would see.
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import * as path from 'node:path';
 
 import { MONITOR_OPTIONS } from '../config/monitor-options';
@@ -11,11 +11,14 @@ const RUNTIME = MONITOR_OPTIONS.runtime.flags[0];
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description("run the built-in busybox demo container under ctrmon monitor, with a stand-in for systemd's notify socket or (--systemd) as a real service")
+    .description(
+      "run the built-in busybox demo container under ctrmon monitor, with a stand-in for systemd's notify socket " +
+        'or (--systemd) as a real service',
+    )
     .option(`${RUNTIME.flag} ${RUNTIME.arg}`, RUNTIME.help)
     .option('--work-dir <dir>', 'where the demo bundle and state go', packagePath('.cache', 'demo'))
     .option('--exit-code <n>', 'the exit status the demo application ends with', '3')
-    .option('--systemd', 'run it as a service of a private systemd (the machine\'s own, in private namespaces; needs root)')
+    .option('--systemd', "run it as a service of a private systemd (the machine's own, in private namespaces; needs root)")
     .action(async (opts: { runtime?: string; workDir: string; exitCode: string; systemd?: boolean }) => {
       const options = {
         workDir: path.resolve(opts.workDir),

@@ -1,11 +1,11 @@
 // `ctrmon generate systemd`: a unit for `ctrmon monitor`, from monitor options or from a
 // Quadlet-style .container file; printed, or written as <name>.service with --files.
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 
 import { CtrmonError } from '../errors';
-import { RawMonitorOptions, buildMonitorOptions } from '../config/monitor-options';
+import { type RawMonitorOptions, buildMonitorOptions } from '../config/monitor-options';
 import { addMonitorOptions } from './monitor-options';
 import { version } from './version';
 
@@ -51,10 +51,17 @@ export function registerGenerate(program: Command): void {
       if (!name) throw new CtrmonError('ERR_INVALID_OPTION', 'a container name (or --from FILE) is required');
       const { renderUnit } = await import('../systemd/unit-generator');
       const startTimeoutSec = opts.startTimeout === undefined ? undefined : Number(opts.startTimeout);
-      if (startTimeoutSec !== undefined && !(startTimeoutSec > 0)) throw new CtrmonError('ERR_INVALID_OPTION', `--start-timeout "${opts.startTimeout}": expected a number of seconds`);
+      if (startTimeoutSec !== undefined && !(startTimeoutSec > 0))
+        throw new CtrmonError('ERR_INVALID_OPTION', `--start-timeout "${opts.startTimeout}": expected a number of seconds`);
       const options = buildMonitorOptions(name, args, opts);
       unitName = `${name}.service`;
-      text = renderUnit(options, { restart: opts.restartPolicy, description: opts.description, startTimeoutSec, header, extra: { Install: [['WantedBy', 'default.target']] } });
+      text = renderUnit(options, {
+        restart: opts.restartPolicy,
+        description: opts.description,
+        startTimeoutSec,
+        header,
+        extra: { Install: [['WantedBy', 'default.target']] },
+      });
     }
     if (opts.files) {
       const out = path.resolve(opts.outputDir, unitName);

@@ -1,7 +1,7 @@
 // The options of `ctrmon monitor` on a commander command, from their one declaration
 // (config/monitor-options.ts). `ctrmon generate systemd` takes the same ones and writes them into
 // the unit's ExecStart.
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 
 import { MONITOR_FLAGS } from '../config/monitor-options';
 

@@ -1,8 +1,8 @@
 // `ctrmon monitor [options] <name> [command...]`
-import { Command } from 'commander';
+import type { Command } from 'commander';
 
 import { createLogger } from '../log';
-import { RawMonitorOptions, buildMonitorOptions } from '../config/monitor-options';
+import { type RawMonitorOptions, buildMonitorOptions } from '../config/monitor-options';
 import { addMonitorOptions } from './monitor-options';
 import { reportError } from './report';
 

@@ -1,5 +1,5 @@
 // `ctrmon ps`: the containers ctrmon monitors or monitored, from their state files.
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 
 import { listContainers } from '../state/listing';
 import { DEFAULT_STATE_DIR } from '../state/paths';
@@ -16,13 +16,19 @@ export function registerPs(program: Command): void {
   program
     .command('ps')
     .description('list containers from their state files')
-    .option('--state-dir <dir>', 'the monitors\' state directory', DEFAULT_STATE_DIR)
+    .option('--state-dir <dir>', "the monitors' state directory", DEFAULT_STATE_DIR)
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
     .action((opts: { stateDir: string; format: 'table' | 'json' }) => {
       const { rows, errors } = listContainers(opts.stateDir);
       for (const err of errors) process.stderr.write(`ctrmon: ${err.message}\n`);
       if (opts.format === 'json') {
-        process.stdout.write(JSON.stringify(rows.map((r) => ({ ...r.state, status: r.status, monitorAlive: r.monitorAlive })), null, 2) + '\n');
+        process.stdout.write(
+          `${JSON.stringify(
+            rows.map((r) => ({ ...r.state, status: r.status, monitorAlive: r.monitorAlive })),
+            null,
+            2,
+          )}\n`,
+        );
         return;
       }
       const table = [
@@ -40,7 +46,7 @@ export function registerPs(program: Command): void {
         ]),
       ];
       const widths = table[0].map((_, i) => Math.max(...table.map((r) => r[i].length)));
-      for (const row of table) process.stdout.write(row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]))).join('  ') + '\n');
+      for (const row of table) process.stdout.write(`${row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]))).join('  ')}\n`);
       if (errors.length) process.exitCode = 1;
     });
 }

@@ -6,9 +6,9 @@
 import * as path from 'node:path';
 
 import { CtrmonError } from '../errors';
-import { HealthOptions, parseHealthCommand } from '../health/health-check';
+import { type HealthOptions, parseHealthCommand } from '../health/health-check';
 import { DEFAULT_STATE_DIR } from '../state/paths';
-import { SDNOTIFY_MODES, SdNotifyMode } from '../state/types';
+import { SDNOTIFY_MODES, type SdNotifyMode } from '../state/types';
 import { badOption, checkName, formatMs, oneOf, parseCount, parseDuration, parseEnv, parseLabels, parseSignal, parseSize } from './parse';
 
 export const LOG_DRIVERS = ['passthrough', 'k8s-file', 'journald', 'none'] as const;
@@ -76,10 +76,33 @@ const keyValues = (_v: string, ctx: ContainerKeyContext) => {
 };
 
 const HEALTH_FLAGS = {
-  cmd: { flag: '--health-cmd', arg: '<command>', help: 'health check run in the container: a shell command or a JSON array', containerKeys: { HealthCmd: null } },
-  interval: { flag: '--health-interval', arg: '<duration>', help: 'time between health checks', default: '30s', containerKeys: { HealthInterval: null } },
-  timeout: { flag: '--health-timeout', arg: '<duration>', help: 'how long one health check may run', default: '30s', containerKeys: { HealthTimeout: null } },
-  retries: { flag: '--health-retries', arg: '<n>', help: 'consecutive failures before unhealthy', default: '3', containerKeys: { HealthRetries: null } },
+  cmd: {
+    flag: '--health-cmd',
+    arg: '<command>',
+    help: 'health check run in the container: a shell command or a JSON array',
+    containerKeys: { HealthCmd: null },
+  },
+  interval: {
+    flag: '--health-interval',
+    arg: '<duration>',
+    help: 'time between health checks',
+    default: '30s',
+    containerKeys: { HealthInterval: null },
+  },
+  timeout: {
+    flag: '--health-timeout',
+    arg: '<duration>',
+    help: 'how long one health check may run',
+    default: '30s',
+    containerKeys: { HealthTimeout: null },
+  },
+  retries: {
+    flag: '--health-retries',
+    arg: '<n>',
+    help: 'consecutive failures before unhealthy',
+    default: '3',
+    containerKeys: { HealthRetries: null },
+  },
   startPeriod: {
     flag: '--health-start-period',
     arg: '<duration>',
@@ -88,7 +111,8 @@ const HEALTH_FLAGS = {
     containerKeys: { HealthStartPeriod: null },
   },
 } satisfies Record<string, FlagSpec>;
-for (const f of [HEALTH_FLAGS.interval, HEALTH_FLAGS.timeout, HEALTH_FLAGS.startPeriod] as FlagSpec[]) f.check = (v) => parseDuration(f.flag, v);
+for (const f of [HEALTH_FLAGS.interval, HEALTH_FLAGS.timeout, HEALTH_FLAGS.startPeriod] as FlagSpec[])
+  f.check = (v) => parseDuration(f.flag, v);
 (HEALTH_FLAGS.retries as FlagSpec).check = (v) => parseCount('--health-retries', v);
 
 const RUNTIME_FLAG: FlagSpec = {
@@ -120,7 +144,9 @@ export const MONITOR_OPTIONS = {
       {
         flag: '--sdnotify',
         arg: '<mode>',
-        help: 'who says READY=1: the application (container), ctrmon once started (conmon), the first passing health check (healthy), or nobody (ignore)',
+        help:
+          'who says READY=1: the application (container), ctrmon once started (conmon), ' +
+          'the first passing health check (healthy), or nobody (ignore)',
         choices: SDNOTIFY_MODES,
         default: 'conmon',
         containerKeys: {
@@ -257,7 +283,13 @@ export const MONITOR_OPTIONS = {
     write: (v) => (v === 'passthrough' ? [] : ['--log-driver', v]),
   }),
   logPath: option<string | undefined>({
-    flags: [{ flag: '--log-path', arg: '<path>', help: 'k8s-file: the log file (default <state-dir>/<name>/ctr.log); journald: the journal socket' }],
+    flags: [
+      {
+        flag: '--log-path',
+        arg: '<path>',
+        help: 'k8s-file: the log file (default <state-dir>/<name>/ctr.log); journald: the journal socket',
+      },
+    ],
     parse: (get) => optionalPath(get.one('--log-path')),
     write: (v) => (v === undefined ? [] : ['--log-path', v]),
   }),
@@ -277,7 +309,9 @@ export const MONITOR_OPTIONS = {
     write: (v) => (v === undefined ? [] : ['--pidfile', v]),
   }),
   stateDir: option<string>({
-    flags: [{ flag: '--state-dir', arg: '<dir>', help: 'where state.json, sockets and the derived bundle live', default: DEFAULT_STATE_DIR }],
+    flags: [
+      { flag: '--state-dir', arg: '<dir>', help: 'where state.json, sockets and the derived bundle live', default: DEFAULT_STATE_DIR },
+    ],
     parse: (get) => path.resolve(get.one('--state-dir')!),
     write: (v) => (v === DEFAULT_STATE_DIR ? [] : ['--state-dir', v]),
   }),

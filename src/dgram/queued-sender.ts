@@ -5,7 +5,7 @@
 // one failed send; this is the fix for that.
 import type { Logger } from '../log';
 import { ThrottledWarnings } from '../log-throttle';
-import { DatagramSocket, SystemError } from '../native';
+import { DatagramSocket, type SystemError } from '../native';
 
 export interface QueuedSenderOptions {
   /** Most messages kept waiting. */
@@ -76,7 +76,10 @@ export class QueuedDatagramSender {
     clearTimeout(this.retryTimer);
     if (this.queue.length) {
       this.stats.dropped += this.queue.length;
-      this.options.log.warn({ peer: this.options.peer, address: this.address, dropped: this.queue.length }, `closing with messages for the ${this.options.peer} still queued`);
+      this.options.log.warn(
+        { peer: this.options.peer, address: this.address, dropped: this.queue.length },
+        `closing with messages for the ${this.options.peer} still queued`,
+      );
       this.queue.length = 0;
     }
     this.warnings.flush();
@@ -130,13 +133,21 @@ export class QueuedDatagramSender {
       // This message itself is the problem (EMSGSIZE, ...): drop it, keep the rest flowing.
       this.queue.shift();
       this.stats.dropped++;
-      this.warnings.warn(`send-${err.code}`, { peer: this.options.peer, address: this.address, err: err.message }, `dropped a message the ${this.options.peer} refused`);
+      this.warnings.warn(
+        `send-${err.code}`,
+        { peer: this.options.peer, address: this.address, err: err.message },
+        `dropped a message the ${this.options.peer} refused`,
+      );
     }
   }
 
   private retryLater(err: SystemError): void {
     if (this.retryMs === 0) {
-      this.warnings.warn('unavailable', { peer: this.options.peer, address: this.address, err: err.message, queued: this.queue.length }, `${this.options.peer} unavailable; queueing messages and retrying`);
+      this.warnings.warn(
+        'unavailable',
+        { peer: this.options.peer, address: this.address, err: err.message, queued: this.queue.length },
+        `${this.options.peer} unavailable; queueing messages and retrying`,
+      );
     }
     this.retryMs = this.retryMs ? Math.min(this.retryMs * 2, MAX_RETRY_MS) : FIRST_RETRY_MS;
     this.waiting = 'retry';
@@ -153,6 +164,10 @@ export class QueuedDatagramSender {
     if (index < 0) index = 0;
     this.queue.splice(index, 1);
     this.stats.dropped++;
-    this.warnings.warn('overflow', { peer: this.options.peer, address: this.address, limit: this.options.limit }, `queue for the ${this.options.peer} is full; dropping the oldest message`);
+    this.warnings.warn(
+      'overflow',
+      { peer: this.options.peer, address: this.address, limit: this.options.limit },
+      `queue for the ${this.options.peer} is full; dropping the oldest message`,
+    );
   }
 }

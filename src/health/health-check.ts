@@ -101,10 +101,16 @@ export class HealthChecker {
       if (this.state.failingStreak >= this.options.retries) this.state.status = 'unhealthy';
     }
     if (this.state.status !== before) {
-      this.log.info({ health: this.state.status, failingStreak: this.state.failingStreak, exitCode: result.exitCode }, `health check: ${this.state.status}`);
+      this.log.info(
+        { health: this.state.status, failingStreak: this.state.failingStreak, exitCode: result.exitCode },
+        `health check: ${this.state.status}`,
+      );
       this.onChange(this.state);
     } else if (!passed) {
-      this.log.debug({ failingStreak: this.state.failingStreak, exitCode: result.exitCode, output: this.state.lastOutput }, 'health check failed');
+      this.log.debug(
+        { failingStreak: this.state.failingStreak, exitCode: result.exitCode, output: this.state.lastOutput },
+        'health check failed',
+      );
     }
   }
 }

@@ -11,7 +11,6 @@ import { JOURNAL_SOCKET, JournaldSink } from './journald';
 import { KubeFileSink } from './k8s-file';
 import type { LogSink, OutputStream } from './sink';
 
-
 export interface LogDriver {
   /** The stdio for the runtime's `create`; the container inherits it. */
   readonly stdio: StdioOptions;
@@ -50,7 +49,10 @@ class PipedDriver implements LogDriver {
   ) {}
 
   attach(stdout: Readable | null, stderr: Readable | null): void {
-    for (const [stream, name] of [[stdout, 'stdout'], [stderr, 'stderr']] as [Readable | null, OutputStream][]) {
+    for (const [stream, name] of [
+      [stdout, 'stdout'],
+      [stderr, 'stderr'],
+    ] as [Readable | null, OutputStream][]) {
       if (!stream) continue;
       this.streams.push(stream);
       stream.on('data', (chunk: Buffer) => this.sink?.write(name, chunk));

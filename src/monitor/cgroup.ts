@@ -16,12 +16,18 @@ export interface OwnCgroup {
 export function ownCgroup(procSelfCgroup = '/proc/self/cgroup'): OwnCgroup {
   let cgPath: string | null = null;
   try {
-    const line = readFileSync(procSelfCgroup, 'utf8').split('\n').find((l) => l.startsWith('0::'));
+    const line = readFileSync(procSelfCgroup, 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('0::'));
     cgPath = line ? line.slice(3) : null;
   } catch {
     // no /proc
   }
-  const unit = cgPath?.split('/').reverse().find((part) => /\.(service|scope)$/.test(part)) ?? null;
+  const unit =
+    cgPath
+      ?.split('/')
+      .reverse()
+      .find((part) => /\.(service|scope)$/.test(part)) ?? null;
   return { path: cgPath, unit };
 }
 

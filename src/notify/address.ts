@@ -7,8 +7,5 @@ export function parseNotifySocket(value: string): string {
   if (value.startsWith('vsock:')) {
     throw new CtrmonError('ERR_NOTIFY_SOCKET', `NOTIFY_SOCKET=${value}: vsock addresses are not supported`);
   }
-  throw new CtrmonError(
-    'ERR_NOTIFY_SOCKET',
-    `NOTIFY_SOCKET=${value}: expected an absolute path or @name for an abstract socket`,
-  );
+  throw new CtrmonError('ERR_NOTIFY_SOCKET', `NOTIFY_SOCKET=${value}: expected an absolute path or @name for an abstract socket`);
 }

@@ -1,8 +1,9 @@
 // The container's NOTIFY_SOCKET: a socket ctrmon owns, relayed to systemd's by the native relay
 // (native/notify_relay.cc), whose own thread checks, filters and sends each datagram without
-// entering JavaScript, so no JS work or garbage collection delays a message. Here: what the monitor must hear (state changes), warnings about dropped datagrams,
-// and the slow path: a message the native side could not send goes to the queued sender, which
-// retries while systemd's socket is missing or full; direct sending resumes once it has drained.
+// entering JavaScript, so no JS work or garbage collection delays a message. Here: what the
+// monitor must hear (state changes), warnings about dropped datagrams, and the slow path: a
+// message the native side could not send goes to the queued sender, which retries while systemd's
+// socket is missing or full; direct sending resumes once it has drained.
 // The container's socket is drained whatever happens on systemd's side, so a container's
 // blocking sd_notify() never hangs on ctrmon.
 import { unlinkSync } from 'node:fs';
@@ -10,7 +11,7 @@ import { unlinkSync } from 'node:fs';
 import type { QueuedDatagramSender } from '../dgram/queued-sender';
 import type { Logger } from '../log';
 import { ThrottledWarnings } from '../log-throttle';
-import { NATIVE, NativeNotifyRelay, RelayStats } from '../native';
+import { NATIVE, NativeNotifyRelay, type RelayStats } from '../native';
 import type { FilterOptions } from './allowlist';
 
 /** systemd reads notify datagrams into PIPE_BUF bytes and ignores anything longer. */
@@ -30,7 +31,10 @@ export interface RelayOptions {
 
 /** Messages an overflow should drop last: they change the unit's state. */
 export function isStateChange(msg: Buffer): boolean {
-  return msg.toString('latin1').split('\n').some((line) => STATE_CHANGES.has(line));
+  return msg
+    .toString('latin1')
+    .split('\n')
+    .some((line) => STATE_CHANGES.has(line));
 }
 
 const DROPPED: Record<string, string> = {

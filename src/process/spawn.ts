@@ -1,6 +1,6 @@
 // Every child ctrmon starts goes through here, so that the orphan reaper knows which pids
 // belong to libuv (child_process reaps them itself; reaping one would lose its 'exit' event).
-import { ChildProcess, SpawnOptions, spawn } from 'node:child_process';
+import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process';
 
 const live = new Set<number>();
 
@@ -43,7 +43,10 @@ export interface RunOptions {
 export function run(command: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
   const max = options.maxOutput ?? 64 * 1024;
   return new Promise((resolve, reject) => {
-    const child = spawnTracked(command, args, { env: options.env, stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    const child = spawnTracked(command, args, {
+      env: options.env,
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
     child.stdin?.end(options.input);
     const out = { stdout: '', stderr: '' };
     const collect = (key: 'stdout' | 'stderr') => (d: Buffer) => {

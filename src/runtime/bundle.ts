@@ -142,6 +142,6 @@ export function deriveConfig(bundle: Bundle, options: DeriveOptions): OciConfig 
 /** Writes config into dir/config.json (dir is created); returns dir. */
 export function writeBundle(dir: string, config: OciConfig): string {
   mkdirSync(dir, { recursive: true, mode: 0o755 });
-  writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config, null, 2) + '\n', { mode: 0o644 });
+  writeFileSync(path.join(dir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`, { mode: 0o644 });
   return dir;
 }

@@ -2,12 +2,12 @@
 // `--log FILE --log-format json`, so a failure's own message can be quoted in ctrmon's error
 // whatever happens to the runtime's stderr. The environment given here never contains
 // NOTIFY_SOCKET: a runtime that sees it starts its own notify proxy and `start` blocks on READY.
-import { ChildProcess, StdioOptions } from 'node:child_process';
+import type { ChildProcess, StdioOptions } from 'node:child_process';
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 
 import { CtrmonError, EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND } from '../errors';
-import { RunResult, run, spawnTracked } from '../process/spawn';
+import { type RunResult, run, spawnTracked } from '../process/spawn';
 import type { ResolvedRuntime } from './resolve';
 
 export interface RuntimeOptions {
@@ -129,7 +129,9 @@ export class OciRuntime {
       return new CtrmonError('ERR_RUNTIME_NOT_FOUND', `OCI runtime ${this.runtime.path} not found`, subject, { exitCode: EXIT_NOT_FOUND });
     }
     if (err.code === 'EACCES') {
-      return new CtrmonError('ERR_RUNTIME_NOT_EXECUTABLE', `OCI runtime ${this.runtime.path} is not executable`, subject, { exitCode: EXIT_NOT_EXECUTABLE });
+      return new CtrmonError('ERR_RUNTIME_NOT_EXECUTABLE', `OCI runtime ${this.runtime.path} is not executable`, subject, {
+        exitCode: EXIT_NOT_EXECUTABLE,
+      });
     }
     return new CtrmonError('ERR_RUNTIME_FAILED', `cannot run OCI runtime ${this.runtime.path}: ${err.message}`, subject);
   }

@@ -43,7 +43,11 @@ export function hostCgroupLayout(mountRoot = '/sys/fs/cgroup'): CgroupLayout {
   return existsSync(`${mountRoot}/cgroup.controllers`) ? 'unified' : 'hybrid';
 }
 
-export function resolveRuntime(spec: string | undefined, searchPath = process.env.PATH ?? '', layout: CgroupLayout = hostCgroupLayout()): ResolvedRuntime {
+export function resolveRuntime(
+  spec: string | undefined,
+  searchPath = process.env.PATH ?? '',
+  layout: CgroupLayout = hostCgroupLayout(),
+): ResolvedRuntime {
   if (spec === undefined) {
     for (const name of layout === 'unified' ? ['crun', 'runc'] : ['runc']) {
       const { found } = fromPath(name, searchPath);
@@ -52,29 +56,54 @@ export function resolveRuntime(spec: string | undefined, searchPath = process.en
     if (fromPath('crun', searchPath).found) {
       throw new CtrmonError(
         'ERR_RUNTIME_NOT_FOUND',
-        'no usable OCI runtime: crun is on PATH but cannot run containers on this host\'s hybrid (v1) cgroups; install runc, ' +
+        "no usable OCI runtime: crun is on PATH but cannot run containers on this host's hybrid (v1) cgroups; install runc, " +
           'or give --runtime crun --runtime-arg=--cgroup-manager=disabled in a mount namespace with cgroup2 at /sys/fs/cgroup',
         { runtime: 'crun' },
         { exitCode: EXIT_NOT_FOUND },
       );
     }
-    throw new CtrmonError('ERR_RUNTIME_NOT_FOUND', 'no OCI runtime found: neither crun nor runc is on PATH', {}, { exitCode: EXIT_NOT_FOUND });
+    throw new CtrmonError(
+      'ERR_RUNTIME_NOT_FOUND',
+      'no OCI runtime found: neither crun nor runc is on PATH',
+      {},
+      { exitCode: EXIT_NOT_FOUND },
+    );
   }
   if (spec.includes('/')) {
     const absolute = path.resolve(spec);
     const p = probe(absolute);
     if (p === 'missing') {
-      throw new CtrmonError('ERR_RUNTIME_NOT_FOUND', `OCI runtime ${absolute} not found`, { runtime: absolute }, { exitCode: EXIT_NOT_FOUND });
+      throw new CtrmonError(
+        'ERR_RUNTIME_NOT_FOUND',
+        `OCI runtime ${absolute} not found`,
+        { runtime: absolute },
+        { exitCode: EXIT_NOT_FOUND },
+      );
     }
     if (p === 'not-executable') {
-      throw new CtrmonError('ERR_RUNTIME_NOT_EXECUTABLE', `OCI runtime ${absolute} is not an executable file`, { runtime: absolute }, { exitCode: EXIT_NOT_EXECUTABLE });
+      throw new CtrmonError(
+        'ERR_RUNTIME_NOT_EXECUTABLE',
+        `OCI runtime ${absolute} is not an executable file`,
+        { runtime: absolute },
+        { exitCode: EXIT_NOT_EXECUTABLE },
+      );
     }
     return { path: absolute, name: path.basename(absolute) };
   }
   const { found, notExecutable } = fromPath(spec, searchPath);
   if (found) return { path: found, name: spec };
   if (notExecutable) {
-    throw new CtrmonError('ERR_RUNTIME_NOT_EXECUTABLE', `OCI runtime ${notExecutable} is not executable`, { runtime: notExecutable }, { exitCode: EXIT_NOT_EXECUTABLE });
+    throw new CtrmonError(
+      'ERR_RUNTIME_NOT_EXECUTABLE',
+      `OCI runtime ${notExecutable} is not executable`,
+      { runtime: notExecutable },
+      { exitCode: EXIT_NOT_EXECUTABLE },
+    );
   }
-  throw new CtrmonError('ERR_RUNTIME_NOT_FOUND', `OCI runtime '${spec}' not found on PATH`, { runtime: spec }, { exitCode: EXIT_NOT_FOUND });
+  throw new CtrmonError(
+    'ERR_RUNTIME_NOT_FOUND',
+    `OCI runtime '${spec}' not found on PATH`,
+    { runtime: spec },
+    { exitCode: EXIT_NOT_FOUND },
+  );
 }

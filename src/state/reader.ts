@@ -5,14 +5,20 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 
 import { CtrmonError, errorMessage } from '../errors';
 import { stateFile } from './paths';
-import { ContainerState, HEALTH_STATUSES, PHASES, SDNOTIFY_MODES } from './types';
+import { type ContainerState, HEALTH_STATUSES, PHASES, SDNOTIFY_MODES } from './types';
 
 type Check = (value: unknown) => boolean;
 
 const isString: Check = (v) => typeof v === 'string';
 const isInt: Check = (v) => Number.isInteger(v);
-const orNull = (check: Check): Check => (v) => v === null || check(v);
-const oneOf = (allowed: readonly string[]): Check => (v) => typeof v === 'string' && allowed.includes(v);
+const orNull =
+  (check: Check): Check =>
+  (v) =>
+    v === null || check(v);
+const oneOf =
+  (allowed: readonly string[]): Check =>
+  (v) =>
+    typeof v === 'string' && allowed.includes(v);
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const TOP: Record<string, Check> = {

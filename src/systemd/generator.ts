@@ -34,7 +34,9 @@ export function generateUnits(searchDirs: string[], outDir: string, header: stri
   mkdirSync(outDir, { recursive: true });
   for (const dir of searchDirs) {
     if (!existsSync(dir)) continue;
-    for (const name of readdirSync(dir).filter((n) => n.endsWith('.container')).sort()) {
+    for (const name of readdirSync(dir)
+      .filter((n) => n.endsWith('.container'))
+      .sort()) {
       if (seen.has(name)) continue;
       seen.add(name);
       const file = path.join(dir, name);

@@ -5,11 +5,18 @@
 // file and line.
 import * as path from 'node:path';
 
-import { FlagSpec, MONITOR_FLAGS, MonitorOptions, RawMonitorOptions, attributeOf, buildMonitorOptions } from '../config/monitor-options';
+import {
+  type FlagSpec,
+  MONITOR_FLAGS,
+  type MonitorOptions,
+  type RawMonitorOptions,
+  attributeOf,
+  buildMonitorOptions,
+} from '../config/monitor-options';
 import { checkName } from '../config/parse';
 import { CtrmonError, errorMessage } from '../errors';
-import { Entries, renderUnit } from './unit-generator';
-import { UnitEntry, parseUnitFile, splitWords, unitError } from './unit-file';
+import { type Entries, renderUnit } from './unit-generator';
+import { type UnitEntry, parseUnitFile, splitWords, unitError } from './unit-file';
 
 export interface GeneratedUnit {
   /** <basename>.service */
@@ -44,7 +51,12 @@ function checked<T>(file: string, entry: UnitEntry, parse: () => T, list = false
 
 function fromFlag(flag: FlagSpec, toValues: ((value: string, ctx: { file: string; words: () => string[] }) => string[]) | null): Handler {
   return (d, e, f) => {
-    const values = checked(f, e, () => (toValues ? toValues(e.value, { file: f, words: () => words(e, f) }) : flag.repeatable ? words(e, f) : [e.value]), flag.repeatable);
+    const values = checked(
+      f,
+      e,
+      () => (toValues ? toValues(e.value, { file: f, words: () => words(e, f) }) : flag.repeatable ? words(e, f) : [e.value]),
+      flag.repeatable,
+    );
     for (const v of values) checked(f, e, () => flag.check?.(v), flag.repeatable);
     const attr = attributeOf(flag.flag);
     d.raw[attr] = flag.repeatable ? [...(d.raw[attr] ?? []), ...values] : values;
@@ -54,7 +66,11 @@ function fromFlag(flag: FlagSpec, toValues: ((value: string, ctx: { file: string
 const KEYS: Record<string, Handler> = {
   ContainerName: (d, e, f) => (d.name = checked(f, e, () => checkName(e.value))),
   Image: (_d, e, f) => {
-    throw unitError(f, e.line, 'Image= needs an image store, which this version of ctrmon does not have yet; use Bundle= with an OCI bundle');
+    throw unitError(
+      f,
+      e.line,
+      'Image= needs an image store, which this version of ctrmon does not have yet; use Bundle= with an OCI bundle',
+    );
   },
   Exec: (d, e, f) => (d.command = words(e, f)),
 };
@@ -72,7 +88,8 @@ export function containerToUnit(file: string, text: string, header: string, comm
     if (entry.section === 'Container') {
       sawContainer = true;
       const handler = KEYS[entry.key];
-      if (!handler) throw unitError(file, entry.line, `unsupported key ${entry.key}= in [Container] (supported: ${Object.keys(KEYS).join(', ')})`);
+      if (!handler)
+        throw unitError(file, entry.line, `unsupported key ${entry.key}= in [Container] (supported: ${Object.keys(KEYS).join(', ')})`);
       handler(draft, entry, file);
     } else if (PASSTHROUGH.has(entry.section)) {
       passthrough[entry.section].push([entry.key, entry.value]);
@@ -89,7 +106,8 @@ export function containerToUnit(file: string, text: string, header: string, comm
     throw unitError(file, null, errorMessage(err));
   }
   const unitName = `${base}.service`;
-  if (!/^[A-Za-z0-9:_.\\-]+\.service$/.test(unitName)) throw new CtrmonError('ERR_UNIT_FILE', `${file}: "${base}" cannot name a unit`, { path: file });
+  if (!/^[A-Za-z0-9:_.\\-]+\.service$/.test(unitName))
+    throw new CtrmonError('ERR_UNIT_FILE', `${file}: "${base}" cannot name a unit`, { path: file });
   const unitText = renderUnit(options, { restart: 'on-failure', sourcePath: file, extra: passthrough, header }, command);
   return { unitName, text: unitText, options, install: passthrough.Install };
 }

@@ -3,7 +3,7 @@
 // waits for the job itself, and the harness's private systemd is reachable only by running commands in
 // its namespaces, which a runner does. Every command is async: `systemctl start` waits for READY.
 import { CtrmonError, errorMessage } from '../errors';
-import { RunResult, run } from '../process/spawn';
+import { type RunResult, run } from '../process/spawn';
 
 /** Runs a command line whose argv[0] is `systemctl` and collects its output; rejects only when it cannot start. */
 export type SystemctlRunner = (argv: string[]) => Promise<RunResult>;

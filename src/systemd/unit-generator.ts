@@ -5,7 +5,7 @@
 // their canonical form.
 import { realpathSync } from 'node:fs';
 
-import { MonitorOptions, monitorArgs } from '../config/monitor-options';
+import { type MonitorOptions, monitorArgs } from '../config/monitor-options';
 import { PACKAGE_MANIFEST, packagePath } from '../package-root';
 import { signalExitCode } from '../process/signal-numbers';
 import { quoteWord } from './unit-file';
@@ -53,7 +53,11 @@ function section(name: string, entries: Entries): string {
 export function renderUnit(o: MonitorOptions, settings: UnitSettings, command: string[] = ctrmonCommand()): string {
   const unit: Entries = [['Description', settings.description ?? `ctrmon container ${o.name}`]];
   if (settings.sourcePath) unit.push(['SourcePath', settings.sourcePath]);
-  unit.push(['Wants', 'network-online.target'], ['After', 'network-online.target'], ['RequiresMountsFor', `${quoteWord(o.bundle)} ${quoteWord(o.stateDir)}`]);
+  unit.push(
+    ['Wants', 'network-online.target'],
+    ['After', 'network-online.target'],
+    ['RequiresMountsFor', `${quoteWord(o.bundle)} ${quoteWord(o.stateDir)}`],
+  );
 
   const service: Entries = [
     // With --sdnotify=ignore nothing ever says READY=1, so the unit is started once ctrmon runs.

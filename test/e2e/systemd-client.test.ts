@@ -42,7 +42,10 @@ describe('SystemdClient against a stub runner', () => {
     assert.equal(await system.client.isActive('a.service'), 'active');
     assert.deepEqual(system.calls, [['systemctl', '--no-pager', 'is-active', 'a.service']]);
     const calls: string[][] = [];
-    const runner = async (argv: string[]): Promise<RunResult> => (calls.push(argv), { code: 0, signal: null, stdout: '', stderr: '' });
+    const runner = async (argv: string[]): Promise<RunResult> => {
+      calls.push(argv);
+      return { code: 0, signal: null, stdout: '', stderr: '' };
+    };
     const user = new SystemdClient({ user: true, runner });
     await user.daemonReload();
     assert.deepEqual(calls, [['systemctl', '--user', '--no-pager', 'daemon-reload']]);
@@ -59,7 +62,12 @@ describe('SystemdClient against a stub runner', () => {
     const props = { stdout: 'ActiveState=inactive\nSubState=dead\nResult=success\nExecMainCode=0\nExecMainStatus=0\n' };
     const { client, calls } = stub({ code: 1, stderr: 'Job for a.service canceled.\n' }, props);
     assert.deepEqual(await client.restart('a.service'), {
-      unit: 'a.service', result: 'canceled', activeState: 'inactive', subState: 'dead', serviceResult: 'success', execMainStatus: null,
+      unit: 'a.service',
+      result: 'canceled',
+      activeState: 'inactive',
+      subState: 'dead',
+      serviceResult: 'success',
+      execMainStatus: null,
       message: 'Job for a.service canceled.',
     });
     assert.deepEqual(calls[0], ['systemctl', '--no-pager', 'restart', 'a.service']);
@@ -96,80 +104,89 @@ const UNITS: Record<string, string> = {
 // A suite that cannot run is reported as one skipped test with its reason.
 const skipReason = `cannot boot a private systemd here: ${unavailable}`;
 if (unavailable) test('SystemdClient under a real systemd', { skip: skipReason }, () => undefined);
-else describe('SystemdClient under a real systemd', () => {
-  let nsd: PrivateSystemd;
-  let client: SystemdClient;
+else
+  describe('SystemdClient under a real systemd', () => {
+    let nsd: PrivateSystemd;
+    let client: SystemdClient;
 
-  before(async () => {
-    nsd = await PrivateSystemd.boot(workDir);
-    client = nsd.client;
-    for (const [name, content] of Object.entries(UNITS)) await nsd.installUnit(name, content);
-  });
-  after(async () => {
-    await nsd?.shutdown();
-    rmSync(workDir, { recursive: true, force: true });
-  });
-
-  test('start of a good unit is done and leaves it active, its main process running', async () => {
-    const r = await client.start('sleeper.service');
-    assert.deepEqual(r, {
-      unit: 'sleeper.service', result: 'done', activeState: 'active', subState: 'running', serviceResult: 'success', execMainStatus: null,
-      message: '',
+    before(async () => {
+      nsd = await PrivateSystemd.boot(workDir);
+      client = nsd.client;
+      for (const [name, content] of Object.entries(UNITS)) await nsd.installUnit(name, content);
     });
-    assert.equal(await client.isActive('sleeper.service'), 'active');
-  });
-
-  test('restart is done with a new main process', async () => {
-    const before = (await client.show('sleeper.service', 'MainPID')).MainPID;
-    assert.ok(Number(before) > 0, `MainPID=${before}`);
-    const r = await client.restart('sleeper.service');
-    assert.deepEqual([r.result, r.activeState], ['done', 'active']);
-    const now = (await client.show('sleeper.service', 'MainPID')).MainPID;
-    assert.ok(Number(now) > 0 && now !== before, `MainPID ${before} -> ${now}`);
-  });
-
-  test('stop is done and leaves it inactive', async () => {
-    // Not execMainStatus: systemd may unload an inactive unit at once, and with it the main process's status.
-    const r = await client.stop('sleeper.service');
-    assert.deepEqual([r.result, r.activeState, r.serviceResult], ['done', 'inactive', 'success']);
-    assert.equal(await client.isActive('sleeper.service'), 'inactive');
-  });
-
-  test('a start that fails resolves as failed, with the exit code', async () => {
-    const r = await client.start('false.service');
-    assert.deepEqual([r.result, r.activeState, r.serviceResult, r.execMainStatus], ['failed', 'failed', 'exit-code', 1]);
-    assert.match(r.message, /^Job for false\.service failed because the control process exited with error code\./);
-    assert.equal(await client.isActive('false.service'), 'failed');
-    await client.resetFailed('false.service');
-    assert.equal(await client.isActive('false.service'), 'inactive');
-  });
-
-  test('a unit whose requirement fails: dependency', async () => {
-    const r = await client.start('needs-false.service');
-    assert.deepEqual([r.result, r.activeState], ['dependency', 'inactive']);
-    assert.match(r.message, /^A dependency job for needs-false\.service failed/);
-    await client.resetFailed('false.service');
-  });
-
-  test('a notify unit that never says READY=1: timeout', async () => {
-    const t0 = Date.now();
-    const r = await client.start('never-ready.service');
-    assert.ok(Date.now() - t0 >= 1000, `returned after ${Date.now() - t0} ms`);
-    assert.deepEqual([r.result, r.activeState, r.serviceResult], ['timeout', 'failed', 'timeout']);
-    await client.resetFailed('never-ready.service');
-  });
-
-  test('a unit that does not exist: start rejects with ERR_SYSTEMD naming it', async () => {
-    const err = await systemdError(client.start('missing.service'), 'missing.service');
-    const quoted = /^missing\.service: `systemctl --no-pager start missing\.service` exited with \d+: ".*missing\.service not found\."$/;
-    assert.match(err.message, quoted);
-    await systemdError(client.resetFailed('missing.service'), 'missing.service');
-  });
-
-  test('show returns exactly the properties asked for, "=" in values included', async () => {
-    assert.deepEqual(await client.show('sleeper.service', 'Id', 'Description', 'Type', 'LoadState'), {
-      Id: 'sleeper.service', Description: 'sleeps, a=b', Type: 'simple', LoadState: 'loaded',
+    after(async () => {
+      await nsd?.shutdown();
+      rmSync(workDir, { recursive: true, force: true });
     });
-    assert.deepEqual(await client.show('missing.service', 'LoadState'), { LoadState: 'not-found' });
+
+    test('start of a good unit is done and leaves it active, its main process running', async () => {
+      const r = await client.start('sleeper.service');
+      assert.deepEqual(r, {
+        unit: 'sleeper.service',
+        result: 'done',
+        activeState: 'active',
+        subState: 'running',
+        serviceResult: 'success',
+        execMainStatus: null,
+        message: '',
+      });
+      assert.equal(await client.isActive('sleeper.service'), 'active');
+    });
+
+    test('restart is done with a new main process', async () => {
+      const before = (await client.show('sleeper.service', 'MainPID')).MainPID;
+      assert.ok(Number(before) > 0, `MainPID=${before}`);
+      const r = await client.restart('sleeper.service');
+      assert.deepEqual([r.result, r.activeState], ['done', 'active']);
+      const now = (await client.show('sleeper.service', 'MainPID')).MainPID;
+      assert.ok(Number(now) > 0 && now !== before, `MainPID ${before} -> ${now}`);
+    });
+
+    test('stop is done and leaves it inactive', async () => {
+      // Not execMainStatus: systemd may unload an inactive unit at once, and with it the main process's status.
+      const r = await client.stop('sleeper.service');
+      assert.deepEqual([r.result, r.activeState, r.serviceResult], ['done', 'inactive', 'success']);
+      assert.equal(await client.isActive('sleeper.service'), 'inactive');
+    });
+
+    test('a start that fails resolves as failed, with the exit code', async () => {
+      const r = await client.start('false.service');
+      assert.deepEqual([r.result, r.activeState, r.serviceResult, r.execMainStatus], ['failed', 'failed', 'exit-code', 1]);
+      assert.match(r.message, /^Job for false\.service failed because the control process exited with error code\./);
+      assert.equal(await client.isActive('false.service'), 'failed');
+      await client.resetFailed('false.service');
+      assert.equal(await client.isActive('false.service'), 'inactive');
+    });
+
+    test('a unit whose requirement fails: dependency', async () => {
+      const r = await client.start('needs-false.service');
+      assert.deepEqual([r.result, r.activeState], ['dependency', 'inactive']);
+      assert.match(r.message, /^A dependency job for needs-false\.service failed/);
+      await client.resetFailed('false.service');
+    });
+
+    test('a notify unit that never says READY=1: timeout', async () => {
+      const t0 = Date.now();
+      const r = await client.start('never-ready.service');
+      assert.ok(Date.now() - t0 >= 1000, `returned after ${Date.now() - t0} ms`);
+      assert.deepEqual([r.result, r.activeState, r.serviceResult], ['timeout', 'failed', 'timeout']);
+      await client.resetFailed('never-ready.service');
+    });
+
+    test('a unit that does not exist: start rejects with ERR_SYSTEMD naming it', async () => {
+      const err = await systemdError(client.start('missing.service'), 'missing.service');
+      const quoted = /^missing\.service: `systemctl --no-pager start missing\.service` exited with \d+: ".*missing\.service not found\."$/;
+      assert.match(err.message, quoted);
+      await systemdError(client.resetFailed('missing.service'), 'missing.service');
+    });
+
+    test('show returns exactly the properties asked for, "=" in values included', async () => {
+      assert.deepEqual(await client.show('sleeper.service', 'Id', 'Description', 'Type', 'LoadState'), {
+        Id: 'sleeper.service',
+        Description: 'sleeps, a=b',
+        Type: 'simple',
+        LoadState: 'loaded',
+      });
+      assert.deepEqual(await client.show('missing.service', 'LoadState'), { LoadState: 'not-found' });
+    });
   });
-});

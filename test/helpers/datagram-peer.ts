@@ -8,7 +8,11 @@ export function collectingPeer(address: string, open: { close(): void }[]): stri
   const got: string[] = [];
   const sock = new DatagramSocket();
   sock.bind(address);
-  sock.receive(4096, (m) => got.push(m.data.toString()), (e) => assert.fail(e));
+  sock.receive(
+    4096,
+    (m) => got.push(m.data.toString()),
+    (e) => assert.fail(e),
+  );
   open.push(sock);
   return got;
 }

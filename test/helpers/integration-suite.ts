@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, afterEach } from 'node:test';
 
-import { MonitorProcess, StartOptions, newStateDir, testBundle, uniqueName } from './monitor-process';
+import { MonitorProcess, type StartOptions, newStateDir, testBundle, uniqueName } from './monitor-process';
 import { NotifyListener } from './notify-listener';
 
 export interface IntegrationSuite {

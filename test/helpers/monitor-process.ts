@@ -1,6 +1,6 @@
 // Runs `ctrmon monitor` as the real program (bin/ctrmon.js) in a child process, the way systemd
 // would, with a private state directory, and collects its output.
-import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -85,7 +85,8 @@ export class MonitorProcess {
   async waitForOutput(text: string, timeoutMs = 10_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!this.stdout.includes(text) && !this.stderr.includes(text)) {
-      if (Date.now() > deadline) throw new Error(`${this.name}: no "${text}" in ${timeoutMs} ms; stdout:\n${this.stdout}\nstderr:\n${this.stderr}`);
+      if (Date.now() > deadline)
+        throw new Error(`${this.name}: no "${text}" in ${timeoutMs} ms; stdout:\n${this.stdout}\nstderr:\n${this.stderr}`);
       await delay(10);
     }
   }

@@ -7,7 +7,11 @@ import { DatagramSocket, ProcessHandle } from '../../src/native';
 const address = `@ctrmon-worker-${process.pid}`;
 const sock = new DatagramSocket();
 sock.bind(address);
-sock.receive(4096, () => undefined, () => undefined);
+sock.receive(
+  4096,
+  () => undefined,
+  () => undefined,
+);
 const self = new ProcessHandle(process.pid);
 self.watchExit(() => undefined);
 parentPort!.postMessage(address);

@@ -1,7 +1,7 @@
 // A stand-in for systemd's notify socket, written in python so that what ctrmon sends is checked
 // by an independent receiver: it binds (SO_PASSCRED), closes passed fds (BARRIER=1) and prints one
 // JSON line per datagram with the arrival time and the sender's pid.
-import { ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import * as readline from 'node:readline';
 
 import { delay } from './wait';
@@ -70,7 +70,8 @@ export class NotifyListener {
     for (;;) {
       const found = this.messages.find(match);
       if (found) return found;
-      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; got ${JSON.stringify(this.messages.map((m) => m.msg))}`);
+      if (Date.now() > deadline)
+        throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; got ${JSON.stringify(this.messages.map((m) => m.msg))}`);
       await delay(10);
     }
   }

@@ -1,5 +1,5 @@
 // python3 as an independent peer for socket tests, so the addon is not only checked against itself.
-import { RunResult, run } from '../../src/process/spawn';
+import { type RunResult, run } from '../../src/process/spawn';
 
 /** Runs a python3 program with args and collects its output. */
 export function runPython(program: string, args: string[] = []): Promise<RunResult> {

@@ -15,13 +15,17 @@ const address = `@ctrmon-throw-${process.pid}`;
 const receiver = new DatagramSocket();
 receiver.bind(address);
 let received = 0;
-receiver.receive(4096, () => {
-  received++;
-  if (received === 1) throw new Error('thrown from a datagram callback');
-  console.log('delivered after the throw');
-  receiver.close();
-  exitCallbackThrows();
-}, (err) => console.log(`socket error: ${err.message}`));
+receiver.receive(
+  4096,
+  () => {
+    received++;
+    if (received === 1) throw new Error('thrown from a datagram callback');
+    console.log('delivered after the throw');
+    receiver.close();
+    exitCallbackThrows();
+  },
+  (err) => console.log(`socket error: ${err.message}`),
+);
 const sender = new DatagramSocket();
 sender.send(Buffer.from('first'), address);
 

@@ -18,8 +18,13 @@ const unavailable = process.getuid?.() !== 0 ? 'needs root' : privateSystemdUnav
 const benchSkipReason = unavailable ? `cannot run the benchmark here: ${unavailable}` : false;
 
 describe('ctrmon bench', () => {
-  test('runs every measurement and writes results.json, results.md and latency.svg', { skip: benchSkipReason, timeout: 240_000 }, async () => {
-    const child = spawn(process.execPath, [CTRMON, 'bench', '--quick', '--starts', '2', '--idle-seconds', '1', '--output', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+  test('runs every measurement and writes results.json, results.md and latency.svg', {
+    skip: benchSkipReason,
+    timeout: 240_000,
+  }, async () => {
+    const child = spawn(process.execPath, [CTRMON, 'bench', '--quick', '--starts', '2', '--idle-seconds', '1', '--output', out], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -22,7 +22,7 @@ function monitor(script: string, notifySocket: string): MonitorProcess {
 }
 
 describe('crun', { skip: crunSkipReason }, () => {
-  test('relays READY and STATUS and exits with the container\'s code', async () => {
+  test("relays READY and STATUS and exits with the container's code", async () => {
     const systemd = await suite.listener();
     const m = monitor('sdnotify -q READY=1 STATUS=crun MAINPID=1; exit 3', systemd.address);
     assert.equal((await m.exited).code, 3, m.stderr);

@@ -19,23 +19,35 @@ const CRI_LINE = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}[+-]\d\d:\d\d) (stdout|
 describe('log drivers', () => {
   test('k8s-file writes the CRI format: timestamp, stream, full or partial', async () => {
     const file = path.join(scratch, 'ctr.log');
-    const m = monitor(['--log-driver', 'k8s-file', '--log-path', file], 'echo line one; printf partial-; sleep 0.2; echo rest; sleep 0.2; echo err line >&2');
+    const m = monitor(
+      ['--log-driver', 'k8s-file', '--log-path', file],
+      'echo line one; printf partial-; sleep 0.2; echo rest; sleep 0.2; echo err line >&2',
+    );
     assert.equal((await m.exited).code, 0, m.stderr);
     assert.equal(m.stdout, '', 'nothing is passed through');
-    const entries = readFileSync(file, 'utf8').trimEnd().split('\n').map((l) => CRI_LINE.exec(l));
+    const entries = readFileSync(file, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => CRI_LINE.exec(l));
     assert.ok(entries.every(Boolean), readFileSync(file, 'utf8'));
-    assert.deepEqual(entries.map((e) => e!.slice(2)), [
-      ['stdout', 'F', 'line one'],
-      ['stdout', 'P', 'partial-'],
-      ['stdout', 'F', 'rest'],
-      ['stderr', 'F', 'err line'],
-    ]);
+    assert.deepEqual(
+      entries.map((e) => e!.slice(2)),
+      [
+        ['stdout', 'F', 'line one'],
+        ['stdout', 'P', 'partial-'],
+        ['stdout', 'F', 'rest'],
+        ['stderr', 'F', 'err line'],
+      ],
+    );
     assert.equal(m.state().logPath, file);
   });
 
   test('k8s-file truncates at --log-size-max and keeps writing', async () => {
     const file = path.join(scratch, 'capped.log');
-    const m = monitor(['--log-driver', 'k8s-file', '--log-path', file, '--log-size-max', '1k'], 'i=0; while [ $i -lt 100 ]; do echo "line $i"; i=$((i+1)); sleep 0.005; done');
+    const m = monitor(
+      ['--log-driver', 'k8s-file', '--log-path', file, '--log-size-max', '1k'],
+      'i=0; while [ $i -lt 100 ]; do echo "line $i"; i=$((i+1)); sleep 0.005; done',
+    );
     assert.equal((await m.exited).code, 0, m.stderr);
     assert.ok(statSync(file).size <= 1024, `size ${statSync(file).size}`);
     assert.match(readFileSync(file, 'utf8'), / stdout F line 99\n$/);
@@ -46,7 +58,14 @@ describe('log drivers', () => {
     const m = monitor(['--log-driver', 'journald', '--log-path', journal.address], 'echo hello; sleep 0.1; echo oops >&2');
     assert.equal((await m.exited).code, 0, m.stderr);
     await journal.waitFor((e) => e.msg.includes('MESSAGE=oops'), 3000, 'the stderr entry');
-    const entries = journal.payloads().map((p) => Object.fromEntries(p.trimEnd().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)])));
+    const entries = journal.payloads().map((p) =>
+      Object.fromEntries(
+        p
+          .trimEnd()
+          .split('\n')
+          .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+      ),
+    );
     const common = { CONTAINER_NAME: m.name, CONTAINER_ID: m.name.slice(0, 12), CONTAINER_ID_FULL: m.name, SYSLOG_IDENTIFIER: m.name };
     assert.deepEqual(entries, [
       { MESSAGE: 'hello', PRIORITY: '6', ...common },
@@ -54,7 +73,7 @@ describe('log drivers', () => {
     ]);
   });
 
-  test('none discards the output; passthrough hands over ctrmon\'s own stdio', async () => {
+  test("none discards the output; passthrough hands over ctrmon's own stdio", async () => {
     const quiet = monitor(['--log-driver', 'none'], 'echo should-not-appear; echo nor-this >&2');
     assert.equal((await quiet.exited).code, 0, quiet.stderr);
     assert.doesNotMatch(quiet.stdout + quiet.stderr, /should-not-appear|nor-this/);

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { describe, test } from 'node:test';
 
 import { integrationSuite } from '../helpers/integration-suite';
-import { CTRMON, MonitorProcess } from '../helpers/monitor-process';
+import { CTRMON, type MonitorProcess } from '../helpers/monitor-process';
 import { delay } from '../helpers/wait';
 
 const suite = integrationSuite('lc');
@@ -35,7 +35,9 @@ describe('sdnotify modes', () => {
     const systemd = await listener();
     const m = monitor({
       options: ['--sdnotify', 'container'],
-      command: sh('echo "app NOTIFY_SOCKET=$NOTIFY_SOCKET"; sleep 0.5; sdnotify READY=1 STATUS=up; sleep 0.2; sdnotify STATUS=second; exit 0'),
+      command: sh(
+        'echo "app NOTIFY_SOCKET=$NOTIFY_SOCKET"; sleep 0.5; sdnotify READY=1 STATUS=up; sleep 0.2; sdnotify STATUS=second; exit 0',
+      ),
       notifySocket: systemd.address,
     });
     await m.waitForOutput('app NOTIFY_SOCKET=/run/notify/notify.sock');
@@ -44,7 +46,10 @@ describe('sdnotify modes', () => {
     assert.equal(code, 0, m.stderr);
     assert.deepEqual(systemd.payloads(), ['READY=1\nSTATUS=up', 'STATUS=second']);
     assert.ok(systemd.messages[0].t >= started + 0.4, 'READY arrived only after the application sent it');
-    assert.ok(systemd.messages.every((msg) => msg.pid === m.pid), 'every message comes from ctrmon, the main PID');
+    assert.ok(
+      systemd.messages.every((msg) => msg.pid === m.pid),
+      'every message comes from ctrmon, the main PID',
+    );
     const state = m.state();
     assert.equal(state.phase, 'exited');
     assert.ok(state.timestamps.ready, 'the state file records readiness');
@@ -54,6 +59,7 @@ describe('sdnotify modes', () => {
     const systemd = await listener();
     const m = monitor({
       options: ['--sdnotify', 'conmon'],
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell expansion, inside the container
       command: sh('echo "app NOTIFY_SOCKET=${NOTIFY_SOCKET:-unset}"; trap "echo stopping; exit 0" TERM; sleep 30 & wait'),
       notifySocket: systemd.address,
     });
@@ -74,7 +80,18 @@ describe('sdnotify modes', () => {
   test('healthy: READY=1 only after the first passing health check', async () => {
     const systemd = await listener();
     const m = monitor({
-      options: ['--sdnotify', 'healthy', '--health-cmd', 'test -e /tmp/ok', '--health-interval', '200ms', '--health-timeout', '2s', '--health-start-period', '5s'],
+      options: [
+        '--sdnotify',
+        'healthy',
+        '--health-cmd',
+        'test -e /tmp/ok',
+        '--health-interval',
+        '200ms',
+        '--health-timeout',
+        '2s',
+        '--health-start-period',
+        '5s',
+      ],
       command: sh('trap "exit 0" TERM; echo app-start; sleep 1; touch /tmp/ok; sleep 30 & wait'),
       notifySocket: systemd.address,
     });
@@ -102,6 +119,7 @@ describe('sdnotify modes', () => {
     const systemd = await listener();
     const m = monitor({
       options: ['--sdnotify', 'ignore'],
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell expansion, inside the container
       command: sh('echo "app NOTIFY_SOCKET=${NOTIFY_SOCKET:-unset}"; trap "exit 0" TERM; sleep 30 & wait'),
       notifySocket: systemd.address,
     });
@@ -188,7 +206,7 @@ describe('exit codes', () => {
     assert.match(m2.stderr, /rootfs .*nowhere does not exist/);
   });
 
-  test('the runtime refusing to create: 125 with the runtime\'s own message', async () => {
+  test("the runtime refusing to create: 125 with the runtime's own message", async () => {
     const m = monitor({ command: ['/no/such/program'] });
     assert.equal((await m.exited).code, 125);
     assert.match(m.stderr, /ctrmon: runc create failed \(exit status 1\): .*\/no\/such\/program/);
@@ -209,7 +227,9 @@ describe('lifecycle', () => {
   test('a leftover container of the same name is removed before creating', async () => {
     const name = `leftover-${process.pid}`;
     // No pipes: the created container would inherit them and spawnSync would wait for their EOF.
-    const create = spawnSync('runc', ['create', '--bundle', bundle, '--pid-file', path.join(scratch, `${name}.pid`), name], { stdio: 'ignore' });
+    const create = spawnSync('runc', ['create', '--bundle', bundle, '--pid-file', path.join(scratch, `${name}.pid`), name], {
+      stdio: 'ignore',
+    });
     assert.equal(create.status, 0);
     const m = monitor({ name, command: sh('echo replaced; exit 4') });
     assert.equal((await m.exited).code, 4, m.stderr);
@@ -257,11 +277,13 @@ describe('lifecycle', () => {
     await m.waitForPhase('ready');
     const table = spawnSync(process.execPath, [CTRMON, 'ps', '--state-dir', stateDir], { encoding: 'utf8' });
     assert.equal(table.status, 0, table.stderr);
-    const row = table.stdout.split('\n').find((l) => l.startsWith(m.name + ' '));
+    const row = table.stdout.split('\n').find((l) => l.startsWith(`${m.name} `));
     assert.ok(row, table.stdout);
     assert.match(row, /\bready\b/);
     const json = spawnSync(process.execPath, [CTRMON, 'ps', '--state-dir', stateDir, '--format', 'json'], { encoding: 'utf8' });
-    const entry = (JSON.parse(json.stdout) as Array<{ name: string; status: string; monitorAlive: boolean; labels: object }>).find((e) => e.name === m.name);
+    const entry = (JSON.parse(json.stdout) as Array<{ name: string; status: string; monitorAlive: boolean; labels: object }>).find(
+      (e) => e.name === m.name,
+    );
     assert.deepEqual([entry?.status, entry?.monitorAlive, entry?.labels], ['ready', true, { tier: 'web' }]);
   });
 });

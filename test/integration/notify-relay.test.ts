@@ -29,7 +29,8 @@ describe('notify relay', () => {
     const systemd = await listener();
     const m = monitor(
       'sdnotify READY=1 MAINPID=1 STATUS=x NOTIFYACCESS=all EXTEND_TIMEOUT_USEC=9 FDSTORE=1 WATCHDOG_USEC=1 RESTART_RESET=1; ' +
-        'sdnotify RELOADING=1 MONOTONIC_USEC=123 ERRNO=5 BUSERROR=org.x.Err X_CUSTOM=1 FDNAME=a BARRIER=1 WATCHDOG=1 WATCHDOG=trigger STOPPING=1',
+        'sdnotify RELOADING=1 MONOTONIC_USEC=123 ERRNO=5 BUSERROR=org.x.Err X_CUSTOM=1 FDNAME=a BARRIER=1 ' +
+        'WATCHDOG=1 WATCHDOG=trigger STOPPING=1',
       systemd.address,
     );
     assert.equal((await m.exited).code, 0, m.stderr);
@@ -41,14 +42,20 @@ describe('notify relay', () => {
 
   test('EXTEND_TIMEOUT_USEC passes only behind --notify-extend-timeout-max, clamped to it', async () => {
     const systemd = await listener();
-    const m = monitor('sdnotify EXTEND_TIMEOUT_USEC=2000000; sdnotify EXTEND_TIMEOUT_USEC=900000000', systemd.address, ['--notify-extend-timeout-max', '30s']);
+    const m = monitor('sdnotify EXTEND_TIMEOUT_USEC=2000000; sdnotify EXTEND_TIMEOUT_USEC=900000000', systemd.address, [
+      '--notify-extend-timeout-max',
+      '30s',
+    ]);
     assert.equal((await m.exited).code, 0, m.stderr);
     assert.deepEqual(systemd.payloads(), ['EXTEND_TIMEOUT_USEC=2000000', 'EXTEND_TIMEOUT_USEC=30000000']);
   });
 
   test('drops a datagram over 4096 bytes with a warning; 4096 bytes pass', async () => {
     const systemd = await listener();
-    const m = monitor('sdnotify -q --size 5000 STATUS=big; sdnotify -q --size 4096 STATUS=exact; sdnotify -q STATUS=small', systemd.address);
+    const m = monitor(
+      'sdnotify -q --size 5000 STATUS=big; sdnotify -q --size 4096 STATUS=exact; sdnotify -q STATUS=small',
+      systemd.address,
+    );
     assert.equal((await m.exited).code, 0, m.stderr);
     assert.deepEqual(systemd.payloads(), ['STATUS=exact', 'STATUS=small']);
     const warning = m.logLines().find((l) => l.level === 'warn' && String(l.msg).includes('over 4096 bytes'));
@@ -67,7 +74,10 @@ describe('notify relay', () => {
 
   test("systemd's socket absent for 2 s: messages are queued and delivered once it exists", async () => {
     const address = socketPath();
-    const m = monitor('trap "sdnotify -q READY=1 STATUS=late" USR1; trap "exit 0" TERM; sdnotify -q STATUS=early; while :; do sleep 0.05; done', address);
+    const m = monitor(
+      'trap "sdnotify -q READY=1 STATUS=late" USR1; trap "exit 0" TERM; sdnotify -q STATUS=early; while :; do sleep 0.05; done',
+      address,
+    );
     await m.waitForPhase('running');
     await delay(2000);
     const systemd = await listener(address);
@@ -83,7 +93,8 @@ describe('notify relay', () => {
     // systemd reads nothing for the first 3 s, so its queue and then ctrmon's fill up.
     const systemd = await listener(socketPath(), 3000);
     const m = monitor(
-      'sdnotify -q --flood 100000 WATCHDOG=1 STATUS=flooding; sdnotify -q READY=1 STATUS=after-flood; trap "exit 0" TERM; while :; do sleep 0.05; done',
+      'sdnotify -q --flood 100000 WATCHDOG=1 STATUS=flooding; sdnotify -q READY=1 STATUS=after-flood; ' +
+        'trap "exit 0" TERM; while :; do sleep 0.05; done',
       systemd.address,
     );
     await m.waitForPhase('running');
@@ -100,7 +111,10 @@ describe('notify relay', () => {
     assert.ok(peak - before < 64 * 1024, `RSS grew by ${peak - before} kB`);
     m.signal('SIGTERM');
     assert.equal((await m.exited).code, 0);
-    const stats = m.logLines().find((l) => l.msg === 'notify statistics') as { relay: { received: number }; sender: { maxQueued: number; dropped: number } };
+    const stats = m.logLines().find((l) => l.msg === 'notify statistics') as {
+      relay: { received: number };
+      sender: { maxQueued: number; dropped: number };
+    };
     assert.ok(stats.relay.received >= 100_001);
     assert.ok(stats.sender.maxQueued <= 128, `queue reached ${stats.sender.maxQueued}`);
     assert.ok(stats.sender.dropped > 0, 'the overflow dropped old messages instead of growing');

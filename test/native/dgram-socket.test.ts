@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, afterEach, describe, test } from 'node:test';
 
-import { Datagram, DatagramSocket, SystemError } from '../../src/native';
+import { type Datagram, DatagramSocket, type SystemError } from '../../src/native';
 import { PY_SEND, runPython } from '../helpers/python-peer';
 import { delay, nextValue, waitFor } from '../helpers/wait';
 
@@ -13,7 +13,9 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 // Every socket a test opens is closed after it, so a failed assertion cannot leave a handle
 // that keeps the test process alive.
 const opened: DatagramSocket[] = [];
-afterEach(() => opened.splice(0).forEach((s) => s.close()));
+afterEach(() => {
+  for (const s of opened.splice(0)) s.close();
+});
 function open(): DatagramSocket {
   const sock = new DatagramSocket();
   opened.push(sock);
@@ -28,7 +30,11 @@ function receiver(address: string, bufferSize = 4096): { sock: DatagramSocket; g
   sock.bind(address);
   const got: Datagram[] = [];
   const errors: SystemError[] = [];
-  sock.receive(bufferSize, (m) => got.push(m), (e) => errors.push(e));
+  sock.receive(
+    bufferSize,
+    (m) => got.push(m),
+    (e) => errors.push(e),
+  );
   return { sock, got, errors };
 }
 
@@ -150,7 +156,12 @@ print('eof' if ready and os.read(r, 1) == b'' else 'timeout')
     const sock = open();
     sock.bind(address);
     const got: Datagram[] = [];
-    sock.receive(4096, (m) => got.push(m), (e) => assert.fail(e), 2);
+    sock.receive(
+      4096,
+      (m) => got.push(m),
+      (e) => assert.fail(e),
+      2,
+    );
     const py = await runPython(
       `
 import array, os, select, socket, sys
@@ -221,7 +232,11 @@ for i in range(8): s.sendto(b'm%d' % i, '\\0' + sys.argv[1][1:])
     assert.equal(py.code, 0, py.stderr);
     const got: string[] = [];
     const errors: SystemError[] = [];
-    sock.receive(4096, (m) => got.push(m.data.toString()), (e) => errors.push(e));
+    sock.receive(
+      4096,
+      (m) => got.push(m.data.toString()),
+      (e) => errors.push(e),
+    );
     await waitFor(() => got.length === 8, 2000, 'the 8 queued datagrams');
     await delay(50);
     assert.deepEqual(got, ['m0', 'm1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7']);
@@ -253,7 +268,11 @@ for i in range(8): s.sendto(b'm%d' % i, '\\0' + sys.argv[1][1:])
     await delay(50);
     assert.equal(writable, false, 'not writable while the peer queue is full');
     const got: string[] = [];
-    peer.receive(4096, (m) => got.push(m.data.toString()), (e) => assert.fail(e));
+    peer.receive(
+      4096,
+      (m) => got.push(m.data.toString()),
+      (e) => assert.fail(e),
+    );
     await waitFor(() => writable, 2000, 'the writable callback');
     await waitFor(() => got.length === sent, 2000, 'all queued datagrams');
     assert.ok(sender.send(Buffer.from('after')) > 0);
@@ -288,10 +307,14 @@ for i in range(5): s.sendto(b'm%d' % i, '\\0' + sys.argv[1][1:])
       [address],
     );
     const got: string[] = [];
-    sock.receive(4096, (m) => {
-      got.push(m.data.toString());
-      sock.close();
-    }, (e) => assert.fail(e));
+    sock.receive(
+      4096,
+      (m) => {
+        got.push(m.data.toString());
+        sock.close();
+      },
+      (e) => assert.fail(e),
+    );
     await waitFor(() => got.length > 0, 2000, 'the first datagram');
     await delay(50);
     assert.deepEqual(got, ['m0']);

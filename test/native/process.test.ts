@@ -5,7 +5,15 @@ import * as path from 'node:path';
 import { afterEach, before, describe, test } from 'node:test';
 import { Worker } from 'node:worker_threads';
 
-import { DatagramSocket, ExitStatus, ProcessHandle, SystemError, isChildSubreaper, reapOrphans, setChildSubreaper } from '../../src/native';
+import {
+  DatagramSocket,
+  type ExitStatus,
+  ProcessHandle,
+  type SystemError,
+  isChildSubreaper,
+  reapOrphans,
+  setChildSubreaper,
+} from '../../src/native';
 import { delay, nextValue, waitFor } from '../helpers/wait';
 
 /** Runs `sh -c '<cmd> & echo $!'` and returns the pid of the backgrounded grandchild once sh exited. */
@@ -35,7 +43,9 @@ function parentOf(pid: number): number {
 
 // Closed after each test, so a failed assertion cannot leave a handle that keeps the process alive.
 const opened: ProcessHandle[] = [];
-afterEach(() => opened.splice(0).forEach((h) => h.close()));
+afterEach(() => {
+  for (const h of opened.splice(0)) h.close();
+});
 function open(pid: number): ProcessHandle {
   const handle = new ProcessHandle(pid);
   opened.push(handle);
@@ -100,23 +110,29 @@ describe('process supervision', () => {
     handle.signal('SIGTERM');
     const { status } = await result;
     assert.equal(status.signal, 'SIGTERM');
-    assert.throws(() => handle.signal('SIGTERM'), (err: SystemError) => {
-      assert.equal(err.code, 'ESRCH');
-      assert.equal(err.syscall, 'pidfd_send_signal');
-      assert.equal(err.pid, pid);
-      return true;
-    });
+    assert.throws(
+      () => handle.signal('SIGTERM'),
+      (err: SystemError) => {
+        assert.equal(err.code, 'ESRCH');
+        assert.equal(err.syscall, 'pidfd_send_signal');
+        assert.equal(err.pid, pid);
+        return true;
+      },
+    );
     handle.close();
   });
 
   test('opening a pid that does not exist fails with ESRCH naming the pid', () => {
-    assert.throws(() => new ProcessHandle(4_000_000), (err: SystemError) => {
-      assert.equal(err.code, 'ESRCH');
-      assert.equal(err.errno, -3);
-      assert.equal(err.syscall, 'pidfd_open');
-      assert.equal(err.message, 'ESRCH: no such process, pidfd_open 4000000');
-      return true;
-    });
+    assert.throws(
+      () => new ProcessHandle(4_000_000),
+      (err: SystemError) => {
+        assert.equal(err.code, 'ESRCH');
+        assert.equal(err.errno, -3);
+        assert.equal(err.syscall, 'pidfd_open');
+        assert.equal(err.message, 'ESRCH: no such process, pidfd_open 4000000');
+        return true;
+      },
+    );
   });
 
   test('watching a process that is not our child reports ECHILD when it exits', async () => {
@@ -145,14 +161,21 @@ describe('process supervision', () => {
       await delay(5);
     }
     assert.equal(await exit, 3);
-    assert.ok(reaped.some((s) => s.pid === zombie && s.exitCode === 4), 'the orphan zombie was reaped');
+    assert.ok(
+      reaped.some((s) => s.pid === zombie && s.exitCode === 4),
+      'the orphan zombie was reaped',
+    );
     assert.ok(!reaped.some((s) => s.pid === child.pid), 'the child_process child was left to libuv');
   });
 
   test('reapOrphans leaves excluded and watched pids alone', async () => {
     const excluded = await grandchild('sh -c "sleep 0.05; exit 1"');
     const watched = await grandchild('sh -c "sleep 0.05; exit 2"');
-    await waitFor(() => procState(excluded) === 'Z' && procState(watched) === 'Z', 2000, `two zombies ${excluded}:${procState(excluded)} ${watched}:${procState(watched)}`);
+    await waitFor(
+      () => procState(excluded) === 'Z' && procState(watched) === 'Z',
+      2000,
+      `two zombies ${excluded}:${procState(excluded)} ${watched}:${procState(watched)}`,
+    );
     const handle = open(watched);
     // Watching a zombie reports on the next loop turn; reap before that turn.
     const result = watch(handle);
@@ -160,7 +183,10 @@ describe('process supervision', () => {
     assert.ok(!reaped.some((s) => s.pid === excluded || s.pid === watched));
     assert.equal(procState(excluded), 'Z');
     assert.equal((await result).status.exitCode, 2);
-    assert.deepEqual(reapOrphans([]).map((s) => [s.pid, s.exitCode]), [[excluded, 1]]);
+    assert.deepEqual(
+      reapOrphans([]).map((s) => [s.pid, s.exitCode]),
+      [[excluded, 1]],
+    );
     handle.close();
   });
 

@@ -7,7 +7,9 @@ import { isStateChange } from '../../src/notify/relay';
 
 describe('notify allowlist', () => {
   test('keeps exact and prefix matches in order and names what it drops', () => {
-    const { kept, dropped } = filterMessage('READY=1\nMAINPID=1\nSTATUS=a=b c\nNOTIFYACCESS=all\nWATCHDOG=trigger\nFDSTORE=1\nERRNO=2\nREADY=0');
+    const { kept, dropped } = filterMessage(
+      'READY=1\nMAINPID=1\nSTATUS=a=b c\nNOTIFYACCESS=all\nWATCHDOG=trigger\nFDSTORE=1\nERRNO=2\nREADY=0',
+    );
     assert.deepEqual(kept, ['READY=1', 'STATUS=a=b c', 'WATCHDOG=trigger', 'ERRNO=2']);
     assert.deepEqual(dropped, ['MAINPID', 'NOTIFYACCESS', 'FDSTORE', 'READY']);
   });
@@ -17,7 +19,20 @@ describe('notify allowlist', () => {
   });
 
   test('drops every field that could repoint, re-time or outlive the unit', () => {
-    const hostile = ['MAINPID=1', 'MAINPIDFD=1', 'MAINPIDFDID=2', 'NOTIFYACCESS=all', 'FDSTORE=1', 'FDSTOREREMOVE=1', 'FDNAME=x', 'FDPOLL=0', 'WATCHDOG_USEC=1', 'RESTART_RESET=1', 'BARRIER=1', 'EXTEND_TIMEOUT_USEC=1'];
+    const hostile = [
+      'MAINPID=1',
+      'MAINPIDFD=1',
+      'MAINPIDFDID=2',
+      'NOTIFYACCESS=all',
+      'FDSTORE=1',
+      'FDSTOREREMOVE=1',
+      'FDNAME=x',
+      'FDPOLL=0',
+      'WATCHDOG_USEC=1',
+      'RESTART_RESET=1',
+      'BARRIER=1',
+      'EXTEND_TIMEOUT_USEC=1',
+    ];
     assert.deepEqual(filterMessage(hostile.join('\n')).kept, []);
   });
 
@@ -42,7 +57,10 @@ describe('NOTIFY_SOCKET', () => {
   });
 
   test('refuses vsock and relative addresses by name', () => {
-    assert.throws(() => parseNotifySocket('vsock:2:1234'), { code: 'ERR_NOTIFY_SOCKET', message: 'NOTIFY_SOCKET=vsock:2:1234: vsock addresses are not supported' });
+    assert.throws(() => parseNotifySocket('vsock:2:1234'), {
+      code: 'ERR_NOTIFY_SOCKET',
+      message: 'NOTIFY_SOCKET=vsock:2:1234: vsock addresses are not supported',
+    });
     assert.throws(() => parseNotifySocket('run/notify'), /expected an absolute path or @name/);
     assert.throws(() => parseNotifySocket('@'), /expected an absolute path/);
   });

@@ -2,23 +2,42 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import { describeMachine } from '../../src/harness/bench/machine';
-import { BenchReport, headlineRatios, renderMarkdown } from '../../src/harness/bench/report';
+import { type BenchReport, headlineRatios, renderMarkdown } from '../../src/harness/bench/report';
 import { percentile, summarize } from '../../src/harness/bench/stats';
 import { renderChart } from '../../src/harness/bench/svg-chart';
 
 function report(): BenchReport {
   const s = (values: number[]) => summarize(values);
   const r: BenchReport = {
-    version: 1, date: '2026-11-22T00:00:00.000Z', machine: describeMachine(), ctrmonCommand: 'node ctrmon.js',
+    version: 1,
+    date: '2026-11-22T00:00:00.000Z',
+    machine: describeMachine(),
+    ctrmonCommand: 'node ctrmon.js',
     settings: { starts: 3, idleSeconds: 30, readyRuns: 3, relayRounds: 1, relayMessages: 3, floodCount: 10 },
-    skipped: { crun: 'not wanted' }, serviceManager: 'private systemd',
-    startToActive: { runc: { ...s([50, 52, 54]), failures: [] }, podman: { ...s([150, 160, 170]), failures: [] }, ctrmon: { ...s([110, 120, 130]), failures: [] } },
+    skipped: { crun: 'not wanted' },
+    serviceManager: 'private systemd',
+    startToActive: {
+      runc: { ...s([50, 52, 54]), failures: [] },
+      podman: { ...s([150, 160, 170]), failures: [] },
+      ctrmon: { ...s([110, 120, 130]), failures: [] },
+    },
     stop: { podman: s([200]), ctrmon: s([30]) },
     readyLatency: { ctrmon: { ...s([0.4, 0.5]), lost: 0 }, conmon: { ...s([0.3, 0.6]), lost: 0 } },
     steadyLatency: { ctrmon: { ...s([0.3]), lost: 0 }, conmon: { ...s([0.3]), lost: 0 } },
-    memory: { '10': { ctrmon: { containers: 10, perMonitor: { rssKb: 50000, pssKb: 10000, privateKb: 7168 }, threads: 5 }, conmon: { containers: 10, perMonitor: { rssKb: 4000, pssKb: 600, privateKb: 300 }, threads: 1 } } },
-    idle: { ctrmon: { seconds: 30, cpuMs: 0, contextSwitches: 0, threads: 5 }, conmon: { seconds: 30, cpuMs: 0, contextSwitches: 0, threads: 1 } },
-    flood: { ctrmon: { sent: 10, relayed: 10, relayedPerSecond: 100, maxBlockMs: 0.5, stalled: false }, conmon: { sent: 3, relayed: 3, relayedPerSecond: 50, maxBlockMs: 1000, stalled: true } },
+    memory: {
+      '10': {
+        ctrmon: { containers: 10, perMonitor: { rssKb: 50000, pssKb: 10000, privateKb: 7168 }, threads: 5 },
+        conmon: { containers: 10, perMonitor: { rssKb: 4000, pssKb: 600, privateKb: 300 }, threads: 1 },
+      },
+    },
+    idle: {
+      ctrmon: { seconds: 30, cpuMs: 0, contextSwitches: 0, threads: 5 },
+      conmon: { seconds: 30, cpuMs: 0, contextSwitches: 0, threads: 1 },
+    },
+    flood: {
+      ctrmon: { sent: 10, relayed: 10, relayedPerSecond: 100, maxBlockMs: 0.5, stalled: false },
+      conmon: { sent: 3, relayed: 3, relayedPerSecond: 50, maxBlockMs: 1000, stalled: true },
+    },
     ratios: {},
   };
   r.ratios = headlineRatios(r);
@@ -49,7 +68,16 @@ describe('benchmark report', () => {
 
   test('the Markdown names the machine, every measurement and what was skipped', () => {
     const md = renderMarkdown(report());
-    for (const heading of ['## Headline', '## Start-to-active', '## Stop', '## Relay latency', '## Memory per monitor', '## Idle cost', '## Notify flood', '## Skipped']) {
+    for (const heading of [
+      '## Headline',
+      '## Start-to-active',
+      '## Stop',
+      '## Relay latency',
+      '## Memory per monitor',
+      '## Idle cost',
+      '## Notify flood',
+      '## Skipped',
+    ]) {
       assert.ok(md.includes(heading), heading);
     }
     assert.match(md, /- crun: not wanted/);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 
-import { Bundle, deriveConfig, loadBundle } from '../../src/runtime/bundle';
+import { type Bundle, deriveConfig, loadBundle } from '../../src/runtime/bundle';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'ctrmon-bundle-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -18,7 +18,14 @@ function bundleWith(config: unknown, rootfs = true): string {
   return b;
 }
 
-const good = { process: { args: ['/bin/app'], env: ['PATH=/bin', 'NOTIFY_SOCKET=/old', 'A=1'] }, root: { path: 'rootfs' }, mounts: [{ destination: '/data', type: 'bind', source: 'data', options: ['rbind'] }, { destination: '/proc', type: 'proc', source: 'proc' }] };
+const good = {
+  process: { args: ['/bin/app'], env: ['PATH=/bin', 'NOTIFY_SOCKET=/old', 'A=1'] },
+  root: { path: 'rootfs' },
+  mounts: [
+    { destination: '/data', type: 'bind', source: 'data', options: ['rbind'] },
+    { destination: '/proc', type: 'proc', source: 'proc' },
+  ],
+};
 
 describe('bundle', () => {
   test('each problem is named, with the bundle', () => {
@@ -33,13 +40,16 @@ describe('bundle', () => {
       [bundleWith({ process: { args: ['a'] }, root: { path: 'rootfs' } }, false), /rootfs .*rootfs does not exist/],
     ];
     for (const [b, problem] of cases) {
-      assert.throws(() => loadBundle(b), (err: Error & { code: string; subject: { path: string } }) => {
-        assert.equal(err.code, 'ERR_BUNDLE_INVALID');
-        assert.match(err.message, new RegExp(`^invalid bundle ${b}: `));
-        assert.match(err.message, problem);
-        assert.equal(err.subject.path, b);
-        return true;
-      });
+      assert.throws(
+        () => loadBundle(b),
+        (err: Error & { code: string; subject: { path: string } }) => {
+          assert.equal(err.code, 'ERR_BUNDLE_INVALID');
+          assert.match(err.message, new RegExp(`^invalid bundle ${b}: `));
+          assert.match(err.message, problem);
+          assert.equal(err.subject.path, b);
+          return true;
+        },
+      );
     }
   });
 
@@ -52,17 +62,27 @@ describe('bundle', () => {
   test('the derived config: absolute rootfs, env, notify mount, bind sources, cgroups; the original untouched', () => {
     const bundle: Bundle = loadBundle(bundleWith(good));
     const original = JSON.stringify(bundle.config);
-    const derived = deriveConfig(bundle, { command: ['/bin/other', '-x'], env: ['A=2', 'B=3'], notifyDir: '/run/ctrmon/web/notify', cgroupsPath: '/system.slice/web.service/container' });
+    const derived = deriveConfig(bundle, {
+      command: ['/bin/other', '-x'],
+      env: ['A=2', 'B=3'],
+      notifyDir: '/run/ctrmon/web/notify',
+      cgroupsPath: '/system.slice/web.service/container',
+    });
     assert.equal(JSON.stringify(bundle.config), original);
     assert.deepEqual(derived.process.args, ['/bin/other', '-x']);
     assert.deepEqual(derived.process.env, ['PATH=/bin', 'A=2', 'B=3', 'NOTIFY_SOCKET=/run/notify/notify.sock']);
     assert.equal(derived.root.path, bundle.rootfs);
     assert.deepEqual(derived.mounts![0], { destination: '/data', type: 'bind', source: path.join(bundle.dir, 'data'), options: ['rbind'] });
-    assert.deepEqual(derived.mounts![2], { destination: '/run/notify', type: 'bind', source: '/run/ctrmon/web/notify', options: ['bind', 'ro', 'nosuid', 'nodev', 'noexec'] });
+    assert.deepEqual(derived.mounts![2], {
+      destination: '/run/notify',
+      type: 'bind',
+      source: '/run/ctrmon/web/notify',
+      options: ['bind', 'ro', 'nosuid', 'nodev', 'noexec'],
+    });
     assert.equal(derived.linux?.cgroupsPath, '/system.slice/web.service/container');
   });
 
-  test('without a notify mode the container gets no NOTIFY_SOCKET, not even the bundle\'s own', () => {
+  test("without a notify mode the container gets no NOTIFY_SOCKET, not even the bundle's own", () => {
     const derived = deriveConfig(loadBundle(bundleWith(good)), { env: [] });
     assert.deepEqual(derived.process.env, ['PATH=/bin', 'A=1']);
     assert.ok(!derived.mounts!.some((m) => m.destination === '/run/notify'));

@@ -24,7 +24,10 @@ describe('cgroup placement', () => {
     mkdirSync(path.join(root, 'system.slice', 'web.service'), { recursive: true });
     writeFileSync(path.join(root, 'cgroup.controllers'), '');
     const plan = splitUnitCgroup({ path: '/system.slice/web.service', unit: 'web.service' }, root);
-    assert.deepEqual(plan, { supervisorPath: '/system.slice/web.service/supervisor', containerPath: '/system.slice/web.service/container' });
+    assert.deepEqual(plan, {
+      supervisorPath: '/system.slice/web.service/supervisor',
+      containerPath: '/system.slice/web.service/container',
+    });
     assert.equal(readFileSync(path.join(root, 'system.slice', 'web.service', 'supervisor', 'cgroup.procs'), 'utf8'), String(process.pid));
   });
 
@@ -56,7 +59,11 @@ describe('runtime resolution', () => {
     chmodSync(path.join(other, 'crun'), 0o755);
     try {
       assert.deepEqual(resolveRuntime(undefined, `${other}:${bin}`, 'hybrid'), { path: path.join(bin, 'runc'), name: 'runc' });
-      assert.throws(() => resolveRuntime(undefined, other, 'hybrid'), { code: 'ERR_RUNTIME_NOT_FOUND', exitCode: 127, message: /crun is on PATH but cannot run containers on this host's hybrid \(v1\) cgroups; install runc/ });
+      assert.throws(() => resolveRuntime(undefined, other, 'hybrid'), {
+        code: 'ERR_RUNTIME_NOT_FOUND',
+        exitCode: 127,
+        message: /crun is on PATH but cannot run containers on this host's hybrid \(v1\) cgroups; install runc/,
+      });
     } finally {
       chmodSync(path.join(other, 'crun'), 0o644);
     }
@@ -67,7 +74,11 @@ describe('runtime resolution', () => {
 
   test('127 when not found, 126 when not executable', () => {
     assert.throws(() => resolveRuntime('youki', bin), { code: 'ERR_RUNTIME_NOT_FOUND', exitCode: 127 });
-    assert.throws(() => resolveRuntime(undefined, other), { code: 'ERR_RUNTIME_NOT_FOUND', exitCode: 127, message: 'no OCI runtime found: neither crun nor runc is on PATH' });
+    assert.throws(() => resolveRuntime(undefined, other), {
+      code: 'ERR_RUNTIME_NOT_FOUND',
+      exitCode: 127,
+      message: 'no OCI runtime found: neither crun nor runc is on PATH',
+    });
     assert.throws(() => resolveRuntime('crun', other), { code: 'ERR_RUNTIME_NOT_EXECUTABLE', exitCode: 126 });
     assert.throws(() => resolveRuntime(path.join(other, 'crun')), { exitCode: 126 });
     assert.throws(() => resolveRuntime(path.join(other, 'nothing')), { exitCode: 127 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { HealthChecker, ProbeResult, parseHealthCommand } from '../../src/health/health-check';
+import { HealthChecker, type ProbeResult, parseHealthCommand } from '../../src/health/health-check';
 import { createLogger } from '../../src/log';
 import type { HealthState } from '../../src/state/types';
 import { waitFor } from '../helpers/wait';
@@ -16,12 +16,17 @@ function scripted(results: (number | null)[], startPeriodMs = 0, retries = 2) {
     const r = results[Math.min(calls++, results.length - 1)];
     return r === null ? { exitCode: null, timedOut: true, output: '' } : { exitCode: r, timedOut: false, output: `exit ${r}` };
   };
-  const checker = new HealthChecker({ command: ['x'], intervalMs: 5, timeoutMs: 100, retries, startPeriodMs }, probe, (s) => changes.push(s.status), log);
+  const checker = new HealthChecker(
+    { command: ['x'], intervalMs: 5, timeoutMs: 100, retries, startPeriodMs },
+    probe,
+    (s) => changes.push(s.status),
+    log,
+  );
   return { checker, changes, calls: () => calls };
 }
 
 describe('health checks', () => {
-  test('podman\'s command forms', () => {
+  test("podman's command forms", () => {
     assert.deepEqual(parseHealthCommand('curl -f http://x || exit 1'), ['/bin/sh', '-c', 'curl -f http://x || exit 1']);
     assert.deepEqual(parseHealthCommand('["CMD", "test", "-e", "/ok"]'), ['test', '-e', '/ok']);
     assert.deepEqual(parseHealthCommand('["CMD-SHELL", "test -e /ok"]'), ['/bin/sh', '-c', 'test -e /ok']);
@@ -51,9 +56,14 @@ describe('health checks', () => {
 
   test('a probe that throws counts as a failure with its message', async () => {
     const changes: string[] = [];
-    const checker = new HealthChecker({ command: ['x'], intervalMs: 5, timeoutMs: 100, retries: 1, startPeriodMs: 0 }, async () => {
-      throw new Error('runtime gone');
-    }, (s) => changes.push(s.status), log);
+    const checker = new HealthChecker(
+      { command: ['x'], intervalMs: 5, timeoutMs: 100, retries: 1, startPeriodMs: 0 },
+      async () => {
+        throw new Error('runtime gone');
+      },
+      (s) => changes.push(s.status),
+      log,
+    );
     checker.start();
     await waitFor(() => changes.length === 1, 2000, 'unhealthy');
     checker.stop();

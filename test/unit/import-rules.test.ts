@@ -20,7 +20,10 @@ describe('import rules (bundle inputs)', () => {
   test('the generator bundle has neither the addon loader nor pino', () => {
     const inputs = inputsOf('ctrmon-systemd-generator');
     assert.ok(inputs.includes('dist/src/systemd/quadlet.js'), 'the generator bundle is what it claims to be');
-    assert.deepEqual(inputs.filter((i) => i === NATIVE_LOADER || isPino(i)), []);
+    assert.deepEqual(
+      inputs.filter((i) => i === NATIVE_LOADER || isPino(i)),
+      [],
+    );
   });
 
   test('the monitor bundle has no harness code', () => {

@@ -22,17 +22,24 @@ describe('log formats', () => {
   });
 
   test('output splits into full lines and a trailing partial one, bytes kept', () => {
-    assert.deepEqual(splitOutput(Buffer.from('a\nb\nc')), [{ text: 'a', partial: false }, { text: 'b', partial: false }, { text: 'c', partial: true }]);
+    assert.deepEqual(splitOutput(Buffer.from('a\nb\nc')), [
+      { text: 'a', partial: false },
+      { text: 'b', partial: false },
+      { text: 'c', partial: true },
+    ]);
     assert.deepEqual(splitOutput(Buffer.from('\n')), [{ text: '', partial: false }]);
     assert.equal(Buffer.from(splitOutput(Buffer.from([0xc3, 0xa9, 0x0a]))[0].text, 'latin1').toString(), 'é');
   });
 
-  test('k8s-file lines share the read\'s timestamp; the cap truncates and keeps writing', () => {
+  test("k8s-file lines share the read's timestamp; the cap truncates and keeps writing", () => {
     const file = path.join(dir, 'a.log');
     const sink = new KubeFileSink(file, 200);
     sink.write('stdout', Buffer.from('one\ntwo\nthr'));
     const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
-    assert.deepEqual(lines.map((l) => l.split(' ').slice(1).join(' ')), ['stdout F one', 'stdout F two', 'stdout P thr']);
+    assert.deepEqual(
+      lines.map((l) => l.split(' ').slice(1).join(' ')),
+      ['stdout F one', 'stdout F two', 'stdout P thr'],
+    );
     assert.equal(new Set(lines.map((l) => l.split(' ')[0])).size, 1);
     for (let i = 0; i < 10; i++) sink.write('stderr', Buffer.from(`line ${i}\n`));
     sink.close();
@@ -41,7 +48,13 @@ describe('log formats', () => {
   });
 
   test('journal entries: KEY=value lines; a value with a newline uses the binary form', () => {
-    assert.equal(journalEntry([['MESSAGE', 'hi'], ['PRIORITY', '6']]).toString(), 'MESSAGE=hi\nPRIORITY=6\n');
+    assert.equal(
+      journalEntry([
+        ['MESSAGE', 'hi'],
+        ['PRIORITY', '6'],
+      ]).toString(),
+      'MESSAGE=hi\nPRIORITY=6\n',
+    );
     const binary = journalEntry([['MESSAGE', 'a\nb']]);
     assert.deepEqual([...binary.subarray(0, 8)], [...Buffer.from('MESSAGE\n')]);
     assert.equal(binary.readBigUInt64LE(8), 3n);

@@ -10,7 +10,10 @@ describe('monitor options', () => {
     assert.equal(parseDuration('--x', '1m30s'), 90_000);
     assert.equal(parseDuration('--x', '250ms'), 250);
     assert.equal(parseDuration('--x', '1.5'), 1500);
-    assert.throws(() => parseDuration('--health-interval', '5 parsecs'), { code: 'ERR_INVALID_OPTION', message: /--health-interval "5 parsecs": expected a duration/ });
+    assert.throws(() => parseDuration('--health-interval', '5 parsecs'), {
+      code: 'ERR_INVALID_OPTION',
+      message: /--health-interval "5 parsecs": expected a duration/,
+    });
   });
 
   test('sizes in powers of 1024', () => {

@@ -18,7 +18,9 @@ const dir = mkdtempSync(path.join(tmpdir(), 'ctrmon-relay-unit-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const log = createLogger('silent');
 const open: { close(): void }[] = [];
-afterEach(() => open.splice(0).forEach((o) => o.close()));
+afterEach(() => {
+  for (const o of open.splice(0)) o.close();
+});
 let n = 0;
 
 // Sends each argument as one datagram; "\\0" in an argument stands for a NUL byte.

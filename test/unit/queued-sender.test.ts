@@ -15,7 +15,9 @@ const dir = mkdtempSync(path.join(tmpdir(), 'ctrmon-sender-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const log = createLogger('silent');
 const open: { close(): void }[] = [];
-afterEach(() => open.splice(0).forEach((o) => o.close()));
+afterEach(() => {
+  for (const o of open.splice(0)) o.close();
+});
 let n = 0;
 
 const peer = (address: string) => collectingPeer(address, open);
@@ -57,7 +59,11 @@ describe('QueuedDatagramSender', () => {
     const first = new DatagramSocket();
     first.bind(address);
     const got1: string[] = [];
-    first.receive(4096, (m) => got1.push(m.data.toString()), () => undefined);
+    first.receive(
+      4096,
+      (m) => got1.push(m.data.toString()),
+      () => undefined,
+    );
     const s = sender(address);
     s.send(Buffer.from('before'));
     await waitFor(() => got1.length === 1, 1000, 'the first message');
@@ -79,8 +85,15 @@ describe('QueuedDatagramSender', () => {
     for (let i = 0; i < 50; i++) s.send(Buffer.from(`m${i}`));
     assert.ok(s.pending > 0, 'the kernel queue took only some');
     const got: string[] = [];
-    slow.receive(4096, (m) => got.push(m.data.toString()), () => undefined);
+    slow.receive(
+      4096,
+      (m) => got.push(m.data.toString()),
+      () => undefined,
+    );
     await waitFor(() => got.length === 50, 3000, 'all 50');
-    assert.deepEqual(got, Array.from({ length: 50 }, (_, i) => `m${i}`));
+    assert.deepEqual(
+      got,
+      Array.from({ length: 50 }, (_, i) => `m${i}`),
+    );
   });
 });

@@ -15,10 +15,26 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 function state(name: string, extra: Partial<ContainerState> = {}): ContainerState {
   return {
-    version: 1, name, monitorPid: 999_999, containerPid: null, runtime: { name: 'runc', path: '/usr/sbin/runc', args: [] }, bundle: '/b', source: { kind: 'bundle', path: '/b' },
-    sdnotify: 'container', unit: null, invocationId: null, labels: {}, phase: 'running',
+    version: 1,
+    name,
+    monitorPid: 999_999,
+    containerPid: null,
+    runtime: { name: 'runc', path: '/usr/sbin/runc', args: [] },
+    bundle: '/b',
+    source: { kind: 'bundle', path: '/b' },
+    sdnotify: 'container',
+    unit: null,
+    invocationId: null,
+    labels: {},
+    phase: 'running',
     timestamps: { created: new Date().toISOString(), started: null, ready: null, stopping: null, exited: null },
-    exitCode: null, exitSignal: null, health: null, logDriver: 'passthrough', logPath: null, error: null, ...extra,
+    exitCode: null,
+    exitSignal: null,
+    health: null,
+    logDriver: 'passthrough',
+    logPath: null,
+    error: null,
+    ...extra,
   };
 }
 
@@ -42,7 +58,10 @@ describe('state file', () => {
   test('listing skips directories without a state file and reports corrupt ones', () => {
     mkdirSync(path.join(dir, 'empty'), { recursive: true });
     const { states, errors } = listStates(dir);
-    assert.deepEqual(states.map((s) => s.name), ['a']);
+    assert.deepEqual(
+      states.map((s) => s.name),
+      ['a'],
+    );
     assert.equal(errors.length, 1);
     assert.match(errors[0].message, /corrupt/);
   });

@@ -24,21 +24,34 @@ function entriesOf(text: string): [string, string, string][] {
 describe('unit-file syntax', () => {
   test('sections, comments, continuations; errors name the file and line', () => {
     const entries = parseUnitFile('# c\n[Unit]\nDescription=a b\n; c\n[Service]\nExecStart=/bin/x \\\n  --flag\n', 'u.service');
-    assert.deepEqual(entries.map((e) => [e.section, e.key, e.value, e.line]), [
-      ['Unit', 'Description', 'a b', 3],
-      ['Service', 'ExecStart', '/bin/x  --flag', 6],
-    ]);
-    assert.throws(() => parseUnitFile('Key=1\n', 'f.container'), { code: 'ERR_UNIT_FILE', message: 'f.container:1: Key= is outside of any [Section]' });
-    assert.throws(() => parseUnitFile('[Container]\njust words\n', 'f.container'), { message: 'f.container:2: expected Key=Value, got "just words"' });
-    assert.throws(() => parseUnitFile('[Con tainer]\n', 'f.container'), { message: 'f.container:1: malformed section header [Con tainer]' });
+    assert.deepEqual(
+      entries.map((e) => [e.section, e.key, e.value, e.line]),
+      [
+        ['Unit', 'Description', 'a b', 3],
+        ['Service', 'ExecStart', '/bin/x  --flag', 6],
+      ],
+    );
+    assert.throws(() => parseUnitFile('Key=1\n', 'f.container'), {
+      code: 'ERR_UNIT_FILE',
+      message: 'f.container:1: Key= is outside of any [Section]',
+    });
+    assert.throws(() => parseUnitFile('[Container]\njust words\n', 'f.container'), {
+      message: 'f.container:2: expected Key=Value, got "just words"',
+    });
+    assert.throws(() => parseUnitFile('[Con tainer]\n', 'f.container'), {
+      message: 'f.container:1: malformed section header [Con tainer]',
+    });
   });
 
   test('words: quotes, escapes; unbalanced quotes are errors', () => {
-    assert.deepEqual(splitWords(`A=1 "B=two words" 'C=it\\s' D\\ E "F=\\"q\\""`, () => 'here'), ['A=1', 'B=two words', 'C=it\\s', 'D E', 'F="q"']);
+    assert.deepEqual(
+      splitWords(`A=1 "B=two words" 'C=it\\s' D\\ E "F=\\"q\\""`, () => 'here'),
+      ['A=1', 'B=two words', 'C=it\\s', 'D E', 'F="q"'],
+    );
     assert.throws(() => splitWords('"open', () => 'x.container:3: Exec='), { message: 'x.container:3: Exec=: unbalanced quote "' });
   });
 
-  test('quoting for ExecStart survives systemd\'s own splitting, specifiers and variables', () => {
+  test("quoting for ExecStart survives systemd's own splitting, specifiers and variables", () => {
     for (const word of ['plain', 'two words', '100%', '$HOME', 'a"b', 'back\\slash', 'x=y z']) {
       const quoted = quoteWord(word);
       const unescaped = splitWords(quoted.replace(/%%/g, '%').replace(/\$\$/g, '$'), () => 'q');
@@ -51,41 +64,82 @@ describe('unit-file syntax', () => {
 
 describe('generated units', () => {
   test('carry what the monitor needs, with the timeouts that fit its options', () => {
-    const o = buildMonitorOptions('web', ['/bin/app', 'a b'], { bundle: '/srv/web', sdnotify: 'container', stopSignal: 'SIGINT', stopTimeout: '20', env: ['A=1'], runtime: 'runc' });
+    const o = buildMonitorOptions('web', ['/bin/app', 'a b'], {
+      bundle: '/srv/web',
+      sdnotify: 'container',
+      stopSignal: 'SIGINT',
+      stopTimeout: '20',
+      env: ['A=1'],
+      runtime: 'runc',
+    });
     const text = renderUnit(o, { restart: 'on-failure', header: 'test', extra: { Install: [['WantedBy', 'default.target']] } }, COMMAND);
     const entries = entriesOf(text);
     for (const expected of [
-      ['Service', 'Type', 'notify'], ['Service', 'NotifyAccess', 'main'], ['Service', 'Delegate', 'yes'], ['Service', 'KillMode', 'mixed'],
-      ['Service', 'TimeoutStartSec', '90'], ['Service', 'TimeoutStopSec', '30'], ['Service', 'SuccessExitStatus', '130'],
-      ['Service', 'Restart', 'on-failure'], ['Install', 'WantedBy', 'default.target'], ['Unit', 'RequiresMountsFor', '/srv/web /run/ctrmon'],
+      ['Service', 'Type', 'notify'],
+      ['Service', 'NotifyAccess', 'main'],
+      ['Service', 'Delegate', 'yes'],
+      ['Service', 'KillMode', 'mixed'],
+      ['Service', 'TimeoutStartSec', '90'],
+      ['Service', 'TimeoutStopSec', '30'],
+      ['Service', 'SuccessExitStatus', '130'],
+      ['Service', 'Restart', 'on-failure'],
+      ['Install', 'WantedBy', 'default.target'],
+      ['Unit', 'RequiresMountsFor', '/srv/web /run/ctrmon'],
     ] as const) {
-      assert.ok(entries.some((e) => e.join('|') === expected.join('|')), `${expected.join('|')} in\n${text}`);
+      assert.ok(
+        entries.some((e) => e.join('|') === expected.join('|')),
+        `${expected.join('|')} in\n${text}`,
+      );
     }
     const execStart = entries.find((e) => e[1] === 'ExecStart')![2];
-    assert.deepEqual(splitWords(execStart, () => 'ExecStart'), [...COMMAND, ...monitorArgs(o)]);
+    assert.deepEqual(
+      splitWords(execStart, () => 'ExecStart'),
+      [...COMMAND, ...monitorArgs(o)],
+    );
   });
 
   test('the generated ExecStart parses back to the same monitor options', () => {
     const o = buildMonitorOptions('web', ['sleep', '1'], {
-      bundle: '/srv/web', sdnotify: 'healthy', healthCmd: 'test -e /ok', healthInterval: '2s', healthRetries: '5', healthStartPeriod: '1m',
-      label: ['tier=web'], logDriver: 'k8s-file', logSizeMax: '1m', stateDir: '/var/run/x', notifyExtendTimeoutMax: '30s', logLevel: 'debug',
+      bundle: '/srv/web',
+      sdnotify: 'healthy',
+      healthCmd: 'test -e /ok',
+      healthInterval: '2s',
+      healthRetries: '5',
+      healthStartPeriod: '1m',
+      label: ['tier=web'],
+      logDriver: 'k8s-file',
+      logSizeMax: '1m',
+      stateDir: '/var/run/x',
+      notifyExtendTimeoutMax: '30s',
+      logLevel: 'debug',
     });
     const args = monitorArgs(o);
-    const parsed = spawnSync(process.execPath, ['-e', `
+    const parsed = spawnSync(
+      process.execPath,
+      [
+        '-e',
+        `
       const { Command } = require('commander');
       const { addMonitorOptions } = require(${JSON.stringify(path.join(__dirname, '..', '..', 'src', 'cli', 'monitor-options.js'))});
       const { buildMonitorOptions } = require(${JSON.stringify(path.join(__dirname, '..', '..', 'src', 'config', 'monitor-options.js'))});
       const cmd = addMonitorOptions(new Command('monitor').argument('<name>').argument('[command...]').passThroughOptions());
       cmd.action((name, command, raw) => process.stdout.write(JSON.stringify(buildMonitorOptions(name, command, raw))));
       cmd.parse(${JSON.stringify(args.slice(1))}, { from: 'user' });
-    `], { encoding: 'utf8' });
+    `,
+      ],
+      { encoding: 'utf8' },
+    );
     assert.equal(parsed.status, 0, parsed.stderr);
     assert.deepEqual(JSON.parse(parsed.stdout), JSON.parse(JSON.stringify(o)));
   });
 
   test('healthy mode raises TimeoutStartSec past the start period; ignore mode is Type=exec', () => {
     const healthy = buildMonitorOptions('web', [], { bundle: '/b', sdnotify: 'healthy', healthCmd: 'true', healthStartPeriod: '3m' });
-    assert.ok(entriesOf(renderUnit(healthy, { restart: 'no', header: 'h' }, COMMAND)).some((e) => e[1] === 'TimeoutStartSec' && Number(e[2]) >= 180 + 30));
+    assert.ok(
+      entriesOf(renderUnit(healthy, { restart: 'no', header: 'h' }, COMMAND)).some(
+        (e) => e[1] === 'TimeoutStartSec' && Number(e[2]) >= 180 + 30,
+      ),
+    );
     const ignore = buildMonitorOptions('web', [], { bundle: '/b', sdnotify: 'ignore' });
     assert.ok(entriesOf(renderUnit(ignore, { restart: 'no', header: 'h' }, COMMAND)).some((e) => e.join('|') === 'Service|Type|exec'));
   });
@@ -99,12 +153,36 @@ describe('.container files', () => {
   };
 
   test('[Container] keys become monitor options; the other sections pass through', () => {
-    const file = write('web.container', [
-      '[Unit]', 'Description=my web', '[Container]', 'ContainerName=webby', 'Bundle=bundles/web', 'Exec=/bin/app "--greeting=hello world"',
-      'Environment=A=1 "B=two words"', 'Label=tier=web', 'Notify=healthy', 'HealthCmd=test -e /ok', 'HealthInterval=5s', 'HealthRetries=2',
-      'HealthStartPeriod=10s', 'HealthTimeout=3s', 'StopSignal=SIGINT', 'StopTimeout=20', 'AutoUpdate=registry', 'LogDriver=journald',
-      'Runtime=crun', 'RuntimeArgs=--cgroup-manager=disabled', '[Service]', 'TimeoutStartSec=300', '[Install]', 'WantedBy=multi-user.target', '',
-    ].join('\n'));
+    const file = write(
+      'web.container',
+      [
+        '[Unit]',
+        'Description=my web',
+        '[Container]',
+        'ContainerName=webby',
+        'Bundle=bundles/web',
+        'Exec=/bin/app "--greeting=hello world"',
+        'Environment=A=1 "B=two words"',
+        'Label=tier=web',
+        'Notify=healthy',
+        'HealthCmd=test -e /ok',
+        'HealthInterval=5s',
+        'HealthRetries=2',
+        'HealthStartPeriod=10s',
+        'HealthTimeout=3s',
+        'StopSignal=SIGINT',
+        'StopTimeout=20',
+        'AutoUpdate=registry',
+        'LogDriver=journald',
+        'Runtime=crun',
+        'RuntimeArgs=--cgroup-manager=disabled',
+        '[Service]',
+        'TimeoutStartSec=300',
+        '[Install]',
+        'WantedBy=multi-user.target',
+        '',
+      ].join('\n'),
+    );
     const unit = containerToUnit(file, readFileSync(file, 'utf8'), 'h', COMMAND);
     assert.equal(unit.unitName, 'web.service');
     const o = unit.options;
@@ -114,13 +192,22 @@ describe('.container files', () => {
     assert.deepEqual(o.env, ['A=1', 'B=two words']);
     assert.deepEqual(o.labels, { tier: 'web', 'io.containers.autoupdate': 'registry' });
     assert.equal(o.sdnotify, 'healthy');
-    assert.deepEqual(o.health, { command: ['/bin/sh', '-c', 'test -e /ok'], intervalMs: 5000, timeoutMs: 3000, retries: 2, startPeriodMs: 10_000 });
-    assert.deepEqual([o.stopSignal, o.stopTimeoutMs, o.logDriver, o.runtime, o.runtimeArgs], ['SIGINT', 20_000, 'journald', 'crun', ['--cgroup-manager=disabled']]);
+    assert.deepEqual(o.health, {
+      command: ['/bin/sh', '-c', 'test -e /ok'],
+      intervalMs: 5000,
+      timeoutMs: 3000,
+      retries: 2,
+      startPeriodMs: 10_000,
+    });
+    assert.deepEqual(
+      [o.stopSignal, o.stopTimeoutMs, o.logDriver, o.runtime, o.runtimeArgs],
+      ['SIGINT', 20_000, 'journald', 'crun', ['--cgroup-manager=disabled']],
+    );
     const entries = entriesOf(unit.text);
     assert.ok(entries.some((e) => e.join('|') === 'Unit|Description|my web'));
     assert.ok(entries.some((e) => e.join('|') === `Unit|SourcePath|${file}`));
     const starts = entries.filter((e) => e[1] === 'TimeoutStartSec').map((e) => e[2]);
-    assert.equal(starts[starts.length - 1], '300', 'the file\'s own setting comes last and wins');
+    assert.equal(starts[starts.length - 1], '300', "the file's own setting comes last and wins");
     assert.deepEqual(unit.install, [['WantedBy', 'multi-user.target']]);
   });
 
@@ -146,11 +233,14 @@ describe('.container files', () => {
       ['[Container]\nBundle=/b\nNotify=healthy\n', 'bad.container: --sdnotify=healthy requires --health-cmd'],
     ];
     for (const [text, message] of cases) {
-      assert.throws(() => containerToUnit('bad.container', text, 'h', COMMAND), (err: Error & { code: string }) => {
-        assert.equal(err.code, 'ERR_UNIT_FILE');
-        assert.ok(err.message.startsWith(message), `${err.message}\n  should start with\n${message}`);
-        return true;
-      });
+      assert.throws(
+        () => containerToUnit('bad.container', text, 'h', COMMAND),
+        (err: Error & { code: string }) => {
+          assert.equal(err.code, 'ERR_UNIT_FILE');
+          assert.ok(err.message.startsWith(message), `${err.message}\n  should start with\n${message}`);
+          return true;
+        },
+      );
     }
   });
 
@@ -160,14 +250,21 @@ describe('.container files', () => {
     const out = path.join(dir, 'gen', 'out');
     mkdirSync(run, { recursive: true });
     mkdirSync(etc, { recursive: true });
-    writeFileSync(path.join(run, 'web.container'), '[Container]\nBundle=/srv/run-web\n[Install]\nWantedBy=multi-user.target\nAlias=www.service\n');
+    writeFileSync(
+      path.join(run, 'web.container'),
+      '[Container]\nBundle=/srv/run-web\n[Install]\nWantedBy=multi-user.target\nAlias=www.service\n',
+    );
     writeFileSync(path.join(etc, 'web.container'), '[Container]\nBundle=/srv/etc-web\n');
     writeFileSync(path.join(etc, 'db.container'), '[Container]\nBundle=/srv/db\n[Install]\nRequiredBy=app.target\n');
     writeFileSync(path.join(etc, 'bad.container'), '[Container]\nBundle=/b\nVolume=/x:/y\n');
     writeFileSync(path.join(etc, 'notes.txt'), 'not a container');
     const result = generateUnits([run, etc], out, 'h', COMMAND);
     assert.deepEqual(result.written.sort(), ['db.service', 'web.service']);
-    assert.deepEqual(result.errors, [`${path.join(etc, 'bad.container')}:3: unsupported key Volume= in [Container] (supported: ContainerName, Image, Exec, Bundle, Notify, Runtime, RuntimeArgs, Environment, Label, AutoUpdate, HealthCmd, HealthInterval, HealthTimeout, HealthRetries, HealthStartPeriod, StopSignal, StopTimeout, LogDriver)`]);
+    assert.deepEqual(result.errors, [
+      `${path.join(etc, 'bad.container')}:3: unsupported key Volume= in [Container] (supported: ContainerName, Image, Exec, Bundle, ` +
+        'Notify, Runtime, RuntimeArgs, Environment, Label, AutoUpdate, HealthCmd, HealthInterval, HealthTimeout, HealthRetries, ' +
+        'HealthStartPeriod, StopSignal, StopTimeout, LogDriver)',
+    ]);
     assert.match(readFileSync(path.join(out, 'web.service'), 'utf8'), /--bundle \/srv\/run-web /);
     assert.equal(readlinkSync(path.join(out, 'multi-user.target.wants', 'web.service')), '../web.service');
     assert.equal(readlinkSync(path.join(out, 'www.service')), 'web.service');
@@ -183,10 +280,16 @@ describe('.container files', () => {
     writeFileSync(path.join(quadlets, 'broken.container'), '[Container\n');
     const out = path.join(dir, 'user-out');
     const generator = path.join(path.dirname(CTRMON), 'ctrmon-systemd-generator');
-    const r = spawnSync(generator, [out, out, out], { encoding: 'utf8', env: { ...process.env, SYSTEMD_SCOPE: 'user', HOME: home, XDG_CONFIG_HOME: '', XDG_RUNTIME_DIR: '' } });
+    const r = spawnSync(generator, [out, out, out], {
+      encoding: 'utf8',
+      env: { ...process.env, SYSTEMD_SCOPE: 'user', HOME: home, XDG_CONFIG_HOME: '', XDG_RUNTIME_DIR: '' },
+    });
     assert.equal(r.status, 1);
     assert.equal(r.stderr, `ctrmon-systemd-generator: ${path.join(quadlets, 'broken.container')}:1: malformed section header [Container\n`);
     assert.ok(existsSync(path.join(out, 'mine.service')));
-    assert.deepEqual(userSearchDirs({ HOME: '/home/u', XDG_RUNTIME_DIR: '/run/user/1000' }), ['/run/user/1000/ctrmon/systemd', '/home/u/.config/ctrmon/systemd']);
+    assert.deepEqual(userSearchDirs({ HOME: '/home/u', XDG_RUNTIME_DIR: '/run/user/1000' }), [
+      '/run/user/1000/ctrmon/systemd',
+      '/home/u/.config/ctrmon/systemd',
+    ]);
   });
 });

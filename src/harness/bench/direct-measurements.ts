@@ -4,8 +4,8 @@
 import * as path from 'node:path';
 
 import { NotifyListener } from '../notify-listener';
-import { DirectMonitor, DirectOptions, MonitorKind, startMonitor } from './direct-monitors';
-import { CpuStats, MemoryStats, cpuOf, memoryOf } from './proc-stats';
+import { type DirectMonitor, type DirectOptions, type MonitorKind, startMonitor } from './direct-monitors';
+import { type CpuStats, type MemoryStats, cpuOf, memoryOf } from './proc-stats';
 
 export interface DirectContext extends Omit<DirectOptions, 'name' | 'command' | 'notifySocket'> {
   kinds: MonitorKind[];
@@ -30,7 +30,14 @@ export interface RelayLatency {
 }
 
 /** Runs a container that prints "sent <CLOCK_MONOTONIC ns>" per message; pairs sends and arrivals. */
-async function timedRun(ctx: DirectContext, kind: MonitorKind, name: string, script: string, payload: string, into: Record<string, RelayLatency>): Promise<void> {
+async function timedRun(
+  ctx: DirectContext,
+  kind: MonitorKind,
+  name: string,
+  script: string,
+  payload: string,
+  into: Record<string, RelayLatency>,
+): Promise<void> {
   const listener = listenerFor(ctx);
   try {
     const monitor = await start(ctx, kind, name, ['/bin/sh', '-c', script], listener);
@@ -39,7 +46,8 @@ async function timedRun(ctx: DirectContext, kind: MonitorKind, name: string, scr
     await sleep(20);
     const sent = [...monitor.output().matchAll(/^sent (\d+)$/gm)].map((m) => BigInt(m[1]));
     const arrived = listener.arrivals.filter((a) => a.payload === payload).map((a) => a.at);
-    const entry = (into[kind] ??= { samples: [], lost: 0 });
+    into[kind] ??= { samples: [], lost: 0 };
+    const entry = into[kind];
     for (let i = 0; i < Math.min(sent.length, arrived.length); i++) entry.samples.push(Number(arrived[i] - sent[i]) / 1e6);
     entry.lost += Math.max(0, sent.length - arrived.length);
   } finally {
@@ -71,7 +79,12 @@ export async function steadyLatency(ctx: DirectContext, rounds: number, messages
 }
 
 /** Runs `count` idle containers under each monitor kind, in turns, and stops them all after measure(). */
-async function withIdleMonitors<T>(ctx: DirectContext, count: number, name: string, measure: (running: DirectMonitor[]) => Promise<T>): Promise<T> {
+async function withIdleMonitors<T>(
+  ctx: DirectContext,
+  count: number,
+  name: string,
+  measure: (running: DirectMonitor[]) => Promise<T>,
+): Promise<T> {
   const listener = listenerFor(ctx);
   const running: DirectMonitor[] = [];
   try {
@@ -100,7 +113,11 @@ export async function memory(ctx: DirectContext, count: number, settleMs = 2000)
       const mine = running.filter((m) => m.kind === kind);
       const stats = mine.map((m) => memoryOf(m.pid));
       const avg = (key: keyof MemoryStats) => Math.round(stats.reduce((a, s) => a + s[key], 0) / stats.length);
-      result[kind] = { containers: count, perMonitor: { rssKb: avg('rssKb'), pssKb: avg('pssKb'), privateKb: avg('privateKb') }, threads: cpuOf(mine[0].pid).threads };
+      result[kind] = {
+        containers: count,
+        perMonitor: { rssKb: avg('rssKb'), pssKb: avg('pssKb'), privateKb: avg('privateKb') },
+        threads: cpuOf(mine[0].pid).threads,
+      };
     }
     return result;
   });
@@ -149,7 +166,12 @@ export async function flood(ctx: DirectContext, count: number): Promise<Record<s
       await monitor.exited;
       await monitor.stop();
       await sleep(200);
-      const report = JSON.parse(/\{"sent".*\}/.exec(monitor.output())?.[0] ?? '{}') as { sent?: number; timeouts?: number; max_block_us?: number; elapsed_us?: number };
+      const report = JSON.parse(/\{"sent".*\}/.exec(monitor.output())?.[0] ?? '{}') as {
+        sent?: number;
+        timeouts?: number;
+        max_block_us?: number;
+        elapsed_us?: number;
+      };
       const arrivals = listener.arrivals;
       const spanS = arrivals.length > 1 ? Number(arrivals[arrivals.length - 1].at - arrivals[0].at) / 1e9 : NaN;
       result[kind] = {

@@ -1,14 +1,14 @@
 // One container under one monitor, started directly (no systemd): ctrmon as a unit would run it,
 // or conmon as podman drives it (conmon creates, the caller starts; --sync keeps conmon our child).
 // Both get a notify socket to relay to and pass the container's output through.
-import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 
 import { CtrmonError } from '../../errors';
 import { readState } from '../../state/reader';
 import { stateFile } from '../../state/paths';
-import { Bundle, deriveConfig, writeBundle } from '../../runtime/bundle';
+import { type Bundle, deriveConfig, writeBundle } from '../../runtime/bundle';
 import type { ResolvedRuntime } from '../../runtime/resolve';
 import { ctrmonCommand } from '../../systemd/unit-generator';
 
@@ -73,21 +73,44 @@ function killContainer(pid: number): void {
 export async function startCtrmon(o: DirectOptions): Promise<DirectMonitor> {
   const stateDir = path.join(o.workDir, 'ctrmon-state');
   const [node, ...script] = ctrmonCommand();
-  const child = spawn(node, [...script, 'monitor', '--runtime', o.runtime.path, '--bundle', o.bundle.dir, '--sdnotify', 'container',
-    '--state-dir', stateDir, '--log-level', 'warn', o.name, ...o.command], {
-    env: unitEnv(o.notifySocket),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    node,
+    [
+      ...script,
+      'monitor',
+      '--runtime',
+      o.runtime.path,
+      '--bundle',
+      o.bundle.dir,
+      '--sdnotify',
+      'container',
+      '--state-dir',
+      stateDir,
+      '--log-level',
+      'warn',
+      o.name,
+      ...o.command,
+    ],
+    {
+      env: unitEnv(o.notifySocket),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const { output, exited } = watch(child);
   const file = stateFile(stateDir, o.name);
   const containerPid = await until(`ctrmon ${o.name} to start its container`, 10_000, () => {
     if (child.exitCode !== null) throw new CtrmonError('ERR_HARNESS', `ctrmon ${o.name} exited with ${child.exitCode}`);
     if (!existsSync(file)) return undefined;
     const state = readState(file);
-    return state.phase === 'running' || state.phase === 'ready' ? state.containerPid ?? undefined : undefined;
+    return state.phase === 'running' || state.phase === 'ready' ? (state.containerPid ?? undefined) : undefined;
   });
   return {
-    kind: 'ctrmon', name: o.name, pid: child.pid!, containerPid, output, exited,
+    kind: 'ctrmon',
+    name: o.name,
+    pid: child.pid!,
+    containerPid,
+    output,
+    exited,
     async stop() {
       killContainer(containerPid);
       await exited;
@@ -104,10 +127,37 @@ export async function startConmon(o: DirectOptions): Promise<DirectMonitor> {
   // What podman does for --sdnotify=container: the bundle's notify/ directory at /run/notify.
   writeBundle(dir, deriveConfig(o.bundle, { command: o.command, env: [], notifyDir }));
   const pidFile = path.join(dir, 'pidfile');
-  const child = spawn('conmon', ['--api-version', '1', '-c', o.name, '-u', o.name, '-n', o.name, '-r', o.runtime.path, '-b', dir, '-p', pidFile,
-    '-l', 'passthrough', '--exit-dir', path.join(dir, 'exits'), '--socket-dir-path', path.join(dir, 'attach'), '--full-attach',
-    // As podman does: no NOTIFY_SOCKET in conmon's environment (runc would start its own proxy).
-    '--sdnotify-socket', o.notifySocket, '--sync'], { env: unitEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    'conmon',
+    [
+      '--api-version',
+      '1',
+      '-c',
+      o.name,
+      '-u',
+      o.name,
+      '-n',
+      o.name,
+      '-r',
+      o.runtime.path,
+      '-b',
+      dir,
+      '-p',
+      pidFile,
+      '-l',
+      'passthrough',
+      '--exit-dir',
+      path.join(dir, 'exits'),
+      '--socket-dir-path',
+      path.join(dir, 'attach'),
+      '--full-attach',
+      // As podman does: no NOTIFY_SOCKET in conmon's environment (runc would start its own proxy).
+      '--sdnotify-socket',
+      o.notifySocket,
+      '--sync',
+    ],
+    { env: unitEnv(), stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   const { output, exited } = watch(child);
   const containerPid = await until(`conmon ${o.name} to create its container`, 10_000, () => {
     if (child.exitCode !== null) throw new CtrmonError('ERR_HARNESS', `conmon ${o.name} exited with ${child.exitCode}`);
@@ -121,7 +171,12 @@ export async function startConmon(o: DirectOptions): Promise<DirectMonitor> {
   const start = spawnSync(o.runtime.path, ['start', o.name], { encoding: 'utf8' });
   if (start.status !== 0) throw new CtrmonError('ERR_RUNTIME_FAILED', `${o.runtime.name} start ${o.name} failed: ${start.stderr.trim()}`);
   return {
-    kind: 'conmon', name: o.name, pid: child.pid!, containerPid, output, exited,
+    kind: 'conmon',
+    name: o.name,
+    pid: child.pid!,
+    containerPid,
+    output,
+    exited,
     async stop() {
       killContainer(containerPid);
       await exited;

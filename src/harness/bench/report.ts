@@ -43,26 +43,135 @@ const mb = (kb: number) => round(kb / 1024, 1);
 
 export function headlineRatios(r: BenchReport): Record<string, Ratio> {
   const out: Record<string, Ratio> = {};
-  const add = (key: string, metric: string, ctrmon: number | undefined, anchor: number | undefined, anchorName: string, unit: string, target: string, met: (ratio: number, ctrmon: number) => boolean | null) => {
+  const add = (
+    key: string,
+    metric: string,
+    ctrmon: number | undefined,
+    anchor: number | undefined,
+    anchorName: string,
+    unit: string,
+    target: string,
+    met: (ratio: number, ctrmon: number) => boolean | null,
+  ) => {
     if (ctrmon === undefined || anchor === undefined || !Number.isFinite(ctrmon) || !Number.isFinite(anchor)) return;
     const ratio = anchor === 0 ? (ctrmon === 0 ? 1 : Infinity) : ctrmon / anchor;
-    out[key] = { metric, ctrmon: round(ctrmon, 3), anchor: round(anchor, 3), anchorName, unit, ratio: round(ratio, 3), target, met: met(ratio, ctrmon) };
+    out[key] = {
+      metric,
+      ctrmon: round(ctrmon, 3),
+      anchor: round(anchor, 3),
+      anchorName,
+      unit,
+      ratio: round(ratio, 3),
+      target,
+      met: met(ratio, ctrmon),
+    };
   };
   const s = r.startToActive;
   add('startVsPodman', 'start-to-active, median', s.ctrmon?.median, s.podman?.median, 'podman + conmon', 'ms', '<= 0.8x', (x) => x <= 0.8);
   const bare = Object.keys(s).find((k) => k !== 'ctrmon' && k !== 'podman');
-  if (bare) add('startVsRuntime', 'start-to-active, median', s.ctrmon?.median, s[bare]?.median, `bare ${bare} (the floor)`, 'ms', 'information', () => null);
+  if (bare)
+    add(
+      'startVsRuntime',
+      'start-to-active, median',
+      s.ctrmon?.median,
+      s[bare]?.median,
+      `bare ${bare} (the floor)`,
+      'ms',
+      'information',
+      () => null,
+    );
   add('stopVsPodman', 'stop, median', r.stop.ctrmon?.median, r.stop.podman?.median, 'podman + conmon', 'ms', 'information', () => null);
-  add('readyP50', 'READY relay latency at start, p50', r.readyLatency.ctrmon?.median, r.readyLatency.conmon?.median, 'conmon', 'ms', 'information', () => null);
-  add('readyP99', 'READY relay latency at start, p99', r.readyLatency.ctrmon?.p99, r.readyLatency.conmon?.p99, 'conmon', 'ms', '<= 1x', (x) => x <= 1);
-  add('steadyP50', 'relay latency in steady state, p50', r.steadyLatency.ctrmon?.median, r.steadyLatency.conmon?.median, 'conmon', 'ms', 'information', () => null);
-  add('steadyP99', 'relay latency in steady state, p99', r.steadyLatency.ctrmon?.p99, r.steadyLatency.conmon?.p99, 'conmon', 'ms', '<= 1x', (x) => x <= 1);
+  add(
+    'readyP50',
+    'READY relay latency at start, p50',
+    r.readyLatency.ctrmon?.median,
+    r.readyLatency.conmon?.median,
+    'conmon',
+    'ms',
+    'information',
+    () => null,
+  );
+  add(
+    'readyP99',
+    'READY relay latency at start, p99',
+    r.readyLatency.ctrmon?.p99,
+    r.readyLatency.conmon?.p99,
+    'conmon',
+    'ms',
+    '<= 1x',
+    (x) => x <= 1,
+  );
+  add(
+    'steadyP50',
+    'relay latency in steady state, p50',
+    r.steadyLatency.ctrmon?.median,
+    r.steadyLatency.conmon?.median,
+    'conmon',
+    'ms',
+    'information',
+    () => null,
+  );
+  add(
+    'steadyP99',
+    'relay latency in steady state, p99',
+    r.steadyLatency.ctrmon?.p99,
+    r.steadyLatency.conmon?.p99,
+    'conmon',
+    'ms',
+    '<= 1x',
+    (x) => x <= 1,
+  );
   const m10 = r.memory['10'];
-  add('privateMemory', 'private memory per monitor, 10 containers', m10?.ctrmon && mb(m10.ctrmon.perMonitor.privateKb), m10?.conmon && mb(m10.conmon.perMonitor.privateKb), 'conmon', 'MB', 'ctrmon <= 8 MB', (_x, c) => c <= 8);
-  add('pss', 'PSS per monitor, 10 containers', m10?.ctrmon && mb(m10.ctrmon.perMonitor.pssKb), m10?.conmon && mb(m10.conmon.perMonitor.pssKb), 'conmon', 'MB', 'information', () => null);
-  add('idleWakeups', `context switches of an idle monitor in ${r.settings.idleSeconds} s`, r.idle.ctrmon?.contextSwitches, r.idle.conmon?.contextSwitches, 'conmon', 'count', 'ctrmon = 0', (_x, c) => c === 0);
-  add('floodRate', 'flood: datagrams relayed per second', r.flood.ctrmon?.relayedPerSecond, r.flood.conmon?.relayedPerSecond, 'conmon', '/s', 'information', () => null);
-  add('floodBlock', 'flood: longest sender block', r.flood.ctrmon?.maxBlockMs, r.flood.conmon?.maxBlockMs, 'conmon', 'ms', 'the sender never stalls (a 1 s send timeout)', () => (r.flood.ctrmon ? !r.flood.ctrmon.stalled : null));
+  add(
+    'privateMemory',
+    'private memory per monitor, 10 containers',
+    m10?.ctrmon && mb(m10.ctrmon.perMonitor.privateKb),
+    m10?.conmon && mb(m10.conmon.perMonitor.privateKb),
+    'conmon',
+    'MB',
+    'ctrmon <= 8 MB',
+    (_x, c) => c <= 8,
+  );
+  add(
+    'pss',
+    'PSS per monitor, 10 containers',
+    m10?.ctrmon && mb(m10.ctrmon.perMonitor.pssKb),
+    m10?.conmon && mb(m10.conmon.perMonitor.pssKb),
+    'conmon',
+    'MB',
+    'information',
+    () => null,
+  );
+  add(
+    'idleWakeups',
+    `context switches of an idle monitor in ${r.settings.idleSeconds} s`,
+    r.idle.ctrmon?.contextSwitches,
+    r.idle.conmon?.contextSwitches,
+    'conmon',
+    'count',
+    'ctrmon = 0',
+    (_x, c) => c === 0,
+  );
+  add(
+    'floodRate',
+    'flood: datagrams relayed per second',
+    r.flood.ctrmon?.relayedPerSecond,
+    r.flood.conmon?.relayedPerSecond,
+    'conmon',
+    '/s',
+    'information',
+    () => null,
+  );
+  add(
+    'floodBlock',
+    'flood: longest sender block',
+    r.flood.ctrmon?.maxBlockMs,
+    r.flood.conmon?.maxBlockMs,
+    'conmon',
+    'ms',
+    'the sender never stalls (a 1 s send timeout)',
+    () => (r.flood.ctrmon ? !r.flood.ctrmon.stalled : null),
+  );
   return out;
 }
 
@@ -77,47 +186,103 @@ export function renderMarkdown(r: BenchReport): string {
   const lines: string[] = [
     '# ctrmon benchmark',
     '',
-    `Run ${r.date} on ${m.hostname}: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}, kernel ${m.kernel}, Node ${m.node}, cgroups ${m.cgroups}, PID 1 ${m.pid1}. ` +
-      `systemd: ${r.serviceManager ?? 'none'}. Anchors: ${Object.entries(m.tools).map(([k, v]) => `${k} (${v})`).join(', ')}.`,
+    `Run ${r.date} on ${m.hostname}: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}, ` +
+      `kernel ${m.kernel}, Node ${m.node}, cgroups ${m.cgroups}, PID 1 ${m.pid1}. ` +
+      `systemd: ${r.serviceManager ?? 'none'}. Anchors: ${Object.entries(m.tools)
+        .map(([k, v]) => `${k} (${v})`)
+        .join(', ')}.`,
     '',
     `ctrmon runs as: \`${r.ctrmonCommand}\``,
     '',
     '## Headline: ctrmon ÷ anchor, same run',
     '',
-    table(['metric', 'ctrmon', 'anchor', 'ratio', 'target', 'met'], Object.values(r.ratios).map((x) => [
-      x.metric, `${x.ctrmon} ${x.unit}`, `${x.anchor} ${x.unit} (${x.anchorName})`, `${x.ratio}x`, x.target, x.met === null ? '' : x.met ? 'yes' : '**no**',
-    ])),
+    table(
+      ['metric', 'ctrmon', 'anchor', 'ratio', 'target', 'met'],
+      Object.values(r.ratios).map((x) => [
+        x.metric,
+        `${x.ctrmon} ${x.unit}`,
+        `${x.anchor} ${x.unit} (${x.anchorName})`,
+        `${x.ratio}x`,
+        x.target,
+        x.met === null ? '' : x.met ? 'yes' : '**no**',
+      ]),
+    ),
     '',
     `## Start-to-active: \`systemctl start\` until active, ms (${r.settings.starts} cycles each, interleaved)`,
     '',
-    table(['main PID', 'min', 'median', 'p90', 'max', 'failures'], Object.entries(r.startToActive).map(([k, s]) => [k, f(s.min), f(s.median), f(s.p90), f(s.max), s.failures.length])),
+    table(
+      ['main PID', 'min', 'median', 'p90', 'max', 'failures'],
+      Object.entries(r.startToActive).map(([k, s]) => [k, f(s.min), f(s.median), f(s.p90), f(s.max), s.failures.length]),
+    ),
     '',
     '## Stop: `systemctl stop` until inactive, ms',
     '',
-    table(['main PID', 'min', 'median', 'p90', 'max'], Object.entries(r.stop).map(([k, s]) => [k, f(s.min), f(s.median), f(s.p90), f(s.max)])),
+    table(
+      ['main PID', 'min', 'median', 'p90', 'max'],
+      Object.entries(r.stop).map(([k, s]) => [k, f(s.min), f(s.median), f(s.p90), f(s.max)]),
+    ),
     '',
     '## Relay latency: container send until arrival at the listener, ms (conmon run directly, no podman)',
     '',
     `READY at start: the application sends READY=1 as soon as it runs, ${r.settings.readyRuns} container starts per monitor. ` +
-      `Steady state: WATCHDOG=1 every 10 ms once the monitor has been up 2 s, ${r.settings.relayRounds} x ${r.settings.relayMessages} messages.`,
+      'Steady state: WATCHDOG=1 every 10 ms once the monitor has been up 2 s, ' +
+      `${r.settings.relayRounds} x ${r.settings.relayMessages} messages.`,
     '',
-    table(['measure', 'monitor', 'samples', 'p50', 'p90', 'p99', 'max', 'lost'], [
-      ...Object.entries(r.readyLatency).map(([k, s]) => ['READY at start', k, s.n, f(s.median, 3), f(s.p90, 3), f(s.p99, 3), f(s.max, 3), s.lost]),
-      ...Object.entries(r.steadyLatency).map(([k, s]) => ['steady state', k, s.n, f(s.median, 3), f(s.p90, 3), f(s.p99, 3), f(s.max, 3), s.lost]),
-    ]),
+    table(
+      ['measure', 'monitor', 'samples', 'p50', 'p90', 'p99', 'max', 'lost'],
+      [
+        ...Object.entries(r.readyLatency).map(([k, s]) => [
+          'READY at start',
+          k,
+          s.n,
+          f(s.median, 3),
+          f(s.p90, 3),
+          f(s.p99, 3),
+          f(s.max, 3),
+          s.lost,
+        ]),
+        ...Object.entries(r.steadyLatency).map(([k, s]) => [
+          'steady state',
+          k,
+          s.n,
+          f(s.median, 3),
+          f(s.p90, 3),
+          f(s.p99, 3),
+          f(s.max, 3),
+          s.lost,
+        ]),
+      ],
+    ),
     '',
     '## Memory per monitor (smaps_rollup), MB',
     '',
-    table(['containers', 'monitor', 'RSS', 'PSS', 'private', 'threads'], Object.entries(r.memory).flatMap(([count, byKind]) =>
-      Object.entries(byKind).map(([k, v]) => [count, k, f(mb(v.perMonitor.rssKb)), f(mb(v.perMonitor.pssKb)), f(mb(v.perMonitor.privateKb)), v.threads]))),
+    table(
+      ['containers', 'monitor', 'RSS', 'PSS', 'private', 'threads'],
+      Object.entries(r.memory).flatMap(([count, byKind]) =>
+        Object.entries(byKind).map(([k, v]) => [
+          count,
+          k,
+          f(mb(v.perMonitor.rssKb)),
+          f(mb(v.perMonitor.pssKb)),
+          f(mb(v.perMonitor.privateKb)),
+          v.threads,
+        ]),
+      ),
+    ),
     '',
     `## Idle cost over ${r.settings.idleSeconds} s (container idle, no notify traffic)`,
     '',
-    table(['monitor', 'CPU ms', 'context switches (wake-ups)', 'threads'], Object.entries(r.idle).map(([k, v]) => [k, f(v.cpuMs), v.contextSwitches, v.threads])),
+    table(
+      ['monitor', 'CPU ms', 'context switches (wake-ups)', 'threads'],
+      Object.entries(r.idle).map(([k, v]) => [k, f(v.cpuMs), v.contextSwitches, v.threads]),
+    ),
     '',
     `## Notify flood: ${r.settings.floodCount} WATCHDOG=1 datagrams from a blocking sender`,
     '',
-    table(['monitor', 'sent', 'relayed', 'relayed/s', 'longest sender block, ms', 'sender stalled'], Object.entries(r.flood).map(([k, v]) => [k, v.sent, v.relayed, v.relayedPerSecond, f(v.maxBlockMs, 2), v.stalled ? '**yes**' : 'no'])),
+    table(
+      ['monitor', 'sent', 'relayed', 'relayed/s', 'longest sender block, ms', 'sender stalled'],
+      Object.entries(r.flood).map(([k, v]) => [k, v.sent, v.relayed, v.relayedPerSecond, f(v.maxBlockMs, 2), v.stalled ? '**yes**' : 'no']),
+    ),
     '',
   ];
   if (Object.keys(r.skipped).length) {

@@ -12,11 +12,11 @@ import { HostSystemd, hostIsSystemd } from '../systemd/host-systemd';
 import { PrivateSystemd, privateSystemdUnavailable } from '../systemd/private-systemd';
 import type { ServiceManager } from '../systemd/service-manager';
 import { ctrmonCommand } from '../../systemd/unit-generator';
-import { DirectContext, flood, idleCost, memory, readyLatency, steadyLatency } from './direct-measurements';
-import { MonitorKind, removeLeftovers } from './direct-monitors';
-import { Machine, describeMachine } from './machine';
+import { type DirectContext, flood, idleCost, memory, readyLatency, steadyLatency } from './direct-measurements';
+import { type MonitorKind, removeLeftovers } from './direct-monitors';
+import { type Machine, describeMachine } from './machine';
 import { renderChart } from './svg-chart';
-import { BenchReport, renderMarkdown, headlineRatios } from './report';
+import { type BenchReport, renderMarkdown, headlineRatios } from './report';
 import { measureServices, prepareServices } from './service-latency';
 import { summarize } from './stats';
 
@@ -34,8 +34,22 @@ export interface BenchOptions {
   print: (line: string) => void;
 }
 
-export const FULL: Omit<BenchOptions, 'outputDir' | 'runtime' | 'print'> = { starts: 30, idleSeconds: 30, readyRuns: 40, relayRounds: 4, relayMessages: 150, floodCount: 100_000 };
-export const QUICK: Omit<BenchOptions, 'outputDir' | 'runtime' | 'print'> = { starts: 5, idleSeconds: 5, readyRuns: 10, relayRounds: 2, relayMessages: 50, floodCount: 20_000 };
+export const FULL: Omit<BenchOptions, 'outputDir' | 'runtime' | 'print'> = {
+  starts: 30,
+  idleSeconds: 30,
+  readyRuns: 40,
+  relayRounds: 4,
+  relayMessages: 150,
+  floodCount: 100_000,
+};
+export const QUICK: Omit<BenchOptions, 'outputDir' | 'runtime' | 'print'> = {
+  starts: 5,
+  idleSeconds: 5,
+  readyRuns: 10,
+  relayRounds: 2,
+  relayMessages: 50,
+  floodCount: 20_000,
+};
 
 async function serviceManager(workDir: string): Promise<ServiceManager | string> {
   if (hostIsSystemd()) return new HostSystemd();
@@ -60,7 +74,15 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     date: new Date().toISOString(),
     machine,
     ctrmonCommand: ctrmonCommand().join(' '),
-    settings: { starts: o.starts, idleSeconds: o.idleSeconds, readyRuns: o.readyRuns, relayRounds: o.relayRounds, relayMessages: o.relayMessages, floodCount: o.floodCount, runtime: runtime.path },
+    settings: {
+      starts: o.starts,
+      idleSeconds: o.idleSeconds,
+      readyRuns: o.readyRuns,
+      relayRounds: o.relayRounds,
+      relayMessages: o.relayMessages,
+      floodCount: o.floodCount,
+      runtime: runtime.path,
+    },
     skipped: {},
     serviceManager: null,
     startToActive: {},
@@ -76,9 +98,11 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
   const direct: DirectContext = { kinds, bundle, runtime, workDir };
   try {
     print(`[bench] READY relay latency at start: ${o.readyRuns} container starts each (${kinds.join(', ')})`);
-    for (const [kind, r] of Object.entries(await readyLatency(direct, o.readyRuns))) report.readyLatency[kind] = { ...summarize(r.samples), lost: r.lost };
+    for (const [kind, r] of Object.entries(await readyLatency(direct, o.readyRuns)))
+      report.readyLatency[kind] = { ...summarize(r.samples), lost: r.lost };
     print(`[bench] steady relay latency: ${o.relayRounds} rounds x ${o.relayMessages} messages`);
-    for (const [kind, r] of Object.entries(await steadyLatency(direct, o.relayRounds, o.relayMessages))) report.steadyLatency[kind] = { ...summarize(r.samples), lost: r.lost };
+    for (const [kind, r] of Object.entries(await steadyLatency(direct, o.relayRounds, o.relayMessages)))
+      report.steadyLatency[kind] = { ...summarize(r.samples), lost: r.lost };
     for (const count of [1, 10]) {
       print(`[bench] memory with ${count} container(s) per monitor`);
       report.memory[String(count)] = await memory(direct, count);
@@ -96,7 +120,9 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
       try {
         const { candidates, skipped } = prepareServices({ sm, bundle, runtime, workDir });
         Object.assign(report.skipped, skipped);
-        print(`[bench] start-to-active and stop under ${sm.description}: ${o.starts} cycles of ${candidates.map((c) => c.name).join(', ')}`);
+        print(
+          `[bench] start-to-active and stop under ${sm.description}: ${o.starts} cycles of ${candidates.map((c) => c.name).join(', ')}`,
+        );
         const times = await measureServices(sm, candidates, o.starts, print);
         for (const [name, t] of Object.entries(times)) {
           report.startToActive[name] = { ...summarize(t.startMs), failures: t.failures };
@@ -113,7 +139,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
   }
   report.ratios = headlineRatios(report);
   mkdirSync(o.outputDir, { recursive: true });
-  writeFileSync(path.join(o.outputDir, 'results.json'), JSON.stringify(report, null, 2) + '\n');
+  writeFileSync(path.join(o.outputDir, 'results.json'), `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(path.join(o.outputDir, 'results.md'), renderMarkdown(report));
   writeFileSync(path.join(o.outputDir, 'latency.svg'), renderChart(report));
   print(`[bench] wrote results.json, results.md and latency.svg to ${o.outputDir}`);

@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 
 import { buildMonitorOptions } from '../../config/monitor-options';
-import { Bundle, deriveConfig, writeBundle } from '../../runtime/bundle';
+import { type Bundle, deriveConfig, writeBundle } from '../../runtime/bundle';
 import type { ResolvedRuntime } from '../../runtime/resolve';
 import { RUNTIME_UNIT_DIR, type ServiceManager } from '../systemd/service-manager';
 import { renderUnit } from '../../systemd/unit-generator';
@@ -61,7 +61,9 @@ function preparePodman(ctx: ServiceContext): string {
   mkdirSync(networks, { recursive: true });
   // This machine class has no CAP_SYS_RESOURCE (podman's default rlimits fail) and cgroup2
   // without controllers (no pids.max); without a system bus, cgroupfs instead of systemd.
-  writeFileSync(conf, `[containers]
+  writeFileSync(
+    conf,
+    `[containers]
 default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
 pids_limit = 0
 [engine]
@@ -69,12 +71,18 @@ runtime = "${ctx.runtime.name}"
 cgroup_manager = "cgroupfs"
 [network]
 network_config_dir = "${networks}"
-`);
+`,
+  );
   const global = `--root ${root}/storage --runroot /run/ctrmon-bench-podman`;
   const tar = path.join(root, 'rootfs.tar');
   execFileSync('tar', ['-C', ctx.bundle.rootfs, '-cf', tar, '.']);
-  const imported = ctx.sm.exec(['env', `CONTAINERS_CONF=${conf}`, 'sh', '-c',
-    `podman ${global} import --change 'CMD ["/bin/demo-app"]' ${tar} localhost/ctrmon-bench:latest`]);
+  const imported = ctx.sm.exec([
+    'env',
+    `CONTAINERS_CONF=${conf}`,
+    'sh',
+    '-c',
+    `podman ${global} import --change 'CMD ["/bin/demo-app"]' ${tar} localhost/ctrmon-bench:latest`,
+  ]);
   if (imported.status !== 0) throw new Error(`podman import failed: ${imported.stderr.trim()}`);
   // The [Unit] dependencies are those podman generate systemd --new writes.
   return `[Unit]
@@ -87,7 +95,8 @@ Type=notify
 NotifyAccess=all
 Environment=PODMAN_SYSTEMD_UNIT=%n CONTAINERS_CONF=${conf}
 ExecStartPre=/bin/rm -f %t/%n.ctr-id
-ExecStart=/usr/bin/podman ${global} run --cidfile=%t/%n.ctr-id --cgroups=no-conmon --rm --sdnotify=container -d --replace --name bench-podman --network none -e ${READY_AT_ONCE} localhost/ctrmon-bench:latest
+ExecStart=/usr/bin/podman ${global} run --cidfile=%t/%n.ctr-id --cgroups=no-conmon --rm --sdnotify=container -d --replace \\
+  --name bench-podman --network none -e ${READY_AT_ONCE} localhost/ctrmon-bench:latest
 ExecStop=/usr/bin/podman ${global} stop --ignore -t 10 --cidfile=%t/%n.ctr-id
 ExecStopPost=/usr/bin/podman ${global} rm -f --ignore -t 10 --cidfile=%t/%n.ctr-id
 TimeoutStartSec=60
@@ -96,7 +105,12 @@ Restart=no
 }
 
 function ctrmonUnit(ctx: ServiceContext): string {
-  const options = buildMonitorOptions('bench-ctrmon', [], { bundle: ctx.bundle.dir, runtime: ctx.runtime.path, sdnotify: 'container', env: [READY_AT_ONCE] });
+  const options = buildMonitorOptions('bench-ctrmon', [], {
+    bundle: ctx.bundle.dir,
+    runtime: ctx.runtime.path,
+    sdnotify: 'container',
+    env: [READY_AT_ONCE],
+  });
   return renderUnit(options, { restart: 'no', header: 'benchmark: ctrmon monitor (ctrmon generate systemd)' });
 }
 
@@ -135,8 +149,15 @@ async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
 }
 
 /** `rounds` measured start/stop cycles per candidate after one unmeasured warm-up. */
-export async function measureServices(sm: ServiceManager, candidates: ServiceCandidate[], rounds: number, progress: (msg: string) => void): Promise<Record<string, ServiceTimes>> {
-  const times: Record<string, ServiceTimes> = Object.fromEntries(candidates.map((c) => [c.name, { startMs: [], stopMs: [], failures: [] }]));
+export async function measureServices(
+  sm: ServiceManager,
+  candidates: ServiceCandidate[],
+  rounds: number,
+  progress: (msg: string) => void,
+): Promise<Record<string, ServiceTimes>> {
+  const times: Record<string, ServiceTimes> = Object.fromEntries(
+    candidates.map((c) => [c.name, { startMs: [], stopMs: [], failures: [] }]),
+  );
   await sm.client.daemonReload();
   for (let round = -1; round < rounds; round++) {
     const shift = Math.max(0, round) % candidates.length;

@@ -10,7 +10,7 @@ const ROW = 34;
 const PANEL_HEAD = 46;
 const COLORS: Record<string, string> = { ctrmon: '#1f77b4', podman: '#ff7f0e', conmon: '#ff7f0e' };
 
-function escape(text: string): string {
+function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
@@ -22,7 +22,7 @@ function niceMax(v: number): number {
 function panel(title: string, unit: string, series: [string, Summary][], top: number): { svg: string; height: number } {
   const max = niceMax(Math.max(...series.map(([, s]) => s.max)) || 1);
   const x = (v: number) => LEFT + ((WIDTH - LEFT - RIGHT) * v) / max;
-  const parts = [`<text x="10" y="${top + 20}" font-size="15" font-weight="bold">${escape(title)}</text>`];
+  const parts = [`<text x="10" y="${top + 20}" font-size="15" font-weight="bold">${escapeXml(title)}</text>`];
   const axisY = top + PANEL_HEAD - 8 + series.length * ROW;
   for (let i = 0; i <= 5; i++) {
     const v = (max * i) / 5;
@@ -33,11 +33,12 @@ function panel(title: string, unit: string, series: [string, Summary][], top: nu
     const cy = top + PANEL_HEAD + i * ROW + ROW / 2 - 8;
     const color = COLORS[name] ?? '#7f7f7f';
     parts.push(
-      `<text x="${LEFT - 10}" y="${cy + 4}" font-size="13" text-anchor="end">${escape(name)}</text>`,
+      `<text x="${LEFT - 10}" y="${cy + 4}" font-size="13" text-anchor="end">${escapeXml(name)}</text>`,
       `<line x1="${x(s.min)}" y1="${cy}" x2="${x(s.max)}" y2="${cy}" stroke="${color}"/>`,
       `<line x1="${x(s.min)}" y1="${cy - 6}" x2="${x(s.min)}" y2="${cy + 6}" stroke="${color}"/>`,
       `<line x1="${x(s.max)}" y1="${cy - 6}" x2="${x(s.max)}" y2="${cy + 6}" stroke="${color}"/>`,
-      `<rect x="${x(s.p25)}" y="${cy - 9}" width="${Math.max(1, x(s.p75) - x(s.p25))}" height="18" fill="${color}" fill-opacity="0.35" stroke="${color}"/>`,
+      `<rect x="${x(s.p25)}" y="${cy - 9}" width="${Math.max(1, x(s.p75) - x(s.p25))}" height="18" ` +
+        `fill="${color}" fill-opacity="0.35" stroke="${color}"/>`,
       `<line x1="${x(s.median)}" y1="${cy - 11}" x2="${x(s.median)}" y2="${cy + 11}" stroke="${color}" stroke-width="3"/>`,
       `<line x1="${x(s.p90)}" y1="${cy - 5}" x2="${x(s.p90)}" y2="${cy + 5}" stroke="#000"/>`,
       // The label goes right of the whiskers, or left of them when there is no room.
@@ -63,10 +64,12 @@ export function renderChart(r: BenchReport): string {
     body.push(p.svg);
     top += p.height;
   }
-  const caption = `ctrmon benchmark, ${r.date.slice(0, 10)}, ${r.machine.cpu} (${r.machine.cores} cores). Box p25-p75, thick bar median, black tick p90, whiskers min-max.`;
+  const caption =
+    `ctrmon benchmark, ${r.date.slice(0, 10)}, ${r.machine.cpu} (${r.machine.cores} cores). ` +
+    'Box p25-p75, thick bar median, black tick p90, whiskers min-max.';
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${top + 10}" font-family="sans-serif">
 <rect width="100%" height="100%" fill="white"/>
-<text x="10" y="20" font-size="12" fill="#444">${escape(caption)}</text>
+<text x="10" y="20" font-size="12" fill="#444">${escapeXml(caption)}</text>
 ${body.join('\n')}
 </svg>
 `;

@@ -51,7 +51,12 @@ export function demoConfig(): OciConfig {
     mounts: [
       { destination: '/proc', type: 'proc', source: 'proc' },
       { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
-      { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
+      {
+        destination: '/dev/pts',
+        type: 'devpts',
+        source: 'devpts',
+        options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'],
+      },
       { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'] },
       { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
       { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
@@ -60,14 +65,24 @@ export function demoConfig(): OciConfig {
     linux: {
       resources: { devices: [{ allow: false, access: 'rwm' }] },
       namespaces: [{ type: 'pid' }, { type: 'network' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }],
-      maskedPaths: ['/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/sched_debug', '/sys/firmware', '/proc/scsi'],
+      maskedPaths: [
+        '/proc/acpi',
+        '/proc/kcore',
+        '/proc/keys',
+        '/proc/latency_stats',
+        '/proc/timer_list',
+        '/proc/sched_debug',
+        '/sys/firmware',
+        '/proc/scsi',
+      ],
       readonlyPaths: ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'],
     },
   };
 }
 
 function need(file: string, what: string): void {
-  if (!existsSync(file)) throw new CtrmonError('ERR_BUNDLE_INVALID', `cannot build the demo bundle: ${what} ${file} is missing`, { path: file });
+  if (!existsSync(file))
+    throw new CtrmonError('ERR_BUNDLE_INVALID', `cannot build the demo bundle: ${what} ${file} is missing`, { path: file });
 }
 
 /**
@@ -86,14 +101,16 @@ export function buildDemoBundle(dir: string, busybox = DEFAULT_BUSYBOX): string 
   for (const d of ['bin', 'dev', 'proc', 'sys', 'tmp', 'run', 'etc']) mkdirSync(path.join(rootfs, d), { recursive: true });
   copyFileSync(busybox, path.join(rootfs, 'bin', 'busybox'));
   chmodSync(path.join(rootfs, 'bin', 'busybox'), 0o755);
-  const applets = execFileSync(busybox, ['--list'], { encoding: 'utf8' }).split('\n').filter((a) => a && a !== 'busybox');
+  const applets = execFileSync(busybox, ['--list'], { encoding: 'utf8' })
+    .split('\n')
+    .filter((a) => a && a !== 'busybox');
   for (const applet of applets) symlinkSync('busybox', path.join(rootfs, 'bin', applet));
   copyFileSync(SDNOTIFY_BINARY, path.join(rootfs, 'bin', 'sdnotify'));
   chmodSync(path.join(rootfs, 'bin', 'sdnotify'), 0o755);
   writeFileSync(path.join(rootfs, 'bin', 'demo-app'), DEMO_APP, { mode: 0o755 });
   writeFileSync(path.join(rootfs, 'etc', 'passwd'), 'root:x:0:0:root:/:/bin/sh\n');
   writeFileSync(path.join(rootfs, 'etc', 'group'), 'root:x:0:\n');
-  writeFileSync(path.join(dir, 'config.json'), JSON.stringify(demoConfig(), null, 2) + '\n');
+  writeFileSync(path.join(dir, 'config.json'), `${JSON.stringify(demoConfig(), null, 2)}\n`);
   writeFileSync(stamp, version);
   return dir;
 }

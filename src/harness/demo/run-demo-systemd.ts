@@ -27,7 +27,10 @@ export async function runSystemdDemo(options: SystemdDemoOptions): Promise<numbe
   try {
     print(`[demo] booted a private systemd (host pid ${nsd.pid}) in ${Date.now() - t0} ms`);
     const monitor = buildMonitorOptions('ctrmon-demo', [], {
-      bundle, runtime: options.runtime, sdnotify: 'container', env: ['READY_DELAY=1', 'EXIT_AFTER=3', `EXIT_CODE=${options.exitCode}`],
+      bundle,
+      runtime: options.runtime,
+      sdnotify: 'container',
+      env: ['READY_DELAY=1', 'EXIT_AFTER=3', `EXIT_CODE=${options.exitCode}`],
     });
     const unit = renderUnit(monitor, { restart: 'no', header: 'ctrmon demo (ctrmon generate systemd)' });
     print(`[demo] ${UNIT}:\n${unit.replace(/^/gm, '    ')}`);
@@ -36,7 +39,10 @@ export async function runSystemdDemo(options: SystemdDemoOptions): Promise<numbe
     t0 = Date.now();
     const start = await nsd.client.start(UNIT);
     const started = await nsd.show(UNIT, 'ActiveState', 'StatusText', 'MainPID');
-    print(`[demo] start returned ${start.result} after ${Date.now() - t0} ms: ActiveState=${started.ActiveState} StatusText="${started.StatusText}" MainPID=${started.MainPID} (ctrmon)`);
+    print(
+      `[demo] start returned ${start.result} after ${Date.now() - t0} ms: ActiveState=${started.ActiveState} ` +
+        `StatusText="${started.StatusText}" MainPID=${started.MainPID} (ctrmon)`,
+    );
     print(`[demo] the application exits with ${options.exitCode} after 3 s ...`);
     let ended = await nsd.show(UNIT, 'ActiveState', 'Result', 'ExecMainStatus');
     for (const deadline = Date.now() + 15_000; ended.ActiveState === 'active' && Date.now() < deadline; ) {
@@ -46,8 +52,12 @@ export async function runSystemdDemo(options: SystemdDemoOptions): Promise<numbe
     print(`[demo] systemd: ActiveState=${ended.ActiveState} Result=${ended.Result} ExecMainStatus=${ended.ExecMainStatus}`);
     print(`$ journalctl -u ${UNIT}`);
     for (const line of nsd.journal(UNIT).trimEnd().split('\n')) print(`    ${line}`);
-    const ok = start.result === 'done' && started.ActiveState === 'active' && started.StatusText === 'demo-app serving' && ended.ExecMainStatus === String(options.exitCode);
-    print(ok ? '[demo] OK: systemd waited for READY, showed STATUS= and recorded the container\'s exit code' : '[demo] FAILED: see above');
+    const ok =
+      start.result === 'done' &&
+      started.ActiveState === 'active' &&
+      started.StatusText === 'demo-app serving' &&
+      ended.ExecMainStatus === String(options.exitCode);
+    print(ok ? "[demo] OK: systemd waited for READY, showed STATUS= and recorded the container's exit code" : '[demo] FAILED: see above');
     return ok ? 0 : 1;
   } finally {
     await nsd.shutdown();

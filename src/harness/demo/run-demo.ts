@@ -30,12 +30,31 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     print(`[systemd stand-in] +${a.wallMs - started} ms from pid ${a.pid}: ${JSON.stringify(a.payload)}`),
   );
   const args = [
-    packagePath('bin', 'ctrmon.js'), 'monitor', '--runtime', options.runtime, '--bundle', bundle, '--state-dir', stateDir,
-    '--sdnotify', 'container', '--log-level', 'warn',
-    '-e', 'READY_DELAY=1', '-e', 'EXIT_AFTER=2', '-e', `EXIT_CODE=${options.exitCode}`, 'ctrmon-demo',
+    packagePath('bin', 'ctrmon.js'),
+    'monitor',
+    '--runtime',
+    options.runtime,
+    '--bundle',
+    bundle,
+    '--state-dir',
+    stateDir,
+    '--sdnotify',
+    'container',
+    '--log-level',
+    'warn',
+    '-e',
+    'READY_DELAY=1',
+    '-e',
+    'EXIT_AFTER=2',
+    '-e',
+    `EXIT_CODE=${options.exitCode}`,
+    'ctrmon-demo',
   ];
   print(`$ NOTIFY_SOCKET=${listener.address} ctrmon ${args.slice(1).join(' ')}`);
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, NOTIFY_SOCKET: listener.address } });
+  const child = spawn(process.execPath, args, {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, NOTIFY_SOCKET: listener.address },
+  });
   print(`[demo] ctrmon runs as pid ${child.pid}`);
   const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
   listener.close();

@@ -1,10 +1,10 @@
 // The machine's own systemd, when it is PID 1 (an edge board): units are installed as runtime
 // units under /run/systemd/system (gone at reboot) and removed again by shutdown().
-import { SpawnSyncReturns, spawnSync } from 'node:child_process';
+import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 
-import { RunResult, run } from '../../process/spawn';
+import { type RunResult, run } from '../../process/spawn';
 import { RUNTIME_UNIT_DIR, ServiceManager } from './service-manager';
 
 export function hostIsSystemd(): boolean {

@@ -4,12 +4,12 @@
 // mounts are private, /run, /dev and /sys are fresh, /etc is read-only, the host's persistent
 // journal is hidden, the cgroup tree is a subtree of the host's cgroup2 hierarchy, only the
 // units it is given can start, and the network namespace has only lo.
-import { ChildProcess, SpawnSyncReturns, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, type SpawnSyncReturns, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 
 import { CtrmonError } from '../../errors';
-import { RunResult, run } from '../../process/spawn';
+import { type RunResult, run } from '../../process/spawn';
 import { RUNTIME_UNIT_DIR, ServiceManager } from './service-manager';
 
 export const SYSTEMD_BINARY = '/lib/systemd/systemd';
@@ -22,12 +22,37 @@ const SIGNAL_POWEROFF = 38;
 
 // Units copied from the host so that the manager can boot, log and power off.
 const BASE_UNITS = [
-  'basic.target', 'sysinit.target', 'sockets.target', 'timers.target', 'paths.target', 'slices.target',
-  'local-fs.target', 'local-fs-pre.target', 'swap.target', 'shutdown.target', 'umount.target', 'final.target',
-  'poweroff.target', 'halt.target', 'reboot.target', 'exit.target', 'multi-user.target', 'default.target',
-  'emergency.target', 'rescue.target', 'network.target', 'network-online.target',
-  'systemd-poweroff.service', 'systemd-halt.service', 'systemd-reboot.service', 'systemd-exit.service',
-  'systemd-journald.service', 'systemd-journald.socket', 'systemd-journald-dev-log.socket', 'user.slice', 'machine.slice',
+  'basic.target',
+  'sysinit.target',
+  'sockets.target',
+  'timers.target',
+  'paths.target',
+  'slices.target',
+  'local-fs.target',
+  'local-fs-pre.target',
+  'swap.target',
+  'shutdown.target',
+  'umount.target',
+  'final.target',
+  'poweroff.target',
+  'halt.target',
+  'reboot.target',
+  'exit.target',
+  'multi-user.target',
+  'default.target',
+  'emergency.target',
+  'rescue.target',
+  'network.target',
+  'network-online.target',
+  'systemd-poweroff.service',
+  'systemd-halt.service',
+  'systemd-reboot.service',
+  'systemd-exit.service',
+  'systemd-journald.service',
+  'systemd-journald.socket',
+  'systemd-journald-dev-log.socket',
+  'user.slice',
+  'machine.slice',
 ];
 
 // Runs as PID 1 of the new namespaces, prepares the isolated view, then execs systemd.
@@ -130,7 +155,8 @@ export class PrivateSystemd extends ServiceManager {
     // The launcher joins the namespace's cgroup first, so that the new cgroup namespace is rooted
     // there; script(1) gives PID 1 a pty for /dev/console and copies it to console.log.
     // \$\$ reaches script(1)'s shell unexpanded: the pid that becomes unshare.
-    const inner = `echo \\$\\$ >${unsharePid}; exec unshare --pid --fork --mount-proc --mount --uts --ipc --net --cgroup --propagation private ${init} ${workDir}`;
+    const namespaces = '--pid --fork --mount-proc --mount --uts --ipc --net --cgroup --propagation private';
+    const inner = `echo \\$\\$ >${unsharePid}; exec unshare ${namespaces} ${init} ${workDir}`;
     const outer = `echo $$ >${cgroupDir}/cgroup.procs; exec script -q -f -E never -c "${inner}" ${workDir}/console.log`;
     const launcher = spawn('bash', ['-c', outer], { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
     let launcherErr = '';
@@ -165,8 +191,22 @@ export class PrivateSystemd extends ServiceManager {
   }
 
   private argv(command: string[]): string[] {
-    return ['-t', String(this.pid), '-m', '-u', '-i', '-n', '-p', '-C', '--', 'env', 'SYSTEMD_PAGER=', 'SYSTEMD_COLORS=0',
-      'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', ...command];
+    return [
+      '-t',
+      String(this.pid),
+      '-m',
+      '-u',
+      '-i',
+      '-n',
+      '-p',
+      '-C',
+      '--',
+      'env',
+      'SYSTEMD_PAGER=',
+      'SYSTEMD_COLORS=0',
+      'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+      ...command,
+    ];
   }
 
   /** Runs a command inside the namespaces (in the host's cgroup, not in a unit) and waits for it. */
@@ -187,7 +227,8 @@ export class PrivateSystemd extends ServiceManager {
 
   readFile(file: string): string {
     const r = this.exec(['cat', file]);
-    if (r.status !== 0) throw new CtrmonError('ERR_HARNESS', `cannot read ${file} in the private systemd: ${r.stderr.trim()}`, { path: file });
+    if (r.status !== 0)
+      throw new CtrmonError('ERR_HARNESS', `cannot read ${file} in the private systemd: ${r.stderr.trim()}`, { path: file });
     return r.stdout;
   }
 
