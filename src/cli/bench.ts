@@ -17,24 +17,28 @@ export function registerBench(program: Command): void {
     .description('benchmark ctrmon against conmon, podman and the bare runtime on this machine (root)')
     .option('--output <dir>', 'where results.json, results.md and latency.svg go', 'ctrmon-bench')
     .option(`${RUNTIME.flag} ${RUNTIME.arg}`, `${RUNTIME.help}; used by every candidate`)
+    .option('--baseline <dir>', 'another ctrmon checkout (installed and built), measured beside this one in start-to-active and memory')
     .option('--quick', 'fewer samples (a smoke run, not for comparisons)')
     .option('--starts <n>', 'start/stop cycles per candidate under systemd')
     .option('--idle-seconds <s>', 'how long the idle cost is measured')
-    .action(async (opts: { output: string; runtime?: string; quick?: boolean; starts?: string; idleSeconds?: string }) => {
-      const { runBench, FULL, QUICK } = await import('../harness/bench/run-bench');
-      const preset = opts.quick ? QUICK : FULL;
-      const report = await runBench({
-        ...preset,
-        starts: opts.starts ? Number(opts.starts) : preset.starts,
-        idleSeconds: opts.idleSeconds ? Number(opts.idleSeconds) : preset.idleSeconds,
-        outputDir: path.resolve(opts.output),
-        runtime: opts.runtime,
-        print: (line) => process.stderr.write(`${line}\n`),
-      });
-      for (const r of Object.values(report.ratios)) {
-        process.stdout.write(
-          `${r.metric}: ctrmon ${r.ctrmon} ${r.unit} vs ${r.anchorName} ${r.anchor} ${r.unit} = ${r.ratio}x${verdict(r)}\n`,
-        );
-      }
-    });
+    .action(
+      async (opts: { output: string; baseline?: string; runtime?: string; quick?: boolean; starts?: string; idleSeconds?: string }) => {
+        const { runBench, FULL, QUICK } = await import('../harness/bench/run-bench');
+        const preset = opts.quick ? QUICK : FULL;
+        const report = await runBench({
+          ...preset,
+          starts: opts.starts ? Number(opts.starts) : preset.starts,
+          idleSeconds: opts.idleSeconds ? Number(opts.idleSeconds) : preset.idleSeconds,
+          outputDir: path.resolve(opts.output),
+          runtime: opts.runtime,
+          baseline: opts.baseline,
+          print: (line) => process.stderr.write(`${line}\n`),
+        });
+        for (const r of Object.values(report.ratios)) {
+          process.stdout.write(
+            `${r.metric}: ctrmon ${r.ctrmon} ${r.unit} vs ${r.anchorName} ${r.anchor} ${r.unit} = ${r.ratio}x${verdict(r)}\n`,
+          );
+        }
+      },
+    );
 }

@@ -12,7 +12,8 @@ import { type Bundle, deriveConfig, writeBundle } from '../../runtime/bundle';
 import type { ResolvedRuntime } from '../../runtime/resolve';
 import { ctrmonCommand } from '../../systemd/unit-generator';
 
-export type MonitorKind = 'ctrmon' | 'conmon';
+/** ctrmon-baseline: another ctrmon build (--baseline), measured beside this one. */
+export type MonitorKind = 'ctrmon' | 'conmon' | 'ctrmon-baseline';
 
 export interface DirectMonitor {
   kind: MonitorKind;
@@ -35,6 +36,8 @@ export interface DirectOptions {
   notifySocket: string;
   runtime: ResolvedRuntime;
   workDir: string;
+  /** The command that runs the baseline ctrmon build (node, flags, its bin/ctrmon.js). */
+  baselineCommand?: string[];
 }
 
 async function until<T>(what: string, timeoutMs: number, probe: () => T | undefined): Promise<T> {
@@ -70,9 +73,11 @@ function killContainer(pid: number): void {
   }
 }
 
-export async function startCtrmon(o: DirectOptions): Promise<DirectMonitor> {
-  const stateDir = path.join(o.workDir, 'ctrmon-state');
-  const [node, ...script] = ctrmonCommand();
+export async function startCtrmon(o: DirectOptions, kind: 'ctrmon' | 'ctrmon-baseline' = 'ctrmon'): Promise<DirectMonitor> {
+  const stateDir = path.join(o.workDir, `${kind}-state`);
+  const command = kind === 'ctrmon' ? ctrmonCommand() : o.baselineCommand;
+  if (!command) throw new CtrmonError('ERR_HARNESS', 'benchmark: no baseline ctrmon was given');
+  const [node, ...script] = command;
   const child = spawn(
     node,
     [
@@ -105,7 +110,7 @@ export async function startCtrmon(o: DirectOptions): Promise<DirectMonitor> {
     return state.phase === 'running' || state.phase === 'ready' ? (state.containerPid ?? undefined) : undefined;
   });
   return {
-    kind: 'ctrmon',
+    kind,
     name: o.name,
     pid: child.pid!,
     containerPid,
@@ -194,5 +199,5 @@ export function removeLeftovers(runtime: ResolvedRuntime): void {
 }
 
 export function startMonitor(kind: MonitorKind, o: DirectOptions): Promise<DirectMonitor> {
-  return kind === 'ctrmon' ? startCtrmon(o) : startConmon(o);
+  return kind === 'conmon' ? startConmon(o) : startCtrmon(o, kind);
 }

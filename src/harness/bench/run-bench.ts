@@ -1,11 +1,11 @@
 // `ctrmon bench`: ctrmon side by side with conmon/podman and the bare runtime, in one run on one
 // machine. What an anchor cannot do here is reported as skipped, never estimated.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 
 import { buildDemoBundle } from '../demo/demo-bundle';
-import { errorMessage } from '../../errors';
+import { CtrmonError, errorMessage } from '../../errors';
 import { loadBundle } from '../../runtime/bundle';
 import { resolveRuntime } from '../../runtime/resolve';
 import { HostSystemd, hostIsSystemd } from '../systemd/host-systemd';
@@ -29,6 +29,8 @@ export interface BenchOptions {
   relayRounds: number;
   relayMessages: number;
   floodCount: number;
+  /** Another ctrmon checkout (installed and built) measured beside this one in start-to-active and memory. */
+  baseline?: string;
   /** Undefined: the monitor's default (runtime/resolve.ts). */
   runtime: string | undefined;
   print: (line: string) => void;
@@ -58,6 +60,14 @@ async function serviceManager(workDir: string): Promise<ServiceManager | string>
   return PrivateSystemd.boot(path.join(workDir, 'systemd'));
 }
 
+/** node, ctrmon's node flags and the baseline checkout's bin/ctrmon.js, as its units would run it. */
+function baselineCtrmonCommand(dir: string): string[] {
+  const bin = path.resolve(dir, 'bin', 'ctrmon.js');
+  if (!existsSync(bin)) throw new CtrmonError('ERR_HARNESS', `--baseline ${dir}: no bin/ctrmon.js there`, { path: dir });
+  const [node, ...rest] = ctrmonCommand();
+  return [node, ...rest.slice(0, -1), bin];
+}
+
 export async function runBench(o: BenchOptions): Promise<BenchReport> {
   const { print } = o;
   const machine: Machine = describeMachine();
@@ -69,6 +79,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
   const bundle = loadBundle(buildDemoBundle(path.join(workDir, 'bundle')));
   const hasConmon = spawnSync('sh', ['-c', 'command -v conmon']).status === 0;
   const kinds: MonitorKind[] = hasConmon ? ['ctrmon', 'conmon'] : ['ctrmon'];
+  const baselineCommand = o.baseline ? baselineCtrmonCommand(o.baseline) : undefined;
   const report: BenchReport = {
     version: 1,
     date: new Date().toISOString(),
@@ -95,7 +106,8 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     ratios: {},
   };
   if (!hasConmon) report.skipped.conmon = 'conmon is not installed';
-  const direct: DirectContext = { kinds, bundle, runtime, workDir };
+  const direct: DirectContext = { kinds, bundle, runtime, workDir, baselineCommand };
+  const withBaseline: DirectContext = baselineCommand ? { ...direct, kinds: [...kinds, 'ctrmon-baseline'] } : direct;
   try {
     print(`[bench] READY relay latency at start: ${o.readyRuns} container starts each (${kinds.join(', ')})`);
     for (const [kind, r] of Object.entries(await readyLatency(direct, o.readyRuns)))
@@ -105,7 +117,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
       report.steadyLatency[kind] = { ...summarize(r.samples), lost: r.lost };
     for (const count of [1, 10]) {
       print(`[bench] memory with ${count} container(s) per monitor`);
-      report.memory[String(count)] = await memory(direct, count);
+      report.memory[String(count)] = await memory(withBaseline, count);
     }
     print(`[bench] idle cost over ${o.idleSeconds} s`);
     report.idle = await idleCost(direct, o.idleSeconds);
@@ -118,7 +130,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     } else {
       report.serviceManager = sm.description;
       try {
-        const { candidates, skipped } = prepareServices({ sm, bundle, runtime, workDir });
+        const { candidates, skipped } = prepareServices({ sm, bundle, runtime, workDir, baselineCommand });
         Object.assign(report.skipped, skipped);
         print(
           `[bench] start-to-active and stop under ${sm.description}: ${o.starts} cycles of ${candidates.map((c) => c.name).join(', ')}`,

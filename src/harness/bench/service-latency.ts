@@ -24,6 +24,8 @@ export interface ServiceContext {
   bundle: Bundle;
   runtime: ResolvedRuntime;
   workDir: string;
+  /** The command that runs the baseline ctrmon build, measured as 'ctrmon-baseline'. */
+  baselineCommand?: string[];
 }
 
 export interface Prepared {
@@ -104,14 +106,14 @@ Restart=no
 `;
 }
 
-function ctrmonUnit(ctx: ServiceContext): string {
-  const options = buildMonitorOptions('bench-ctrmon', [], {
+function ctrmonUnit(ctx: ServiceContext, name: string, command?: string[]): string {
+  const options = buildMonitorOptions(`bench-${name}`, [], {
     bundle: ctx.bundle.dir,
     runtime: ctx.runtime.path,
     sdnotify: 'container',
     env: [READY_AT_ONCE],
   });
-  return renderUnit(options, { restart: 'no', header: 'benchmark: ctrmon monitor (ctrmon generate systemd)' });
+  return renderUnit(options, { restart: 'no', header: `benchmark: ${name} monitor (ctrmon generate systemd)` }, command);
 }
 
 export function prepareServices(ctx: ServiceContext): Prepared {
@@ -132,7 +134,8 @@ export function prepareServices(ctx: ServiceContext): Prepared {
       prepared.skipped.podman = (err as Error).message;
     }
   }
-  add('ctrmon', () => ctrmonUnit(ctx));
+  add('ctrmon', () => ctrmonUnit(ctx, 'ctrmon'));
+  if (ctx.baselineCommand) add('ctrmon-baseline', () => ctrmonUnit(ctx, 'ctrmon-baseline', ctx.baselineCommand));
   return prepared;
 }
 
