@@ -9,6 +9,7 @@
         "native/poll_core.cc",
         "native/datagram_io.cc",
         "native/errors.cc",
+        "native/file_lock.cc",
         "native/dgram_socket.cc",
         "native/notify_filter.cc",
         "native/notify_relay.cc",

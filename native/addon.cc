@@ -6,6 +6,7 @@
 #include "addon_data.h"
 #include "constants.h"
 #include "dgram_socket.h"
+#include "file_lock.h"
 #include "notify_filter.h"
 #include "notify_relay.h"
 #include "process.h"
@@ -35,6 +36,8 @@ static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
   exports.Set("filterNotifyMessage", Napi::Function::New(env, ctrmon::FilterNotifyMessage, "filterNotifyMessage"));
   exports.Set("setChildSubreaper", Napi::Function::New(env, ctrmon::SetChildSubreaper, "setChildSubreaper"));
   exports.Set("isChildSubreaper", Napi::Function::New(env, ctrmon::IsChildSubreaper, "isChildSubreaper"));
+  exports.Set("lockFile", Napi::Function::New(env, ctrmon::LockFile, "lockFile"));
+  exports.Set("unlockFile", Napi::Function::New(env, ctrmon::UnlockFile, "unlockFile"));
   exports.Set("reapOrphans", Napi::Function::New(env, ctrmon::ReapOrphans, "reapOrphans"));
   return exports;
 }

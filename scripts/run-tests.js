@@ -2,12 +2,18 @@
 // run-tests.js - `npm test`: lints, compiles the TypeScript and bundles the entry points, then runs
 // every dist/test/**/*.test.js with node's test runner (Node 20's --test takes no globs, so the
 // files are listed here).
+//   --stress     the same under load: one busy loop per core runs for the whole test run, so that
+//                tests that assume an order of events on an idle machine fail (`npm run test:stress`)
+//   --only DIR   only the test files under dist/test/DIR (e.g. integration)
 'use strict';
-const { spawnSync } = require('node:child_process');
+const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
+const args = process.argv.slice(2);
+const stress = args.includes('--stress');
+const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : '';
 // A fresh dist/ so that a deleted test cannot linger as stale compiled output.
 fs.rmSync(path.join(root, 'dist'), { recursive: true, force: true });
 // Lint and format check first (Biome, well under a second), then compile and bundle.
@@ -29,6 +35,13 @@ function testFiles(dir) {
     return e.name.endsWith('.test.js') ? [p] : [];
   });
 }
-const files = testFiles(path.join(root, 'dist', 'test')).sort();
+const files = testFiles(path.join(root, 'dist', 'test', only)).sort();
+const load = stress
+  ? require('node:os')
+      .cpus()
+      .map(() => spawn(process.execPath, ['-e', 'for (;;);'], { stdio: 'ignore' }))
+  : [];
+if (stress) console.log(`# stress: ${load.length} busy loops run beside the tests`);
 const run = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...files], { stdio: 'inherit', cwd: root });
+for (const loop of load) loop.kill('SIGKILL');
 process.exit(run.status ?? 1);

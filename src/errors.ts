@@ -10,7 +10,14 @@ export const EXIT_NOT_FOUND = 127;
 export const ERROR_CODES = {
   options: ['ERR_INVALID_OPTION', 'ERR_INVALID_NAME'],
   source: ['ERR_BUNDLE_INVALID'],
-  runtime: ['ERR_RUNTIME_NOT_FOUND', 'ERR_RUNTIME_NOT_EXECUTABLE', 'ERR_RUNTIME_FAILED', 'ERR_CONTAINER_EXISTS'],
+  runtime: [
+    'ERR_RUNTIME_NOT_FOUND',
+    'ERR_RUNTIME_NOT_EXECUTABLE',
+    'ERR_RUNTIME_FAILED',
+    'ERR_CONTAINER_EXISTS',
+    'ERR_COMMAND_NOT_FOUND',
+    'ERR_COMMAND_NOT_EXECUTABLE',
+  ],
   state: ['ERR_STATE', 'ERR_NAME_IN_USE'],
   notify: ['ERR_NOTIFY_SOCKET'],
   logs: ['ERR_LOG_OPEN'],
@@ -62,16 +69,4 @@ export function asCtrmonError(err: unknown, subject: ErrorSubject = {}): CtrmonE
 /** The message of any thrown value. */
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
-}
-
-/** The messages of an error and of each cause behind it, outermost first. */
-export function causeChain(err: unknown): string[] {
-  const chain: string[] = [];
-  const seen = new Set<unknown>();
-  for (let e: unknown = err; e !== undefined && e !== null && !seen.has(e); e = (e as { cause?: unknown }).cause) {
-    seen.add(e);
-    chain.push(errorMessage(e));
-    if (!(e instanceof Error)) break;
-  }
-  return chain;
 }

@@ -101,6 +101,8 @@ interface Addon {
   setChildSubreaper(on: boolean): void;
   isChildSubreaper(): boolean;
   reapOrphans(exclude: number[]): RawStatus[];
+  lockFile(path: string): number;
+  unlockFile(fd: number): void;
 }
 
 const addon: Addon = require(packagePath('build', 'Release', 'ctrmon_native.node'));
@@ -286,4 +288,22 @@ export function isChildSubreaper(): boolean {
  */
 export function reapOrphans(exclude: Iterable<number> = []): ExitStatus[] {
   return addon.reapOrphans([...exclude]).map(toStatus);
+}
+
+/**
+ * An exclusive flock on a file, held until release() or the death of this process (the kernel
+ * drops it then). Throws EWOULDBLOCK when another holder has it.
+ */
+export class FileLock {
+  private fd: number | null;
+
+  constructor(readonly path: string) {
+    this.fd = addon.lockFile(path);
+  }
+
+  release(): void {
+    if (this.fd === null) return;
+    addon.unlockFile(this.fd);
+    this.fd = null;
+  }
 }

@@ -1,7 +1,7 @@
 // `ctrmon monitor [options] <name> [command...]`
 import type { Command } from 'commander';
 
-import { createLogger } from '../log';
+import { createLogger, type Logger } from '../log';
 import { type RawMonitorOptions, buildMonitorOptions } from '../config/monitor-options';
 import { addMonitorOptions } from './monitor-options';
 import { reportError } from './report';
@@ -15,12 +15,14 @@ export function registerMonitor(program: Command): void {
     .passThroughOptions();
   addMonitorOptions(command).action(async (name: string, args: string[], raw: RawMonitorOptions) => {
     let code: number;
+    let log: Logger | undefined;
     try {
       const options = buildMonitorOptions(name, args, raw);
-      const log = createLogger(options.logLevel, { container: name });
+      log = createLogger(options.logLevel, { container: name });
       const { Monitor } = await import('../monitor/monitor');
       code = await new Monitor(options, log).run();
     } catch (err) {
+      log?.debug({ err }, 'ctrmon failed'); // the stack and its causes, as one JSON line
       code = reportError(err);
     }
     // As a unit's main PID ctrmon must end now, whatever handle a library may still hold.

@@ -20,7 +20,9 @@ export function registerPs(program: Command): void {
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
     .action((opts: { stateDir: string; format: 'table' | 'json' }) => {
       const { rows, errors } = listContainers(opts.stateDir);
+      // A file that cannot be read is one line on stderr and a non-zero exit, in either format.
       for (const err of errors) process.stderr.write(`ctrmon: ${err.message}\n`);
+      if (errors.length) process.exitCode = 1;
       if (opts.format === 'json') {
         process.stdout.write(
           `${JSON.stringify(
@@ -47,6 +49,5 @@ export function registerPs(program: Command): void {
       ];
       const widths = table[0].map((_, i) => Math.max(...table.map((r) => r[i].length)));
       for (const row of table) process.stdout.write(`${row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]))).join('  ')}\n`);
-      if (errors.length) process.exitCode = 1;
     });
 }

@@ -1,6 +1,9 @@
-// The container's stdout and stderr. passthrough hands the runtime ctrmon's own stdio (under
-// systemd: the journal stream) and copies nothing. The other drivers give the runtime pipes,
-// which the container inherits, and copy each read to a sink.
+// The container's stdout and stderr. passthrough hands the runtime ctrmon's own stdout (under
+// systemd: the journal stream), uncopied, and a pipe for stderr: what arrives on it before
+// `create` returns is the runtime's own (its warnings and errors, which ctrmon logs as JSON or
+// quotes in its error), everything after is the container's, copied to ctrmon's stderr as it is.
+// The other drivers give the runtime pipes for both, which the container inherits, and copy each
+// read to a sink.
 import type { StdioOptions } from 'node:child_process';
 import type { Readable } from 'node:stream';
 
@@ -8,6 +11,7 @@ import type { LogDriverName } from '../config/monitor-options';
 import { CtrmonError } from '../errors';
 import type { Logger } from '../log';
 import { JOURNAL_SOCKET, JournaldSink } from './journald';
+import { FdSink } from './fd-sink';
 import { KubeFileSink } from './k8s-file';
 import type { LogSink, OutputStream } from './sink';
 
@@ -32,20 +36,13 @@ export interface LogDriverOptions {
   log: Logger;
 }
 
-class PassthroughDriver implements LogDriver {
-  readonly stdio: StdioOptions = ['ignore', 'inherit', 'inherit'];
-  readonly path = null;
-  attach(): void {}
-  async close(): Promise<void> {}
-}
-
 class PipedDriver implements LogDriver {
-  readonly stdio: StdioOptions = ['ignore', 'pipe', 'pipe'];
   private readonly streams: Readable[] = [];
 
   constructor(
     private readonly sink: LogSink | null,
     readonly path: string | null,
+    readonly stdio: StdioOptions = ['ignore', 'pipe', 'pipe'],
   ) {}
 
   attach(stdout: Readable | null, stderr: Readable | null): void {
@@ -74,7 +71,7 @@ class PipedDriver implements LogDriver {
 export function createLogDriver(options: LogDriverOptions): LogDriver {
   switch (options.driver) {
     case 'passthrough':
-      return new PassthroughDriver();
+      return new PipedDriver(new FdSink(2), null, ['ignore', 'inherit', 'pipe']);
     case 'none':
       return new PipedDriver(null, null);
     case 'k8s-file': {

@@ -1,7 +1,9 @@
 // The CRI ("k8s-file") log format that podman and conmon write:
 //   <RFC3339 time with nanoseconds and offset> <stdout|stderr> <F|P> <line>
 // F is a full line, P a partial one. All lines of one read share a timestamp. When the file
-// would grow past the size cap it is truncated and starts over (conmon's behaviour).
+// would grow past the size cap it is truncated and starts over (conmon's behaviour). The cap holds
+// for the file as written, prefixes included: of a read whose lines alone pass the cap, only the
+// newest lines that fit are kept (a single line longer than the cap is cut to fit).
 import { closeSync, fstatSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 
 import { splitOutput } from './lines';
@@ -26,6 +28,17 @@ export function rfc3339Nano(ns: bigint = baseNs + process.hrtime.bigint()): stri
   );
 }
 
+/** The newest records whose total length is at most max; the newest alone cut to max if it is longer. */
+function newestThatFit(records: string[], max: number): { records: string[]; length: number } {
+  let length = 0;
+  let first = records.length;
+  while (first > 0 && length + records[first - 1].length <= max) length += records[--first].length;
+  if (first < records.length) return { records: records.slice(first), length };
+  const last = records[records.length - 1];
+  const cut = `${last.slice(0, max - 1)}\n`;
+  return { records: [cut], length: cut.length };
+}
+
 export class KubeFileSink implements LogSink {
   private readonly fd: number;
   private size: number;
@@ -41,16 +54,15 @@ export class KubeFileSink implements LogSink {
 
   write(stream: OutputStream, chunk: Buffer): void {
     const ts = rfc3339Nano();
-    const text = splitOutput(chunk)
-      .map((l) => `${ts} ${stream} ${l.partial ? 'P' : 'F'} ${l.text}\n`)
-      .join('');
-    const data = Buffer.from(text, 'latin1');
-    if (this.sizeMax && this.size + data.length > this.sizeMax) {
+    let records = splitOutput(chunk).map((l) => `${ts} ${stream} ${l.partial ? 'P' : 'F'} ${l.text}\n`);
+    let length = records.reduce((n, r) => n + r.length, 0);
+    if (this.sizeMax && this.size + length > this.sizeMax) {
       ftruncateSync(this.fd, 0);
       this.size = 0;
+      if (length > this.sizeMax) ({ records, length } = newestThatFit(records, this.sizeMax));
     }
-    writeSync(this.fd, data);
-    this.size += data.length;
+    writeSync(this.fd, Buffer.from(records.join(''), 'latin1'));
+    this.size += length;
   }
 
   close(): void {

@@ -8,7 +8,7 @@
 // Nothing on the notify path waits on the runtime: the relay runs on a native thread while every
 // runtime command runs as a child process. The state file records each transition. Whatever ends
 // the run (the container's exit, a stop, a failure of ctrmon's own), one release stack tears down.
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 
 import type { MonitorOptions } from '../config/monitor-options';
@@ -16,19 +16,22 @@ import { QueuedDatagramSender } from '../dgram/queued-sender';
 import { CtrmonError, EXIT_CTRMON_ERROR, asCtrmonError, errorMessage } from '../errors';
 import { HealthChecker } from '../health/health-check';
 import type { Logger } from '../log';
+import { ThrottledWarnings } from '../log-throttle';
 import { createLogDriver, type LogDriver } from '../logs/driver';
 import { type ExitStatus, ProcessHandle, type SystemError, setChildSubreaper } from '../native';
 import { parseNotifySocket } from '../notify/address';
 import { NotifyRelay, isStateChange } from '../notify/relay';
+import { processStartTime } from '../process/identity';
 import { OrphanReaper } from '../process/orphan-reaper';
 import { signalExitCode } from '../process/signal-numbers';
 import { deriveConfig, writeBundle } from '../runtime/bundle';
 import { type ContainerOutput, OciRuntime } from '../runtime/oci-runtime';
 import { resolveRuntime } from '../runtime/resolve';
-import { monitorAlive } from '../state/liveness';
+import { checkOwner, claimName } from '../state/claim';
+import { ensureDirectory, stateError } from '../state/directory';
 import { containerDir, stateFile } from '../state/paths';
-import { readState } from '../state/reader';
-import { type ContainerState, type Phase, STATE_VERSION } from '../state/types';
+import { phaseOf } from '../state/phase';
+import { type ContainerState, STATE_VERSION } from '../state/types';
 import { writeState } from '../state/writer';
 import { BundleSource } from './bundle-source';
 import { type OwnCgroup, ownCgroup, splitUnitCgroup } from './cgroup';
@@ -45,6 +48,9 @@ const LOG_DRAIN_MS = 2000;
 const LOG_DRAIN_AFTER_FAILURE_MS = 500;
 /** How long a container killed after a failure of ctrmon's may take to die. */
 const KILL_WAIT_MS = 5000;
+/** Retries of a state file write that failed. */
+const STATE_RETRY_FIRST_MS = 1000;
+const STATE_RETRY_MAX_MS = 30_000;
 
 type ExitResult = { err: SystemError | null; status: ExitStatus };
 
@@ -55,6 +61,7 @@ export class Monitor {
   private readonly own: OwnCgroup = ownCgroup();
   private readonly source: ContainerSource;
   private readonly releases = new ReleaseStack();
+  private readonly warnings: ThrottledWarnings;
   private runtime!: OciRuntime;
   private sender?: QueuedDatagramSender;
   private logs!: LogDriver;
@@ -67,12 +74,19 @@ export class Monitor {
   private readonly reaper: OrphanReaper;
   private resolveExit!: (result: ExitResult) => void;
   private readonly exit = new Promise<ExitResult>((resolve) => (this.resolveExit = resolve));
+  private rejectFatal!: (err: unknown) => void;
+  private readonly fatal = new Promise<never>((_resolve, reject) => (this.rejectFatal = reject));
+  /** The state file could not be written: the next transition or a retry writes it. */
+  private stateRetry: NodeJS.Timeout | undefined;
+  private stateRetryMs = 0;
 
   constructor(
     private readonly options: MonitorOptions,
     private readonly log: Logger,
   ) {
+    this.fatal.catch(() => undefined); // observed through guard(); this keeps it from counting as unhandled
     this.reaper = new OrphanReaper(log);
+    this.warnings = new ThrottledWarnings(log);
     this.dir = containerDir(options.stateDir, options.name);
     this.file = stateFile(options.stateDir, options.name);
     this.source = new BundleSource(options.bundle);
@@ -80,13 +94,24 @@ export class Monitor {
 
   /** Runs the container to its end; returns the exit code. Throws CtrmonError for ctrmon's own failures. */
   async run(): Promise<number> {
-    this.claimName();
-    mkdirSync(this.dir, { recursive: true, mode: 0o755 });
-    this.state = this.initialState();
-    this.save();
+    // Nothing runs yet: a state directory that cannot be made or written, or a name in use, ends here.
+    ensureDirectory(this.dir);
+    const claim = claimName(this.options.name, this.dir);
+    try {
+      this.state = this.initialState();
+      writeState(this.file, this.state);
+    } catch (err) {
+      claim.release();
+      throw err;
+    }
     setChildSubreaper(true);
     this.reaper.start();
     const unhandle = handleSignals({ stop: (s) => this.requestStop(s), forward: (s) => this.forward(s) });
+    // A throw in a callback (a READY that arrives, a health result) must not kill ctrmon and leave
+    // the container running outside its unit: it fails the run, which takes the container down.
+    const onFatal = (err: unknown) => this.rejectFatal(err);
+    process.on('uncaughtException', onFatal);
+    process.on('unhandledRejection', onFatal);
     let code: number;
     let error: CtrmonError | null = null;
     try {
@@ -102,9 +127,13 @@ export class Monitor {
       this.recordExit(code, error);
       this.sender?.drainNow();
     } finally {
+      process.off('uncaughtException', onFatal);
+      process.off('unhandledRejection', onFatal);
       unhandle();
       this.reaper.stop();
       this.sender?.close();
+      clearTimeout(this.stateRetry);
+      claim.release();
     }
     if (error) throw error;
     return code;
@@ -112,15 +141,27 @@ export class Monitor {
 
   private async lifecycle(): Promise<number> {
     this.openRuntime();
-    const prepared = await this.prepareSource();
+    const prepared = await this.guard(this.prepareSource());
     const notifyDir = this.openNotify();
     this.openLogs();
     const runtimeBundle = this.writeRuntimeBundle(prepared, notifyDir);
     if (this.stopRequest) return this.endBeforeStart();
-    await this.create(runtimeBundle);
+    await this.guard(this.create(runtimeBundle));
     if (this.stopRequest) return this.endBeforeStart();
-    await this.start();
-    return this.exitCodeOf(await this.exit);
+    try {
+      await this.guard(this.start());
+    } catch (err) {
+      // A stop that came while `start` ran may have ended the container before its process did.
+      if (!this.stopRequest || (err as CtrmonError).code === 'ERR_INTERNAL') throw err;
+      this.log.info({ err: errorMessage(err) }, 'the container was stopped while it started');
+      return this.endBeforeStart();
+    }
+    return this.exitCodeOf(await this.guard(this.exit));
+  }
+
+  /** The step, unless a fatal error of ctrmon's own comes first. */
+  private guard<T>(step: Promise<T>): Promise<T> {
+    return Promise.race([step, this.fatal]);
   }
 
   private initialState(): ContainerState {
@@ -129,6 +170,7 @@ export class Monitor {
       version: STATE_VERSION,
       name: o.name,
       monitorPid: process.pid,
+      monitorStartTime: processStartTime(process.pid),
       containerPid: null,
       runtime: { name: o.runtime ?? '', path: '', args: o.runtimeArgs },
       bundle: this.source.bundleDir,
@@ -177,7 +219,7 @@ export class Monitor {
     }
     if (o.sdnotify !== 'container') return undefined;
     const notifyDir = path.join(this.dir, 'notify');
-    mkdirSync(notifyDir, { recursive: true, mode: 0o755 });
+    ensureDirectory(notifyDir);
     const relay = new NotifyRelay({
       socketPath: path.join(notifyDir, 'notify.sock'),
       sender: this.sender,
@@ -219,7 +261,12 @@ export class Monitor {
     const watchdogIsOurs = !process.env.WATCHDOG_PID || process.env.WATCHDOG_PID === String(process.pid);
     if (notifyDir && watchdog && watchdogIsOurs) env.unshift(`WATCHDOG_USEC=${watchdog}`);
     const config = deriveConfig(prepared.bundle, { command: o.command, env, notifyDir, cgroupsPath: this.placeCgroup() });
-    return writeBundle(path.join(this.dir, 'bundle'), config);
+    const dir = path.join(this.dir, 'bundle');
+    try {
+      return writeBundle(dir, config);
+    } catch (err) {
+      throw stateError('write the runtime bundle', dir, err);
+    }
   }
 
   /** --cgroups=split under a cgroup v2 unit: the container's cgroupsPath; otherwise the runtime decides. */
@@ -269,6 +316,9 @@ export class Monitor {
       return await this.runtime.create(this.options.name, bundle, pidFile, this.logs.stdio);
     } catch (err) {
       if ((err as CtrmonError).code !== 'ERR_CONTAINER_EXISTS') throw err;
+      // Runtime ids are global per runtime root: it may be a live monitor's of another state directory.
+      const existing = await this.runtime.state(this.options.name).catch(() => null);
+      if (existing?.bundle) checkOwner(this.options.name, existing.bundle, this.dir);
       this.log.info({ runtime: this.runtime.name }, 'removing a leftover container of this name');
       await this.runtime.delete(this.options.name, true);
       return this.runtime.create(this.options.name, bundle, pidFile, this.logs.stdio);
@@ -276,11 +326,16 @@ export class Monitor {
   }
 
   private async start(): Promise<void> {
-    this.started = true;
+    // A stop that comes meanwhile waits for it: signalling the init now would kill it unstarted.
     await this.runtime.start(this.options.name);
-    this.state.timestamps.started = new Date().toISOString();
-    this.setPhase('running');
+    this.started = true;
+    this.state.timestamps.started ??= new Date().toISOString();
+    this.update();
     this.log.info('container started');
+    if (this.stopRequest) {
+      this.signalContainer(this.options.stopSignal); // the stop that came while it started
+      return;
+    }
     if (this.options.sdnotify === 'conmon') this.recordReady();
     if (this.options.health) this.startHealthChecks(this.options.health);
   }
@@ -292,23 +347,6 @@ export class Monitor {
       await Promise.race([this.exit, new Promise((resolve) => setTimeout(resolve, KILL_WAIT_MS))]);
     }
     await this.runtime.delete(this.options.name, true);
-  }
-
-  /** Another live monitor of this name must not be disturbed. */
-  private claimName(): void {
-    let previous: ContainerState;
-    try {
-      previous = readState(this.file);
-    } catch {
-      return; // none, or unreadable: this run rewrites it
-    }
-    if (previous.phase !== 'exited' && previous.monitorPid !== process.pid && monitorAlive(previous)) {
-      throw new CtrmonError(
-        'ERR_NAME_IN_USE',
-        `container name "${this.options.name}" is in use by ctrmon pid ${previous.monitorPid} (${this.file})`,
-        { name: this.options.name, path: this.file },
-      );
-    }
   }
 
   private startHealthChecks(options: NonNullable<MonitorOptions['health']>): void {
@@ -334,9 +372,11 @@ export class Monitor {
   private recordReady(): void {
     if (this.state.timestamps.ready) return;
     if (this.options.sdnotify !== 'container') this.sender?.send(Buffer.from('READY=1'));
-    this.state.timestamps.ready = new Date().toISOString();
-    if (this.state.phase === 'running') this.setPhase('ready');
-    else this.save();
+    const now = new Date().toISOString();
+    this.state.timestamps.ready = now;
+    // READY before `runtime start` returned: the application runs, so it has started.
+    this.state.timestamps.started ??= now;
+    this.update();
     this.log.info({ afterMs: Date.now() - Date.parse(this.state.timestamps.created) }, 'container ready');
   }
 
@@ -348,11 +388,11 @@ export class Monitor {
     this.stopRequest = signal;
     this.log.info({ signal, stopSignal: this.options.stopSignal, timeoutMs: this.options.stopTimeoutMs }, 'stopping the container');
     this.state.timestamps.stopping = new Date().toISOString();
-    if (this.state.phase !== 'exited') this.setPhase('stopping');
+    this.update();
     if (this.options.sdnotify !== 'ignore') this.sender?.send(Buffer.from('STOPPING=1'));
-    // Before start the container runs nothing of its own: lifecycle() removes it after create.
-    if (!this.started) return;
-    this.signalContainer(this.options.stopSignal);
+    // Before start the container runs nothing of its own: lifecycle() removes it after create, or
+    // signals it once a `start` in progress has returned.
+    if (this.started) this.signalContainer(this.options.stopSignal);
     this.killTimer = setTimeout(() => {
       this.log.warn({ timeoutMs: this.options.stopTimeoutMs }, 'the container did not stop in time; sending SIGKILL');
       this.signalContainer('SIGKILL');
@@ -398,16 +438,37 @@ export class Monitor {
     else this.log.info({ exitCode: code, signal: this.state.exitSignal }, 'container exited');
     this.state.exitCode = code;
     this.state.timestamps.exited = new Date().toISOString();
-    this.setPhase('exited');
+    this.update();
   }
 
-  private setPhase(phase: Phase): void {
-    this.state.phase = phase;
+  /** The phase follows the timestamps (state/phase.ts); then the file is written. */
+  private update(): void {
+    this.state.phase = phaseOf(this.state.timestamps);
     this.save();
   }
 
+  /**
+   * Writes the state file. Once the container may run, a failed write (a full or read-only disk)
+   * does not stop the service: the previous file stays whole, the error is logged, and the write is
+   * retried with backoff (1 s to 30 s) and at every transition until it succeeds.
+   */
   private save(): void {
-    writeState(this.file, this.state);
+    clearTimeout(this.stateRetry);
+    try {
+      writeState(this.file, this.state);
+    } catch (err) {
+      this.stateRetryMs = Math.min(Math.max(this.stateRetryMs * 2, STATE_RETRY_FIRST_MS), STATE_RETRY_MAX_MS);
+      this.warnings.warn(
+        'state-write',
+        { err: errorMessage(err), path: this.file, retryMs: this.stateRetryMs },
+        'cannot write the state file; retrying',
+      );
+      this.stateRetry = setTimeout(() => this.save(), this.stateRetryMs);
+      this.stateRetry.unref();
+      return;
+    }
+    if (this.stateRetryMs) this.log.info({ path: this.file }, 'the state file is written again');
+    this.stateRetryMs = 0;
   }
 }
 

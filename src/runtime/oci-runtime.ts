@@ -6,7 +6,7 @@ import type { ChildProcess, StdioOptions } from 'node:child_process';
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 
-import { CtrmonError, EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND } from '../errors';
+import { CtrmonError, EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, errorMessage } from '../errors';
 import { type RunResult, run, spawnTracked } from '../process/spawn';
 import type { ResolvedRuntime } from './resolve';
 
@@ -61,6 +61,18 @@ export class OciRuntime {
     return { stdout: child.stdout, stderr: child.stderr, runtimeStderr: Buffer.concat(earlyStderr).toString() };
   }
 
+  /** `state`: the runtime's record of a container (its bundle directory, pid and status). */
+  async state(id: string): Promise<{ bundle: string; pid: number; status: string }> {
+    const result = await this.check('state', [id]);
+    try {
+      return JSON.parse(result.stdout) as { bundle: string; pid: number; status: string };
+    } catch (err) {
+      throw new CtrmonError('ERR_RUNTIME_FAILED', `${this.name} state ${id}: not JSON: ${errorMessage(err)}`, {
+        runtime: this.runtime.path,
+      });
+    }
+  }
+
   async start(id: string): Promise<void> {
     await this.check('start', [id]);
   }
@@ -105,7 +117,7 @@ export class OciRuntime {
     return [...this.options.globalArgs, '--log', this.options.logFile, '--log-format', 'json', verb, ...rest];
   }
 
-  private async check(verb: string, rest: string[]): Promise<void> {
+  private async check(verb: string, rest: string[]): Promise<RunResult> {
     const logOffset = this.logSize();
     let result: RunResult;
     try {
@@ -114,6 +126,7 @@ export class OciRuntime {
       throw this.spawnFailure(err as NodeJS.ErrnoException);
     }
     if (result.code !== 0) throw this.failure(verb, result, logOffset);
+    return result;
   }
 
   private exitOf(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
@@ -136,14 +149,26 @@ export class OciRuntime {
     return new CtrmonError('ERR_RUNTIME_FAILED', `cannot run OCI runtime ${this.runtime.path}: ${err.message}`, subject);
   }
 
-  /** Names the failed verb and quotes the runtime's own error message. */
+  /**
+   * Names the failed verb and quotes the runtime's own error message. The container's command
+   * missing or not executable exits 127 or 126, as podman documents (scripts and
+   * SuccessExitStatus= rely on it).
+   */
   private failure(verb: string, result: Pick<RunResult, 'code' | 'signal' | 'stderr'>, logOffset: number): CtrmonError {
     const status = result.code !== null ? `exit status ${result.code}` : `killed by ${result.signal}`;
-    const detail = this.lastLoggedError(logOffset) ?? lastLine(result.stderr);
+    const detail = this.lastLoggedError(logOffset) ?? lastLine(result.stderr) ?? '';
     const message = `${this.name} ${verb} failed (${status})${detail ? `: ${detail}` : ''}`;
+    const subject = { runtime: this.runtime.path };
+    if (verb === 'create' || verb === 'start') {
+      if (COMMAND_NOT_FOUND.some((re) => re.test(detail)))
+        return new CtrmonError('ERR_COMMAND_NOT_FOUND', message, subject, { exitCode: EXIT_NOT_FOUND });
+      if (COMMAND_NOT_EXECUTABLE.some((re) => re.test(detail))) {
+        return new CtrmonError('ERR_COMMAND_NOT_EXECUTABLE', message, subject, { exitCode: EXIT_NOT_EXECUTABLE });
+      }
+    }
     // runc: "container with given ID already exists"; crun: "container `x` already exists"
-    const code = verb === 'create' && /already exists/.test(detail ?? '') ? 'ERR_CONTAINER_EXISTS' : 'ERR_RUNTIME_FAILED';
-    return new CtrmonError(code, message, { runtime: this.runtime.path });
+    const code = verb === 'create' && /already exists/.test(detail) ? 'ERR_CONTAINER_EXISTS' : 'ERR_RUNTIME_FAILED';
+    return new CtrmonError(code, message, subject);
   }
 
   private logSize(): number {
@@ -182,6 +207,10 @@ export class OciRuntime {
     return found;
   }
 }
+
+// How runc and crun say that the container's command is missing or cannot be executed.
+const COMMAND_NOT_FOUND = [/executable file (\S+ )?not found in \$PATH/, /exec: "[^"]*": stat [^:]*: no such file or directory/];
+const COMMAND_NOT_EXECUTABLE = [/exec: "[^"]*": permission denied/, /open executable: Permission denied/, /exec: "[^"]*": is a directory/];
 
 function lastLine(text: string): string | undefined {
   const lines = text.trim().split('\n');

@@ -1,10 +1,13 @@
-// Whether the monitor that wrote a state file still runs.
+// Whether the monitor that wrote a state file still runs: its pid, started at the recorded time
+// (a recycled pid belongs to a process that started later).
 import { readFileSync } from 'node:fs';
 
+import { isRunning } from '../process/identity';
 import type { ContainerState } from './types';
 
-/** True when the process that wrote the state still runs (and is not a recycled pid of something else). */
 export function monitorAlive(state: ContainerState): boolean {
+  if (state.monitorStartTime !== null) return isRunning({ pid: state.monitorPid, startTime: state.monitorStartTime });
+  // A file written before start times were recorded: the command line is the best evidence left.
   try {
     const cmdline = readFileSync(`/proc/${state.monitorPid}/cmdline`, 'utf8');
     return cmdline.includes('ctrmon') && cmdline.includes(state.name);

@@ -25,6 +25,7 @@ const TOP: Record<string, Check> = {
   version: isInt,
   name: isString,
   monitorPid: isInt,
+  monitorStartTime: orNull(isInt),
   containerPid: orNull(isInt),
   bundle: isString,
   sdnotify: oneOf(SDNOTIFY_MODES),
@@ -86,8 +87,9 @@ export function readState(file: string): ContainerState {
     throw new CtrmonError('ERR_STATE', `state file ${file} is corrupt: ${errorMessage(err)}`, { path: file }, { cause: err });
   }
   if (!isObject(parsed)) throw new CtrmonError('ERR_STATE', `state file ${file} is corrupt: not a JSON object`, { path: file });
-  // Files written before sources were recorded came from a bundle.
+  // Files written before sources and start times were recorded.
   if (parsed.source === undefined && typeof parsed.bundle === 'string') parsed.source = { kind: 'bundle', path: parsed.bundle };
+  if (parsed.monitorStartTime === undefined) parsed.monitorStartTime = null;
   const bad = badField(parsed);
   if (bad) throw new CtrmonError('ERR_STATE', `state file ${file} is corrupt: "${bad}" is missing or invalid`, { path: file });
   return parsed as unknown as ContainerState;

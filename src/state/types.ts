@@ -38,6 +38,8 @@ export interface ContainerState {
   name: string;
   /** ctrmon's pid: the unit's main PID under systemd. */
   monitorPid: number;
+  /** When that process started (clock ticks since boot, /proc/<pid>/stat): with the pid, it names the monitor exactly. */
+  monitorStartTime: number | null;
   /** The container's init process (host pid namespace), once created. */
   containerPid: number | null;
   runtime: { name: string; path: string; args: string[] };

@@ -22,7 +22,7 @@ export interface IntegrationSuite {
 }
 
 /** runtime: what the cleanup deletes leftover containers with. */
-export function integrationSuite(prefix: string, runtime = 'runc'): IntegrationSuite {
+export function integrationSuite(prefix: string, runtime: string): IntegrationSuite {
   const bundle = testBundle();
   const stateDir = newStateDir();
   const scratch = mkdtempSync(path.join(tmpdir(), `ctrmon-${prefix}-`));
@@ -49,7 +49,7 @@ export function integrationSuite(prefix: string, runtime = 'runc'): IntegrationS
       return l;
     },
     monitor({ options = [], command = [], name = uniqueName(prefix), ...rest }) {
-      const m = new MonitorProcess(name, stateDir, { ...rest, args: [...options, name, ...command] });
+      const m = new MonitorProcess(name, rest.stateDir ?? stateDir, { ...rest, args: [...options, name, ...command] });
       monitors.push(m);
       return m;
     },

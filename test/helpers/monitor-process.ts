@@ -62,6 +62,10 @@ export class MonitorProcess {
     return this.child.pid!;
   }
 
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
   get stateFile(): string {
     return stateFile(this.stateDir, this.name);
   }
@@ -104,7 +108,7 @@ export class MonitorProcess {
   }
 
   /** Kills ctrmon and its container if a test left them running. */
-  async cleanup(runtime = 'runc'): Promise<void> {
+  async cleanup(runtime: string): Promise<void> {
     if (this.child.exitCode === null && this.child.signalCode === null) {
       this.child.kill('SIGKILL');
       await this.exited;

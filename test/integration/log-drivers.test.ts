@@ -7,7 +7,7 @@ import { describe, test } from 'node:test';
 import { integrationSuite } from '../helpers/integration-suite';
 import type { MonitorProcess } from '../helpers/monitor-process';
 
-const suite = integrationSuite('logs');
+const suite = integrationSuite('logs', 'runc');
 const { scratch } = suite;
 
 function monitor(options: string[], script: string): MonitorProcess {

@@ -11,7 +11,7 @@ import { integrationSuite } from '../helpers/integration-suite';
 import { CTRMON, type MonitorProcess } from '../helpers/monitor-process';
 import { delay } from '../helpers/wait';
 
-const suite = integrationSuite('lc');
+const suite = integrationSuite('lc', 'runc');
 const { bundle, stateDir, scratch } = suite;
 const listener = () => suite.listener();
 
@@ -207,9 +207,9 @@ describe('exit codes', () => {
   });
 
   test("the runtime refusing to create: 125 with the runtime's own message", async () => {
-    const m = monitor({ command: ['/no/such/program'] });
+    const m = monitor({ options: ['--runtime-arg=--root=/proc/ctrmon-no-such-root'], command: ['true'] });
     assert.equal((await m.exited).code, 125);
-    assert.match(m.stderr, /ctrmon: runc create failed \(exit status 1\): .*\/no\/such\/program/);
+    assert.match(m.stderr, /ctrmon: runc create failed \(exit status 1\): .*ctrmon-no-such-root/);
   });
 });
 

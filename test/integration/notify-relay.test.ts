@@ -8,7 +8,7 @@ import { integrationSuite } from '../helpers/integration-suite';
 import type { MonitorProcess } from '../helpers/monitor-process';
 import { delay } from '../helpers/wait';
 
-const suite = integrationSuite('relay');
+const suite = integrationSuite('relay', 'runc');
 const { socketPath } = suite;
 const listener = (address?: string, pauseMs?: number) => suite.listener(address, pauseMs);
 

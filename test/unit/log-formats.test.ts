@@ -31,6 +31,22 @@ describe('log formats', () => {
     assert.equal(Buffer.from(splitOutput(Buffer.from([0xc3, 0xa9, 0x0a]))[0].text, 'latin1').toString(), 'é');
   });
 
+  test('k8s-file: one read whose lines pass the cap keeps its newest lines, within the cap', () => {
+    const file = path.join(dir, 'flood.log');
+    const sink = new KubeFileSink(file, 4096);
+    const many = Array.from({ length: 2000 }, (_, i) => `l${i}`).join('\n');
+    sink.write('stdout', Buffer.from(`${many}\n`));
+    const text = readFileSync(file, 'latin1');
+    assert.ok(text.length <= 4096, `size ${text.length}`);
+    assert.match(text, / stdout F l1999\n$/);
+    assert.ok(text.length > 4096 - 100, 'as much as fits is kept');
+    sink.write('stderr', Buffer.from(`${'x'.repeat(10_000)}\n`));
+    const long = readFileSync(file, 'latin1');
+    assert.equal(long.length, 4096, 'a single line longer than the cap is cut to it');
+    assert.match(long, / stderr F x+\n$/);
+    sink.close();
+  });
+
   test("k8s-file lines share the read's timestamp; the cap truncates and keeps writing", () => {
     const file = path.join(dir, 'a.log');
     const sink = new KubeFileSink(file, 200);

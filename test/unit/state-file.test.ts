@@ -18,6 +18,7 @@ function state(name: string, extra: Partial<ContainerState> = {}): ContainerStat
     version: 1,
     name,
     monitorPid: 999_999,
+    monitorStartTime: null,
     containerPid: null,
     runtime: { name: 'runc', path: '/usr/sbin/runc', args: [] },
     bundle: '/b',
