@@ -8,8 +8,10 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # build: g++ make python3 (node-gyp); gcc libc6-dev (static test fixtures)
 # run:   runc crun (OCI runtimes), busybox-static (the demo container), util-linux (unshare)
 # test:  procps (ps), systemd (booted in private namespaces by the end-to-end suite and the
-#        benchmark), podman and conmon (the benchmark's anchors)
-packages="g++ make python3 gcc libc6-dev runc crun busybox-static util-linux procps systemd podman conmon"
+#        benchmark), podman and conmon (the benchmark's anchors), docker-registry (a real OCI
+#        registry on loopback), skopeo and umoci (images pushed and unpacked by the reference tools)
+# image: libzstd-dev (zstd layers, decompressed in the addon)
+packages="g++ make python3 gcc libc6-dev runc crun busybox-static util-linux procps systemd podman conmon docker-registry skopeo umoci libzstd-dev"
 missing=
 for p in $packages; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
