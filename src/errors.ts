@@ -24,6 +24,7 @@ export const ERROR_CODES = {
   image: [
     'ERR_IMAGE_REFERENCE',
     'ERR_IMAGE_NOT_FOUND',
+    'ERR_IMAGE_CONFIG',
     'ERR_REGISTRY',
     'ERR_REGISTRY_AUTH',
     'ERR_MANIFEST',
