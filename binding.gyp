@@ -13,14 +13,20 @@
         "native/dgram_socket.cc",
         "native/notify_filter.cc",
         "native/notify_relay.cc",
-        "native/process.cc"
+        "native/process.cc",
+        "native/tar_reader.cc",
+        "native/layer_applier.cc",
+        "native/layer_writer.cc",
+        "native/zstd_decoder.cc",
+        "native/mount.cc"
       ],
       "dependencies": [
         "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"
       ],
       "defines": ["NAPI_VERSION=8"],
       "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Wno-unused-parameter", "-pthread"],
-      "ldflags": ["-pthread"]
+      "ldflags": ["-pthread"],
+      "libraries": ["<!@(pkg-config --libs libzstd)"]
     },
     {
       "target_name": "ctrmon-sdnotify",

@@ -7,9 +7,12 @@
 #include "constants.h"
 #include "dgram_socket.h"
 #include "file_lock.h"
+#include "layer_writer.h"
+#include "mount.h"
 #include "notify_filter.h"
 #include "notify_relay.h"
 #include "process.h"
+#include "zstd_decoder.h"
 
 namespace ctrmon {
 
@@ -39,6 +42,10 @@ static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
   exports.Set("lockFile", Napi::Function::New(env, ctrmon::LockFile, "lockFile"));
   exports.Set("unlockFile", Napi::Function::New(env, ctrmon::UnlockFile, "unlockFile"));
   exports.Set("reapOrphans", Napi::Function::New(env, ctrmon::ReapOrphans, "reapOrphans"));
+  exports.Set("LayerWriter", ctrmon::LayerWriter::Init(env));
+  exports.Set("ZstdDecoder", ctrmon::ZstdDecoder::Init(env));
+  exports.Set("mountOverlay", Napi::Function::New(env, ctrmon::MountOverlay, "mountOverlay"));
+  exports.Set("unmount", Napi::Function::New(env, ctrmon::Unmount, "unmount"));
   return exports;
 }
 

@@ -1,5 +1,6 @@
 // The only module that loads the C++ addon. Everything native is reached through the typed
 // classes and functions below; raw fds never leave this module.
+import { CtrmonError } from './errors';
 import { packagePath } from './package-root';
 import { signalName, signalNumber } from './process/signal-numbers';
 
@@ -79,6 +80,24 @@ interface RawNotifyRelay {
   close(): void;
 }
 
+/** A layer failure from the applier thread (native/layer_failure.h); a SystemError when kind is 'system'. */
+interface RawLayerFailure extends Error {
+  kind: 'unsafe' | 'limit' | 'invalid' | 'system';
+  /** The archive name of the entry concerned, '' when none. */
+  entry: string;
+  reason: string;
+}
+
+interface RawLayerWriter {
+  push(chunk: Buffer): boolean;
+  end(): void;
+  close(): void;
+}
+
+interface RawZstdDecoder {
+  decompress(input: Buffer, offset: number): [output: Buffer, offset: number, frameOpen: boolean, outputFull: boolean];
+}
+
 /** The numbers and words the addon shares with JavaScript (native/constants.h). */
 export interface NativeConstants {
   /** systemd ignores notify datagrams longer than this. */
@@ -103,6 +122,17 @@ interface Addon {
   reapOrphans(exclude: number[]): RawStatus[];
   lockFile(path: string): number;
   unlockFile(fd: number): void;
+  LayerWriter: new (
+    dir: string,
+    maxEntries: number,
+    maxBytes: number,
+    sync: boolean,
+    onDrain: () => void,
+    onDone: (err: RawLayerFailure | null, entries: number, bytes: number) => void,
+  ) => RawLayerWriter;
+  ZstdDecoder: new () => RawZstdDecoder;
+  mountOverlay(lowerDirs: string[], upperDir: string | null, workDir: string | null, target: string): void;
+  unmount(target: string, detach: boolean): void;
 }
 
 const addon: Addon = require(packagePath('build', 'Release', 'ctrmon_native.node'));
@@ -306,4 +336,153 @@ export class FileLock {
     addon.unlockFile(this.fd);
     this.fd = null;
   }
+}
+
+export interface LayerWriterOptions {
+  /** More entries than this (whiteouts and directories included) fail with ERR_LAYER_LIMIT. */
+  maxEntries: number;
+  /** More regular-file bytes than this fail with ERR_LAYER_LIMIT, before any of them is written. */
+  maxBytes: number;
+  /** syncfs() the directory's filesystem before end() resolves, so the layer is durable. */
+  sync?: boolean;
+}
+
+export interface LayerTotals {
+  entries: number;
+  bytes: number;
+}
+
+function layerError(dir: string, raw: RawLayerFailure): CtrmonError {
+  const at = raw.entry === '' ? '' : ` at entry '${raw.entry}'`;
+  const subject = { path: dir };
+  switch (raw.kind) {
+    case 'unsafe':
+      return new CtrmonError(
+        'ERR_LAYER_UNSAFE',
+        `layer refused${at}: ${raw.reason} (extracting to ${dir}; nothing is written outside it)`,
+        subject,
+        {
+          cause: raw,
+        },
+      );
+    case 'invalid':
+      return new CtrmonError('ERR_LAYER_UNSAFE', `layer refused${at}: invalid tar: ${raw.reason} (extracting to ${dir})`, subject, {
+        cause: raw,
+      });
+    case 'limit':
+      return new CtrmonError('ERR_LAYER_LIMIT', `layer refused${at}: ${raw.reason}, over the limit (extracting to ${dir})`, subject, {
+        cause: raw,
+      });
+    default:
+      return new CtrmonError('ERR_STORE', `cannot extract layer${at} to ${dir}: ${raw.message}`, subject, { cause: raw });
+  }
+}
+
+/**
+ * Applies one OCI layer, pushed as uncompressed tar chunks, into an empty directory that becomes
+ * an overlayfs lower dir (native/layer_applier.h: whiteouts in overlay form, every write confined
+ * to the directory). The work runs on a thread of its own; write() resolves once the chunk is
+ * queued (at most 2 MiB wait in the queue). A refused or failed layer rejects write()/end() with
+ * ERR_LAYER_UNSAFE, ERR_LAYER_LIMIT or ERR_STORE; the caller then deletes the directory. After
+ * abort() (which waits for at most one chunk's work) the directory may be deleted too.
+ */
+export class LayerWriter {
+  private readonly raw: RawLayerWriter;
+  private readonly done: Promise<LayerTotals>;
+  private failure: CtrmonError | null = null;
+  private settled = false;
+  private ended = false;
+  private drainWaiters: (() => void)[] = [];
+
+  constructor(
+    readonly dir: string,
+    options: LayerWriterOptions,
+  ) {
+    let resolveDone!: (totals: LayerTotals) => void;
+    let rejectDone!: (err: CtrmonError) => void;
+    this.done = new Promise((resolve, reject) => {
+      resolveDone = resolve;
+      rejectDone = reject;
+    });
+    // A failure also reaches write(); end() may never be called after it.
+    this.done.catch(() => {});
+    this.raw = new addon.LayerWriter(
+      dir,
+      options.maxEntries,
+      options.maxBytes,
+      options.sync ?? false,
+      () => this.wake(),
+      (err, entries, bytes) => {
+        this.settled = true;
+        if (err === null) {
+          resolveDone({ entries, bytes });
+        } else {
+          this.failure = layerError(dir, err);
+          rejectDone(this.failure);
+        }
+        this.wake();
+      },
+    );
+  }
+
+  /** Queues a chunk of the uncompressed layer; waits while the queue is full. */
+  async write(chunk: Buffer): Promise<void> {
+    if (this.failure !== null) throw this.failure;
+    if (this.ended) throw new CtrmonError('ERR_INTERNAL', `layer writer for ${this.dir}: write after end`, { path: this.dir });
+    if (this.settled || this.raw.push(chunk)) return;
+    await new Promise<void>((resolve) => this.drainWaiters.push(resolve));
+    if (this.failure !== null) throw this.failure;
+  }
+
+  /** The archive is complete: resolves when every entry is written (and synced, with sync). */
+  end(): Promise<LayerTotals> {
+    if (!this.ended && !this.settled) this.raw.end();
+    this.ended = true;
+    return this.done;
+  }
+
+  /** Stops the applier thread; pending write()s reject. */
+  abort(): void {
+    if (!this.settled) {
+      this.settled = true;
+      this.failure = new CtrmonError('ERR_STORE', `layer extraction to ${this.dir} aborted`, { path: this.dir });
+    }
+    this.raw.close();
+    this.wake();
+  }
+
+  private wake(): void {
+    const waiters = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const w of waiters) w();
+  }
+}
+
+/** One bounded step of a zstd decompression (native/zstd_decoder.h); see src/image/zstd.ts. */
+export class ZstdDecoder {
+  private readonly raw: RawZstdDecoder = new addon.ZstdDecoder();
+
+  /**
+   * Decompresses from input[offset..] into at most ~128 KiB of output. Throws (code ERR_ZSTD) on
+   * corrupt data. frameOpen: a frame is still incomplete; outputFull: zstd may hold more output,
+   * so step again even when the input is used up.
+   */
+  step(input: Buffer, offset: number): { output: Buffer; offset: number; frameOpen: boolean; outputFull: boolean } {
+    const [output, next, frameOpen, outputFull] = this.raw.decompress(input, offset);
+    return { output, offset: next, frameOpen, outputFull };
+  }
+}
+
+/**
+ * Mounts an overlayfs at target: lowerDirs topmost first; with upperDir and workDir (an empty dir
+ * on the upper's filesystem) it is writable, without them read-only. Absolute paths without ',' or
+ * ':' only (EINVAL otherwise). Throws a SystemError naming target.
+ */
+export function mountOverlay(lowerDirs: readonly string[], upperDir: string | null, workDir: string | null, target: string): void {
+  addon.mountOverlay([...lowerDirs], upperDir, workDir, target);
+}
+
+/** Unmounts target (never following a symlink there); detach: lazily, even while busy (MNT_DETACH). */
+export function unmount(target: string, options: { detach?: boolean } = {}): void {
+  addon.unmount(target, options.detach ?? false);
 }
