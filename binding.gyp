@@ -10,6 +10,7 @@
         "native/datagram_io.cc",
         "native/errors.cc",
         "native/file_lock.cc",
+        "native/root_file.cc",
         "native/dgram_socket.cc",
         "native/notify_filter.cc",
         "native/notify_relay.cc",

@@ -7,6 +7,7 @@
 #include "constants.h"
 #include "dgram_socket.h"
 #include "file_lock.h"
+#include "root_file.h"
 #include "layer_writer.h"
 #include "mount.h"
 #include "notify_filter.h"
@@ -39,6 +40,7 @@ static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
   exports.Set("filterNotifyMessage", Napi::Function::New(env, ctrmon::FilterNotifyMessage, "filterNotifyMessage"));
   exports.Set("setChildSubreaper", Napi::Function::New(env, ctrmon::SetChildSubreaper, "setChildSubreaper"));
   exports.Set("isChildSubreaper", Napi::Function::New(env, ctrmon::IsChildSubreaper, "isChildSubreaper"));
+  exports.Set("readFileInRoot", Napi::Function::New(env, ctrmon::ReadFileInRoot, "readFileInRoot"));
   exports.Set("lockFile", Napi::Function::New(env, ctrmon::LockFile, "lockFile"));
   exports.Set("unlockFile", Napi::Function::New(env, ctrmon::UnlockFile, "unlockFile"));
   exports.Set("reapOrphans", Napi::Function::New(env, ctrmon::ReapOrphans, "reapOrphans"));

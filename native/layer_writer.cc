@@ -111,7 +111,7 @@ class LayerWriter::Core : public HandleCore {
         applier_->Feed(reinterpret_cast<const uint8_t*>(chunk.data()), chunk.size());
       }
       LayerStats stats = applier_->Finish();
-      if (sync_ && syncfs(rootFd_) != 0) throw LayerFailure{LayerFailureKind::kSystem, "syncfs", "", errno, "syncfs"};
+      if (sync_) SyncFilesystem();
       Finish(stats, nullptr);
     } catch (const LayerFailure& f) {
       Finish({}, &f);
@@ -167,6 +167,16 @@ class LayerWriter::Core : public HandleCore {
     obj.Set("entry", f.entry);
     obj.Set("reason", f.message);
     return obj;
+  }
+
+  // syncfs needs a real descriptor; the root is held as O_PATH.
+  void SyncFilesystem() {
+    int fd = openat(rootFd_, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) throw LayerFailure{LayerFailureKind::kSystem, "openat", "", errno, "openat"};
+    int rc = syncfs(fd);
+    int err = errno;
+    close(fd);
+    if (rc != 0) throw LayerFailure{LayerFailureKind::kSystem, "syncfs", "", err, "syncfs"};
   }
 
   int rootFd_;

@@ -121,6 +121,7 @@ interface Addon {
   isChildSubreaper(): boolean;
   reapOrphans(exclude: number[]): RawStatus[];
   lockFile(path: string): number;
+  readFileInRoot(root: string, path: string, maxBytes: number): Buffer | null;
   unlockFile(fd: number): void;
   LayerWriter: new (
     dir: string,
@@ -485,4 +486,12 @@ export function mountOverlay(lowerDirs: readonly string[], upperDir: string | nu
 /** Unmounts target (never following a symlink there); detach: lazily, even while busy (MNT_DETACH). */
 export function unmount(target: string, options: { detach?: boolean } = {}): void {
   addon.unmount(target, options.detach ?? false);
+}
+
+/**
+ * A file of a rootfs read as the container sees it: symlinks resolve inside root, never on the
+ * host. null when there is no such regular file; EFBIG past maxBytes.
+ */
+export function readFileInRoot(root: string, file: string, maxBytes: number): Buffer | null {
+  return addon.readFileInRoot(root, file, maxBytes);
 }

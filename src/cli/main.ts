@@ -1,11 +1,33 @@
 // The ctrmon command line: one file per command, each only parsing and printing.
+import type { Command } from 'commander';
+
 import { registerBench } from './bench';
 import { registerDemo } from './demo';
 import { registerGenerate } from './generate';
 import { registerMonitor } from './monitor';
 import { createProgram, runProgram } from './program';
+import { imageInspectCommand } from './image-inspect';
+import { imagePruneCommand } from './image-prune';
+import { imagesCommand } from './images';
+import { loadCommand } from './load';
 import { registerPs } from './ps';
+import { registerPull } from './pull';
+import { rmiCommand } from './rmi';
+import { saveCommand } from './save';
+import { tagCommand } from './tag';
+
+/** podman's image commands, each at the top level and, as podman has them, under `ctrmon image`. */
+function registerImages(program: Command): void {
+  for (const command of [imagesCommand('images'), tagCommand(), rmiCommand('rmi'), loadCommand(), saveCommand()])
+    program.addCommand(command);
+  const image = program.command('image').description('manage the image store');
+  for (const command of [imagesCommand('ls'), imageInspectCommand(), imagePruneCommand(), rmiCommand('rm'), tagCommand()])
+    image.addCommand(command);
+}
 
 export function main(argv: string[]): Promise<void> {
-  return runProgram(createProgram([registerMonitor, registerPs, registerGenerate, registerDemo, registerBench]), argv);
+  return runProgram(
+    createProgram([registerMonitor, registerPs, registerPull, registerImages, registerGenerate, registerDemo, registerBench]),
+    argv,
+  );
 }

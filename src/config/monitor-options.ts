@@ -7,10 +7,16 @@ import * as path from 'node:path';
 
 import { CtrmonError } from '../errors';
 import { type HealthOptions, parseHealthCommand } from '../health/health-check';
+import { PULL_POLICIES, type PullPolicy } from '../image/pull-policy';
+import { parseReference } from '../image/reference';
+import { NETWORK_MODES, type NetworkMode, type Volume } from '../image/runtime-config';
+import { DEFAULT_STORE_ROOT } from '../image/store-root';
+import { SYSTEMD_MODES, type SystemdMode } from '../image/systemd-mode';
 import { DEFAULT_STATE_DIR } from '../state/paths';
 import { SDNOTIFY_MODES, type SdNotifyMode } from '../state/types';
 import { badOption, checkName, formatMs, oneOf, parseCount, parseDuration, parseEnv, parseLabels, parseSignal, parseSize } from './parse';
 
+export const DEFAULT_STOP_SIGNAL = 'SIGTERM';
 export const LOG_DRIVERS = ['passthrough', 'k8s-file', 'journald', 'none'] as const;
 export type LogDriverName = (typeof LOG_DRIVERS)[number];
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -123,7 +129,7 @@ const RUNTIME_FLAG: FlagSpec = {
 };
 
 export const MONITOR_OPTIONS = {
-  bundle: option<string>({
+  bundle: option<string | undefined>({
     flags: [
       {
         flag: '--bundle',
@@ -134,10 +140,100 @@ export const MONITOR_OPTIONS = {
     ],
     parse: (get) => {
       const bundle = get.one('--bundle');
-      if (!bundle) throw new CtrmonError('ERR_INVALID_OPTION', '--bundle is required: the OCI bundle directory to run');
-      return path.resolve(bundle);
+      const image = get.one('--image');
+      if (bundle && image) throw new CtrmonError('ERR_INVALID_OPTION', '--bundle and --image exclude each other: run one container source');
+      if (!bundle && !image) {
+        throw new CtrmonError(
+          'ERR_INVALID_OPTION',
+          '--bundle is required: the OCI bundle directory to run (or --image, an image reference)',
+        );
+      }
+      return bundle ? path.resolve(bundle) : undefined;
     },
-    write: (v) => ['--bundle', v],
+    write: (v) => (v === undefined ? [] : ['--bundle', v]),
+  }),
+  image: option<string | undefined>({
+    flags: [
+      {
+        flag: '--image',
+        arg: '<reference>',
+        help: 'run an image from the store (pulled as --pull says)',
+        containerKeys: { Image: null },
+        check: (v) => parseReference(v),
+      },
+    ],
+    parse: (get) => {
+      const image = get.one('--image');
+      if (image !== undefined) parseReference(image);
+      return image;
+    },
+    write: (v) => (v === undefined ? [] : ['--image', v]),
+  }),
+  pull: option<PullPolicy>({
+    flags: [
+      {
+        flag: '--pull',
+        arg: '<policy>',
+        help: 'with --image: pull at every start (always), when not stored (missing), never, or when the registry has a newer one (newer)',
+        choices: PULL_POLICIES,
+        default: 'missing',
+        containerKeys: { Pull: null },
+      },
+    ],
+    parse: (get) => imageOnly(get, '--pull', oneOf('--pull', get.one('--pull')!, PULL_POLICIES), 'missing'),
+    write: (v) => (v === 'missing' ? [] : ['--pull', v]),
+  }),
+  volumes: option<Volume[]>({
+    flags: [
+      {
+        flag: '--volume',
+        short: '-v',
+        arg: '<host:ctr[:ro]>',
+        help: 'with --image: bind-mount a host path into the container (repeatable)',
+        repeatable: true,
+        containerKeys: { Volume: (v) => [v] },
+        check: (v) => parseVolume(v),
+      },
+    ],
+    parse: (get) => {
+      const volumes = get.many('--volume').map(parseVolume);
+      if (volumes.length && get.one('--image') === undefined)
+        throw badOption('--volume', get.many('--volume')[0], 'only applies to --image');
+      return volumes;
+    },
+    write: (v) => v.flatMap((vol) => ['--volume', `${vol.source}:${vol.destination}${vol.readonly ? ':ro' : ''}`]),
+  }),
+  network: option<NetworkMode>({
+    flags: [
+      {
+        flag: '--network',
+        arg: '<mode>',
+        help: "with --image: host (the host's network, the default) or none (only lo)",
+        choices: NETWORK_MODES,
+        default: 'host',
+        containerKeys: { Network: null, PublishPort: publishPortRefused },
+      },
+    ],
+    parse: (get) => imageOnly(get, '--network', oneOf('--network', get.one('--network')!, NETWORK_MODES), 'host'),
+    write: (v) => (v === 'host' ? [] : ['--network', v]),
+  }),
+  systemd: option<SystemdMode>({
+    flags: [
+      {
+        flag: '--systemd',
+        arg: '<mode>',
+        help: "with --image: podman's systemd mode for an init entrypoint: true (when the command is an init), always or false",
+        choices: SYSTEMD_MODES,
+        default: 'true',
+      },
+    ],
+    parse: (get) => imageOnly(get, '--systemd', oneOf('--systemd', get.one('--systemd')!, SYSTEMD_MODES), 'true'),
+    write: (v) => (v === 'true' ? [] : ['--systemd', v]),
+  }),
+  storeRoot: option<string>({
+    flags: [{ flag: '--root', arg: '<dir>', help: 'the image store (with --image)', default: DEFAULT_STORE_ROOT }],
+    parse: (get) => path.resolve(get.one('--root')!),
+    write: (v) => (v === DEFAULT_STORE_ROOT ? [] : ['--root', v]),
   }),
   sdnotify: option<SdNotifyMode>({
     flags: [
@@ -252,7 +348,7 @@ export const MONITOR_OPTIONS = {
       },
     ],
     parse: (get) => parseSignal('--stop-signal', get.one('--stop-signal')!),
-    write: (v) => (v === 'SIGTERM' ? [] : ['--stop-signal', v]),
+    write: (v) => (v === DEFAULT_STOP_SIGNAL ? [] : ['--stop-signal', v]),
   }),
   stopTimeoutMs: option<number>({
     flags: [
@@ -364,6 +460,28 @@ export const DEFAULT_RUNTIME = RUNTIME_FLAG.default;
 /** commander's attribute name for a flag: '--runtime-arg' -> 'runtimeArg'. */
 export function attributeOf(flag: string): string {
   return flag.replace(/^--/, '').replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
+}
+
+/** An image-only option set with a bundle is an error; its default passes. */
+function imageOnly<T>(get: ValueGetter, flag: string, value: T, fallback: T): T {
+  if (value !== fallback && get.one('--image') === undefined) throw badOption(flag, String(value), 'only applies to --image');
+  return value;
+}
+
+/** host:ctr[:ro|rw], both absolute (podman's other options, such as z and Z, are SELinux labels ctrmon does not set). */
+export function parseVolume(text: string): Volume {
+  const [source, destination, mode, ...rest] = text.split(':');
+  if (!source?.startsWith('/') || !destination?.startsWith('/') || rest.length || (mode !== undefined && mode !== 'ro' && mode !== 'rw')) {
+    throw badOption('--volume', text, 'expected /host/path:/container/path with an optional :ro or :rw');
+  }
+  return { source: path.resolve(source), destination: path.posix.normalize(destination), readonly: mode === 'ro' };
+}
+
+function publishPortRefused(): string[] {
+  throw new CtrmonError(
+    'ERR_INVALID_OPTION',
+    "ctrmon has no bridged networks: use Network=host, where the container uses the host's ports",
+  );
 }
 
 function optionalPath(value: string | undefined): string | undefined {

@@ -11,7 +11,8 @@
 import { readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 
-import type { MonitorOptions } from '../config/monitor-options';
+import { DEFAULT_STOP_SIGNAL, type MonitorOptions } from '../config/monitor-options';
+import { parseSignal } from '../config/parse';
 import { QueuedDatagramSender } from '../dgram/queued-sender';
 import { CtrmonError, EXIT_CTRMON_ERROR, asCtrmonError, errorMessage } from '../errors';
 import { HealthChecker } from '../health/health-check';
@@ -23,6 +24,8 @@ import { parseNotifySocket } from '../notify/address';
 import { NotifyRelay, isStateChange } from '../notify/relay';
 import { processStartTime } from '../process/identity';
 import { OrphanReaper } from '../process/orphan-reaper';
+import { run } from '../process/spawn';
+import { PACKAGE_MANIFEST, packagePath } from '../package-root';
 import { signalExitCode } from '../process/signal-numbers';
 import { deriveConfig, writeBundle } from '../runtime/bundle';
 import { type ContainerOutput, OciRuntime } from '../runtime/oci-runtime';
@@ -34,6 +37,7 @@ import { phaseOf } from '../state/phase';
 import { type ContainerState, STATE_VERSION } from '../state/types';
 import { writeState } from '../state/writer';
 import { BundleSource } from './bundle-source';
+import { ImageSource } from './image-source';
 import { type OwnCgroup, ownCgroup, splitUnitCgroup } from './cgroup';
 import { ReleaseStack } from './release-stack';
 import { handleSignals } from './signals';
@@ -89,7 +93,7 @@ export class Monitor {
     this.warnings = new ThrottledWarnings(log);
     this.dir = containerDir(options.stateDir, options.name);
     this.file = stateFile(options.stateDir, options.name);
-    this.source = new BundleSource(options.bundle);
+    this.source = options.image === undefined ? new BundleSource(options.bundle!) : this.imageSource(options.image);
   }
 
   /** Runs the container to its end; returns the exit code. Throws CtrmonError for ctrmon's own failures. */
@@ -255,12 +259,14 @@ export class Monitor {
   /** The runtime's config.json, derived from the source's bundle, under the state directory. */
   private writeRuntimeBundle(prepared: PreparedSource, notifyDir: string | undefined): string {
     const o = this.options;
-    const env = [...o.env];
+    // An image source built its config from the command and environment options already.
+    const env = prepared.optionsApplied ? [] : [...o.env];
     // The unit's watchdog interval, so that the application knows to ping (WATCHDOG_PID would be wrong inside).
     const watchdog = process.env.WATCHDOG_USEC;
     const watchdogIsOurs = !process.env.WATCHDOG_PID || process.env.WATCHDOG_PID === String(process.pid);
     if (notifyDir && watchdog && watchdogIsOurs) env.unshift(`WATCHDOG_USEC=${watchdog}`);
-    const config = deriveConfig(prepared.bundle, { command: o.command, env, notifyDir, cgroupsPath: this.placeCgroup() });
+    const command = prepared.optionsApplied ? [] : o.command;
+    const config = deriveConfig(prepared.bundle, { command, env, notifyDir, cgroupsPath: this.placeCgroup() });
     const dir = path.join(this.dir, 'bundle');
     try {
       return writeBundle(dir, config);
@@ -333,7 +339,7 @@ export class Monitor {
     this.update();
     this.log.info('container started');
     if (this.stopRequest) {
-      this.signalContainer(this.options.stopSignal); // the stop that came while it started
+      this.signalContainer(this.stopSignal()); // the stop that came while it started
       return;
     }
     if (this.options.sdnotify === 'conmon') this.recordReady();
@@ -386,17 +392,54 @@ export class Monitor {
       return;
     }
     this.stopRequest = signal;
-    this.log.info({ signal, stopSignal: this.options.stopSignal, timeoutMs: this.options.stopTimeoutMs }, 'stopping the container');
+    this.log.info({ signal, stopSignal: this.stopSignal(), timeoutMs: this.options.stopTimeoutMs }, 'stopping the container');
     this.state.timestamps.stopping = new Date().toISOString();
     this.update();
     if (this.options.sdnotify !== 'ignore') this.sender?.send(Buffer.from('STOPPING=1'));
     // Before start the container runs nothing of its own: lifecycle() removes it after create, or
     // signals it once a `start` in progress has returned.
-    if (this.started) this.signalContainer(this.options.stopSignal);
+    if (this.started) this.signalContainer(this.stopSignal());
     this.killTimer = setTimeout(() => {
       this.log.warn({ timeoutMs: this.options.stopTimeoutMs }, 'the container did not stop in time; sending SIGKILL');
       this.signalContainer('SIGKILL');
     }, this.options.stopTimeoutMs);
+  }
+
+  /**
+   * --stop-signal, unless it is the default and the image names its own (its StopSignal, or
+   * SIGRTMIN+3 for an init in systemd mode).
+   */
+  private stopSignal(): NodeJS.Signals | number {
+    const fromImage = this.source instanceof ImageSource ? this.source.stopSignal : undefined;
+    if (this.options.stopSignal !== DEFAULT_STOP_SIGNAL || fromImage === undefined) return this.options.stopSignal;
+    return typeof fromImage === 'number' ? fromImage : parseSignal('StopSignal', fromImage);
+  }
+
+  /** An image source; a pull it needs runs as `ctrmon pull`, in a child, so the monitor never loads the registry client. */
+  private imageSource(reference: string): ImageSource {
+    const o = this.options;
+    return new ImageSource({
+      reference,
+      storeRoot: o.storeRoot,
+      pull: o.pull,
+      name: o.name,
+      containerDir: this.dir,
+      command: o.command,
+      env: o.env,
+      volumes: o.volumes,
+      network: o.network,
+      systemd: o.systemd,
+      log: this.log,
+      pullImage: async (ref) => {
+        const args = [...PACKAGE_MANIFEST.ctrmon.nodeFlags, packagePath('bin', 'ctrmon.js'), 'pull', '--root', o.storeRoot, '--quiet', ref];
+        const r = await run(process.execPath, args, { env: runtimeEnv(process.env) });
+        if (r.code !== 0) {
+          const why = r.stderr.trim().split('\n').pop() ?? `exit ${r.code}`;
+          throw new CtrmonError('ERR_REGISTRY', `pulling ${ref} failed: ${why.replace(/^ctrmon: /, '')}`, { name: ref });
+        }
+        this.log.info({ image: ref, digest: r.stdout.trim() }, 'pulled the image');
+      },
+    });
   }
 
   private forward(signal: NodeJS.Signals): void {
@@ -408,7 +451,7 @@ export class Monitor {
     this.signalContainer(signal);
   }
 
-  private signalContainer(signal: NodeJS.Signals): void {
+  private signalContainer(signal: NodeJS.Signals | number): void {
     try {
       this.container?.signal(signal);
     } catch (err) {

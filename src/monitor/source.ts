@@ -8,6 +8,8 @@ import type { SourceRecord } from '../state/types';
 export interface PreparedSource {
   bundle: Bundle;
   record: SourceRecord;
+  /** The command and environment options are already in the bundle's config (an image source builds it from them). */
+  optionsApplied?: boolean;
 }
 
 export interface ContainerSource {

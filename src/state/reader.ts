@@ -53,7 +53,17 @@ const HEALTH: Record<string, Check> = {
   lastOutput: isString,
 };
 const ERROR: Record<string, Check> = { code: isString, message: isString };
-const SOURCE: Record<string, Check> = { kind: oneOf(['bundle']), path: isString };
+const SOURCES: Record<string, Record<string, Check>> = {
+  bundle: { kind: oneOf(['bundle']), path: isString },
+  image: {
+    kind: oneOf(['image']),
+    reference: isString,
+    name: isString,
+    manifestDigest: orNull(isString),
+    indexDigest: orNull(isString),
+    imageId: orNull(isString),
+  },
+};
 
 /** The first field that breaks the contract, as a path ("timestamps.created"), or null. */
 function badField(state: Record<string, unknown>): string | null {
@@ -69,7 +79,7 @@ function badField(state: Record<string, unknown>): string | null {
     within('timestamps', state.timestamps, TIMESTAMPS) ??
     (state.health === null ? null : within('health', state.health, HEALTH)) ??
     (state.error === null ? null : within('error', state.error, ERROR)) ??
-    within('source', state.source, SOURCE)
+    within('source', state.source, SOURCES[(state.source as { kind?: string } | undefined)?.kind ?? ''] ?? SOURCES.bundle)
   );
 }
 

@@ -25,12 +25,26 @@ export interface HealthState {
  * container source (monitor/source.ts) adds its own record, e.g. an image's reference and
  * digests, which the update engine reads.
  */
-export type SourceRecord = BundleSourceRecord;
+export type SourceRecord = BundleSourceRecord | ImageSourceRecord;
 
 export interface BundleSourceRecord {
   kind: 'bundle';
   /** The user's bundle directory, never modified. */
   path: string;
+}
+
+/** What the update engine reads: which image the container runs, exactly. */
+export interface ImageSourceRecord {
+  kind: 'image';
+  /** The reference as the user wrote it (--image, Image=). */
+  reference: string;
+  /** The same, normalised (docker.io/library/..., :latest). */
+  name: string;
+  /** The manifest that was started (for this machine's platform), and the index it came from, if any. */
+  manifestDigest: string | null;
+  indexDigest: string | null;
+  /** The image ID: the digest of its config blob. */
+  imageId: string | null;
 }
 
 export interface ContainerState {

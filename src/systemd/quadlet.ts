@@ -1,8 +1,9 @@
 // Quadlet-style .container files: [Container] keys become `ctrmon monitor` options; [Unit],
 // [Service] and [Install] pass through into the generated unit. Which key sets which option is
 // declared with the option (config/monitor-options.ts); the keys here are those that are not
-// options: the name, the command and Image=. An unknown key or a bad value is an error naming the
-// file and line.
+// options: the name and the command. Image=, Pull=, Volume= and Network= have Quadlet's meaning;
+// PublishPort= is refused (there are no bridged networks). An unknown key or a bad value is an error
+// naming the file and line.
 import * as path from 'node:path';
 
 import {
@@ -65,13 +66,6 @@ function fromFlag(flag: FlagSpec, toValues: ((value: string, ctx: { file: string
 
 const KEYS: Record<string, Handler> = {
   ContainerName: (d, e, f) => (d.name = checked(f, e, () => checkName(e.value))),
-  Image: (_d, e, f) => {
-    throw unitError(
-      f,
-      e.line,
-      'Image= needs an image store, which this version of ctrmon does not have yet; use Bundle= with an OCI bundle',
-    );
-  },
   Exec: (d, e, f) => (d.command = words(e, f)),
 };
 for (const flag of MONITOR_FLAGS) {
@@ -98,7 +92,9 @@ export function containerToUnit(file: string, text: string, header: string, comm
     }
   }
   if (!sawContainer) throw unitError(file, null, 'no [Container] section');
-  if (!draft.raw.bundle) throw unitError(file, null, '[Container] needs Bundle= (the OCI bundle directory to run)');
+  if (!draft.raw.bundle && !draft.raw.image) {
+    throw unitError(file, null, '[Container] needs Bundle= (an OCI bundle directory) or Image= (an image reference)');
+  }
   let options: MonitorOptions;
   try {
     options = buildMonitorOptions(draft.name, draft.command, draft.raw as RawMonitorOptions);

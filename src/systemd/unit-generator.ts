@@ -26,6 +26,7 @@ export interface UnitSettings {
 }
 
 const DEFAULT_START_TIMEOUT_SEC = 90;
+const PULL_START_TIMEOUT_SEC = 300;
 /** Beyond the stop timeout, for ctrmon's own clean-up (runtime delete, logs). */
 const STOP_MARGIN_SEC = 10;
 
@@ -41,9 +42,11 @@ export function ctrmonCommand(): string[] {
 
 /** Long enough for readiness: in healthy mode the start period plus one check must fit. */
 export function defaultStartTimeoutSec(o: MonitorOptions): number {
-  if (o.sdnotify !== 'healthy' || !o.health) return DEFAULT_START_TIMEOUT_SEC;
+  // A start that may pull first needs room for the download.
+  const base = o.image !== undefined && o.pull !== 'never' ? PULL_START_TIMEOUT_SEC : DEFAULT_START_TIMEOUT_SEC;
+  if (o.sdnotify !== 'healthy' || !o.health) return base;
   const needed = Math.ceil((o.health.startPeriodMs + o.health.intervalMs + o.health.timeoutMs) / 1000) + 30;
-  return Math.max(DEFAULT_START_TIMEOUT_SEC, needed);
+  return Math.max(base, needed);
 }
 
 function section(name: string, entries: Entries): string {
@@ -56,7 +59,7 @@ export function renderUnit(o: MonitorOptions, settings: UnitSettings, command: s
   unit.push(
     ['Wants', 'network-online.target'],
     ['After', 'network-online.target'],
-    ['RequiresMountsFor', `${quoteWord(o.bundle)} ${quoteWord(o.stateDir)}`],
+    ['RequiresMountsFor', `${quoteWord(o.bundle ?? o.storeRoot)} ${quoteWord(o.stateDir)}`],
   );
 
   const service: Entries = [

@@ -220,13 +220,19 @@ describe('.container files', () => {
 
   test('unknown keys, bad values and missing pieces are errors naming file and line', () => {
     const cases: [string, string][] = [
-      ['[Container]\nBundle=/b\nPublishPort=80\n', 'bad.container:3: unsupported key PublishPort= in [Container]'],
+      ['[Container]\nBundle=/b\nDevice=/dev/x\n', 'bad.container:3: unsupported key Device= in [Container]'],
+      [
+        '[Container]\nImage=quay.io/x\nPublishPort=80\n',
+        'bad.container:3: PublishPort=80: ctrmon has no bridged networks: use Network=host',
+      ],
+      ['[Container]\nImage=quay.io/x\nVolume=data:/data\n', 'bad.container:3: Volume=: expected /host/path:/container/path'],
+      ['[Container]\nBundle=/b\nImage=quay.io/x\n', 'bad.container: --bundle and --image exclude each other'],
       ['[Container]\nBundle=/b\nNotify=maybe\n', 'bad.container:3: Notify=maybe: expected true, false or healthy'],
       ['[Container]\nBundle=/b\nHealthInterval=soon\n', 'bad.container:3: HealthInterval=soon: expected a duration'],
       ['[Container]\nBundle=/b\nStopSignal=NOPE\n', 'bad.container:3: StopSignal=NOPE: not a signal name or number'],
       ['[Container]\nBundle=/b\nEnvironment=novalue\n', 'bad.container:3: Environment=: "novalue" is not KEY=VALUE'],
       ['[Container]\nBundle=/b\nContainerName=-x\n', 'bad.container:3: ContainerName=-x: invalid container name'],
-      ['[Container]\nImage=quay.io/x\n', 'bad.container:2: Image= needs an image store'],
+      ['[Container]\nImage=Not A Reference\n', 'bad.container:2: Image=Not A Reference: invalid image reference'],
       ['[Container]\nBundle=/b\n[Pod]\nX=1\n', 'bad.container:4: unknown section [Pod]'],
       ['[Unit]\nDescription=x\n', 'bad.container: no [Container] section'],
       ['[Container]\nNotify=true\n', 'bad.container: [Container] needs Bundle='],
@@ -256,14 +262,14 @@ describe('.container files', () => {
     );
     writeFileSync(path.join(etc, 'web.container'), '[Container]\nBundle=/srv/etc-web\n');
     writeFileSync(path.join(etc, 'db.container'), '[Container]\nBundle=/srv/db\n[Install]\nRequiredBy=app.target\n');
-    writeFileSync(path.join(etc, 'bad.container'), '[Container]\nBundle=/b\nVolume=/x:/y\n');
+    writeFileSync(path.join(etc, 'bad.container'), '[Container]\nBundle=/b\nDevice=/dev/x\n');
     writeFileSync(path.join(etc, 'notes.txt'), 'not a container');
     const result = generateUnits([run, etc], out, 'h', COMMAND);
     assert.deepEqual(result.written.sort(), ['db.service', 'web.service']);
     assert.deepEqual(result.errors, [
-      `${path.join(etc, 'bad.container')}:3: unsupported key Volume= in [Container] (supported: ContainerName, Image, Exec, Bundle, ` +
-        'Notify, Runtime, RuntimeArgs, Environment, Label, AutoUpdate, HealthCmd, HealthInterval, HealthTimeout, HealthRetries, ' +
-        'HealthStartPeriod, StopSignal, StopTimeout, LogDriver)',
+      `${path.join(etc, 'bad.container')}:3: unsupported key Device= in [Container] (supported: ContainerName, Exec, Bundle, Image, ` +
+        'Pull, Volume, Network, PublishPort, Notify, Runtime, RuntimeArgs, Environment, Label, AutoUpdate, HealthCmd, HealthInterval, ' +
+        'HealthTimeout, HealthRetries, HealthStartPeriod, StopSignal, StopTimeout, LogDriver)',
     ]);
     assert.match(readFileSync(path.join(out, 'web.service'), 'utf8'), /--bundle \/srv\/run-web /);
     assert.equal(readlinkSync(path.join(out, 'multi-user.target.wants', 'web.service')), '../web.service');

@@ -1,0 +1,18 @@
+// `ctrmon image prune [--all]`: removes images without a name (--all: every image no container
+// uses), then the blobs and layers nothing reaches.
+import { Command } from 'commander';
+
+import { pruneImages } from '../image/images';
+import { ImageStore } from '../image/store';
+import { DEFAULT_STORE_ROOT } from '../image/store-root';
+
+export function imagePruneCommand(): Command {
+  return new Command('prune')
+    .description('remove unused images')
+    .option('--root <dir>', 'the image store', DEFAULT_STORE_ROOT)
+    .option('-a, --all', 'also images with a name that no container uses')
+    .action(async (opts: { root: string; all?: boolean }) => {
+      const removed = await pruneImages(await ImageStore.open(opts.root), opts.all === true);
+      process.stdout.write(removed.map((d) => `${d.slice(7)}\n`).join(''));
+    });
+}

@@ -1,0 +1,20 @@
+// `ctrmon load -i <archive>`: an oci-archive or docker-archive into the store (boards without a registry).
+import { Command } from 'commander';
+
+import { loadArchive } from '../image/archive';
+import { ImageStore } from '../image/store';
+import { DEFAULT_STORE_ROOT } from '../image/store-root';
+
+export function loadCommand(): Command {
+  return new Command('load')
+    .description('load images from an oci-archive or docker-archive file')
+    .requiredOption('-i, --input <file>', 'the archive')
+    .option('--root <dir>', 'the image store', DEFAULT_STORE_ROOT)
+    .action(async (opts: { input: string; root: string }) => {
+      const loaded = await loadArchive(await ImageStore.open(opts.root), opts.input);
+      for (const image of loaded) {
+        const names = image.names.length ? image.names : [image.descriptor.digest];
+        for (const n of names) process.stdout.write(`Loaded image: ${n}\n`);
+      }
+    });
+}

@@ -1,0 +1,30 @@
+// `ctrmon pull [options] <reference>`: into the image store, as podman pull does; prints the image ID.
+import type { Command } from 'commander';
+
+import { ImageStore } from '../image/store';
+import { pullImage } from '../image/pull';
+import { PullProgress } from '../image/pull-progress';
+import { RegistryClient } from '../image/registry';
+import { loadRegistriesConf } from '../image/registries-conf';
+import { hostPlatform, parsePlatform } from '../image/platform';
+import { type ImageCommandOptions, addImageOptions } from './image-options';
+
+export function registerPull(program: Command): void {
+  const command = program.command('pull').description('pull an image from a registry into the image store').argument('<reference>');
+  addImageOptions(command)
+    .option('--platform <os/arch[/variant]>', "the platform to pull (default: this machine's)")
+    .action(async (reference: string, opts: ImageCommandOptions & { platform?: string }) => {
+      const store = await ImageStore.open(opts.root);
+      const registry = new RegistryClient({ authFile: opts.authfile, tlsVerify: opts.tlsVerify, registriesConf: loadRegistriesConf() });
+      const progress = new PullProgress(process.stderr);
+      const result = await pullImage(reference, {
+        store,
+        registry,
+        platform: opts.platform ? parsePlatform(opts.platform) : hostPlatform(),
+        onProgress: opts.quiet ? undefined : (layers) => progress.update(layers),
+      });
+      if (!opts.quiet && !progress.interactive)
+        process.stderr.write(`${progress.summary(result.name, result.layers, result.downloaded)}\n`);
+      process.stdout.write(`${result.imageId}\n`);
+    });
+}

@@ -1,0 +1,22 @@
+// `ctrmon rmi <image...>` (also `ctrmon image rm`): a name goes; an image goes with its last name,
+// never while a container uses it.
+import { Command } from 'commander';
+
+import { removeImage } from '../image/images';
+import { ImageStore } from '../image/store';
+import { DEFAULT_STORE_ROOT } from '../image/store-root';
+
+export function rmiCommand(name: string): Command {
+  return new Command(name)
+    .description('remove images from the store')
+    .argument('<image...>', 'names, IDs or digests')
+    .option('--root <dir>', 'the image store', DEFAULT_STORE_ROOT)
+    .action(async (images: string[], opts: { root: string }) => {
+      const store = await ImageStore.open(opts.root);
+      for (const image of images) {
+        const { untagged, deleted } = await removeImage(store, image);
+        for (const n of untagged) process.stdout.write(`Untagged: ${n}\n`);
+        if (deleted) process.stdout.write(`Deleted: ${deleted.slice(7)}\n`);
+      }
+    });
+}

@@ -1,0 +1,73 @@
+// The file operations of the image store, each crash-safe on its own: a file is replaced by writing
+// a temporary name beside it, fsync'ing it, renaming it over the old one and fsync'ing the
+// directory (containerd's content store pattern), so after a crash a reader finds the old file or
+// the new one, never an empty or partial one. Errors are ERR_STORE naming the path and the cause.
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+
+import { CtrmonError, errorMessage } from '../errors';
+
+/** Names of our temporary files: `<final name>.<pid>.tmp`; recover() removes them once their writer is gone. */
+export const TEMP_SUFFIX = /\.(\d+)\.tmp$/;
+
+export function storeError(what: string, target: string, err: unknown): CtrmonError {
+  if (err instanceof CtrmonError) return err;
+  return new CtrmonError('ERR_STORE', `image store: cannot ${what} ${target}: ${errorMessage(err)}`, { path: target }, { cause: err });
+}
+
+export function errnoCode(err: unknown): string | undefined {
+  return (err as NodeJS.ErrnoException | null)?.code;
+}
+
+export function fsyncDirectory(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function ensureDirectories(...dirs: string[]): void {
+  for (const dir of dirs) {
+    try {
+      mkdirSync(dir, { recursive: true, mode: 0o755 });
+    } catch (err) {
+      throw storeError('create directory', dir, err);
+    }
+  }
+}
+
+/** Replaces file with data: temp, fsync, rename, fsync of the directory. */
+export function writeFileAtomic(file: string, data: string | Buffer): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    const fd = openSync(tmp, 'w', 0o644);
+    try {
+      writeFileSync(fd, data);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, file);
+    fsyncDirectory(path.dirname(file));
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw storeError('write', file, err);
+  }
+}
+
+/** Parses a JSON file; ERR_STORE naming the file when it is unreadable or not JSON. */
+export function readJsonFile(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw storeError('read', file, err);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new CtrmonError('ERR_STORE', `image store: ${file} is corrupt: ${errorMessage(err)}`, { path: file }, { cause: err });
+  }
+}

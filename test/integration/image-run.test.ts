@@ -1,0 +1,152 @@
+// Containers from images, end to end: a two-layer image (the busybox demo rootfs, then a layer with
+// a whiteout, an opaque directory and a new file) pushed by skopeo to a real registry on loopback,
+// pulled by `ctrmon pull`, and run by `ctrmon monitor --image` with real runc: the overlay shows
+// what the layers say, READY is relayed, the exit code passes, the state file records the image,
+// and nothing stays mounted. A start with --pull=missing pulls through a `ctrmon pull` child.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+
+import { registrySkipReason, startTestRegistry, type TestRegistry } from '../../src/harness/registry/test-registry';
+import { ImageStore } from '../../src/image/store';
+import { buildLayout, type LayoutImage, pushLayout } from '../helpers/image-layout';
+import { integrationSuite } from '../helpers/integration-suite';
+import { CTRMON, testBundle } from '../helpers/monitor-process';
+
+const skip = registrySkipReason() || (spawnSync('skopeo', ['--version']).status === 0 ? false : 'skopeo is not installed');
+const suite = integrationSuite('img', 'runc');
+const SCRIPT = 'ls /data | tr "\\n" " "; echo; ls /opaque | tr "\\n" " "; echo; sdnotify -q READY=1; exit 3';
+
+function mountedBelow(dir: string): string[] {
+  return readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[4])
+    .filter((m) => m?.startsWith(dir));
+}
+
+describe('containers from images', { skip }, () => {
+  let registry: TestRegistry;
+  let image: LayoutImage;
+  let ref: string;
+  let conf: string;
+  const work = mkdtempSync(path.join(tmpdir(), 'ctrmon-image-run-'));
+  const store = path.join(work, 'store');
+
+  before(async () => {
+    registry = await startTestRegistry();
+    const base = path.join(work, 'base');
+    cpSync(path.join(testBundle(), 'rootfs'), base, { recursive: true, verbatimSymlinks: true });
+    for (const f of ['data/keep', 'data/gone', 'opaque/old']) {
+      mkdirSync(path.dirname(path.join(base, f)), { recursive: true });
+      writeFileSync(path.join(base, f), f);
+    }
+    const top = path.join(work, 'top');
+    mkdirSync(path.join(top, 'data'), { recursive: true });
+    mkdirSync(path.join(top, 'opaque'), { recursive: true });
+    writeFileSync(path.join(top, 'data', '.wh.gone'), '');
+    writeFileSync(path.join(top, 'data', 'added'), 'added');
+    writeFileSync(path.join(top, 'opaque', '.wh..wh..opq'), '');
+    writeFileSync(path.join(top, 'opaque', 'new'), 'new');
+    image = buildLayout(path.join(work, 'layout'), 'app', [base, top], { Cmd: ['/bin/sh', '-c', SCRIPT], Env: ['FROM_IMAGE=1'] });
+    ref = `${registry.host}/ctrmon-test/app:1`;
+    pushLayout(image, ref);
+    conf = path.join(work, 'registries.conf');
+    writeFileSync(conf, `[[registry]]\nlocation = "${registry.host}"\ninsecure = true\n`);
+  });
+  after(async () => {
+    await registry?.stop();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  test('ctrmon pull stores the image under its name and prints its image ID', async () => {
+    const r = spawnSync(process.execPath, [CTRMON, 'pull', '--root', store, '--tls-verify=false', ref], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, `${image.configDigest}\n`);
+    assert.match(r.stderr, new RegExp(`^pulled ${ref.replace(/[.]/g, '\\.')}: 2 layers, `));
+    const s = await ImageStore.open(store);
+    assert.equal(s.resolve(ref)?.digest, image.manifestDigest);
+    const again = spawnSync(process.execPath, [CTRMON, 'pull', '--root', store, '--tls-verify=false', ref], { encoding: 'utf8' });
+    assert.match(again.stderr, /2 layers, 0\.0 KiB downloaded/, 'a second pull downloads nothing');
+  });
+
+  test('ctrmon monitor --image: the layers as overlay, READY relayed, the exit code, the image recorded, nothing left mounted', async () => {
+    const systemd = await suite.listener();
+    const m = suite.monitor({
+      options: ['--runtime', 'runc', '--image', ref, '--root', store, '--pull', 'never', '--sdnotify', 'container'],
+      notifySocket: systemd.address,
+    });
+    const { code } = await m.exited;
+    assert.equal(code, 3, m.stderr);
+    const [data, opaque] = m.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.trim());
+    assert.equal(data, 'added keep', 'the whiteout hides data/gone');
+    assert.equal(opaque, 'new', 'the opaque directory hides the lower layer');
+    assert.deepEqual(systemd.payloads(), ['READY=1']);
+    const source = m.state().source;
+    assert.deepEqual(source, {
+      kind: 'image',
+      reference: ref,
+      name: ref,
+      manifestDigest: image.manifestDigest,
+      indexDigest: null,
+      imageId: image.configDigest,
+    });
+    assert.deepEqual(mountedBelow(path.join(m.stateDir, m.name)), [], 'the rootfs is unmounted');
+  });
+
+  test('--pull=missing pulls at start (through a `ctrmon pull` child); --pull=never without the image fails naming it', async () => {
+    const fresh = path.join(work, 'fresh-store');
+    const never = suite.monitor({ options: ['--runtime', 'runc', '--image', ref, '--root', fresh, '--pull', 'never'] });
+    assert.equal((await never.exited).code, 125);
+    assert.match(never.stderr, new RegExp(`ctrmon: image ${ref.replace(/[.]/g, '\\.')} is not in the store at ${fresh}`));
+    const m = suite.monitor({
+      options: ['--runtime', 'runc', '--image', ref, '--root', fresh],
+      command: ['/bin/sh', '-c', 'echo "$FROM_IMAGE"'],
+      env: { CONTAINERS_REGISTRIES_CONF: conf },
+    });
+    assert.equal((await m.exited).code, 0, m.stderr);
+    assert.equal(m.stdout.trim(), '1', "the command replaces Cmd and the image's Env is there");
+    assert.ok(m.logLines().some((l) => l.msg === 'pulled the image'));
+  });
+
+  test("podman's image commands: images, inspect, tag, save and load, rmi (never an image in use), prune", async () => {
+    const ctrmon = (...args: string[]) => spawnSync(process.execPath, [CTRMON, ...args], { encoding: 'utf8' });
+    const listed = ctrmon('images', '--root', store, '--format', '{{.Repository}}:{{.Tag}} {{.Digest}}');
+    assert.equal(listed.stdout, `${ref} ${image.manifestDigest}\n`, listed.stderr);
+    assert.match(ctrmon('images', '--root', store).stdout, /^REPOSITORY +TAG +IMAGE ID +CREATED +SIZE\n/);
+    assert.equal(
+      ctrmon('image', 'inspect', '--root', store, '--format', '{{.Id}} {{.Os}}', ref).stdout,
+      `${image.configDigest.slice(7)} linux\n`,
+    );
+    assert.equal(ctrmon('tag', '--root', store, ref, 'localhost/app:2').status, 0);
+    assert.deepEqual(ctrmon('images', '--root', store, '--format', '{{.Tag}}').stdout.trim().split('\n').sort(), ['1', '2']);
+
+    const archive = path.join(work, 'app.tar');
+    assert.equal(ctrmon('save', '--root', store, '-o', archive, ref).status, 0);
+    const inspected = spawnSync('skopeo', ['inspect', '--format', '{{.Digest}}', `oci-archive:${archive}`], { encoding: 'utf8' });
+    assert.equal(inspected.stdout.trim(), image.manifestDigest, inspected.stderr);
+    const other = path.join(work, 'loaded-store');
+    const loaded = ctrmon('load', '--root', other, '-i', archive);
+    assert.equal(loaded.stdout, `Loaded image: ${ref}\n`, loaded.stderr);
+
+    const m = suite.monitor({
+      options: ['--runtime', 'runc', '--image', ref, '--root', store, '--pull', 'never', '--sdnotify', 'conmon'],
+      command: ['sleep', '30'],
+    });
+    await m.waitForPhase('ready');
+    assert.equal(ctrmon('rmi', '--root', store, 'localhost/app:2').stdout, 'Untagged: localhost/app:2\n', 'a second name can go');
+    const refused = ctrmon('rmi', '--root', store, ref);
+    assert.equal(refused.status, 125);
+    assert.match(refused.stderr, new RegExp(`^ctrmon: image ${ref.replace(/[.]/g, '\\.')} is in use by container ${m.name}`));
+    assert.equal(ctrmon('image', 'prune', '--all', '--root', store).stdout, '', 'prune keeps what a container uses');
+    m.signal('SIGTERM');
+    await m.exited;
+    assert.equal(ctrmon('image', 'prune', '--all', '--root', store).stdout, `${image.manifestDigest.slice(7)}\n`);
+    assert.equal(ctrmon('images', '--root', store, '-q').stdout, '');
+  });
+});
