@@ -4,8 +4,9 @@
 // what the layers say, READY is relayed, the exit code passes, the state file records the image,
 // and nothing stays mounted. A start with --pull=missing pulls through a `ctrmon pull` child.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -15,6 +16,7 @@ import { ImageStore } from '../../src/image/store';
 import { buildLayout, type LayoutImage, pushLayout } from '../helpers/image-layout';
 import { integrationSuite } from '../helpers/integration-suite';
 import { CTRMON, testBundle } from '../helpers/monitor-process';
+import { delay } from '../helpers/wait';
 
 const skip = registrySkipReason() || (spawnSync('skopeo', ['--version']).status === 0 ? false : 'skopeo is not installed');
 const suite = integrationSuite('img', 'runc');
@@ -148,5 +150,45 @@ describe('containers from images', { skip }, () => {
     await m.exited;
     assert.equal(ctrmon('image', 'prune', '--all', '--root', store).stdout, `${image.manifestDigest.slice(7)}\n`);
     assert.equal(ctrmon('images', '--root', store, '-q').stdout, '');
+  });
+
+  test('two pulls of one image at once, and a pull killed with SIGKILL midway then run again, leave one consistent image', async () => {
+    const big = path.join(work, 'big');
+    mkdirSync(big, { recursive: true });
+    writeFileSync(path.join(big, 'blob.bin'), randomBytes(48 * 1024 * 1024));
+    const bigImage = buildLayout(path.join(work, 'big-layout'), 'big', [path.join(testBundle(), 'rootfs'), big], { Cmd: ['/bin/true'] });
+    const bigRef = `${registry.host}/ctrmon-test/big:1`;
+    pushLayout(bigImage, bigRef);
+    const pull = (root: string) =>
+      spawn(process.execPath, [CTRMON, 'pull', '--root', root, '--tls-verify=false', '-q', bigRef], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const done = (child: ReturnType<typeof pull>) =>
+      new Promise<{ code: number | null; out: string }>((resolve) => {
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+        child.once('close', (code) => resolve({ code, out }));
+      });
+
+    const shared = path.join(work, 'concurrent-store');
+    const [a, b] = await Promise.all([done(pull(shared)), done(pull(shared))]);
+    assert.deepEqual([a.code, b.code], [0, 0], `${a.out}\n${b.out}`);
+    assert.equal(a.out, `${bigImage.configDigest}\n`);
+    assert.equal(b.out, a.out);
+    assert.equal(readdirSync(path.join(shared, 'layers')).length, 2, 'each layer extracted once');
+
+    const killed = path.join(work, 'killed-store');
+    const victim = pull(killed);
+    const ended = done(victim);
+    const ingest = path.join(killed, 'ingest');
+    for (let i = 0; i < 500 && !(existsSync(ingest) && readdirSync(ingest).some((f) => !f.endsWith('.lock'))); i++) await delay(10);
+    victim.kill('SIGKILL');
+    assert.equal((await ended).code, null, 'killed midway, not after it finished');
+    const again = await done(pull(killed));
+    assert.equal(again.code, 0, again.out);
+    assert.equal(again.out, `${bigImage.configDigest}\n`);
+    const s = await ImageStore.open(killed);
+    assert.equal(s.resolve(bigRef)?.digest, bigImage.manifestDigest);
+    const fsck = spawnSync('skopeo', ['inspect', '--format', '{{.Digest}}', `oci:${killed}:${bigRef}`], { encoding: 'utf8' });
+    assert.equal(fsck.stdout.trim(), bigImage.manifestDigest, `skopeo reads the store: ${fsck.stderr}`);
   });
 });
