@@ -18,16 +18,8 @@ import { formatReference, parseReference } from './reference';
 import type { ImageStore } from './store';
 import { fsyncDirectory, storeError } from './store-files';
 import { MAX_JSON_BLOB } from './store-gc';
-import {
-  type Descriptor,
-  INDEX_MEDIA_TYPES,
-  MANIFEST_MEDIA_TYPES,
-  MEDIA_TYPE,
-  nameOf,
-  parseDescriptor,
-  parseIndex,
-  REF_NAME_ANNOTATION,
-} from './store-index';
+import { INDEX_MEDIA_TYPES, MANIFEST_MEDIA_TYPES, MEDIA_TYPE } from './media-types';
+import { type Descriptor, nameOf, parseDescriptor, parseIndex, REF_NAME_ANNOTATION } from './store-index';
 
 export interface LoadedImage {
   /** Normalised names given to it; empty when the archive names it not at all (a dangling image). */

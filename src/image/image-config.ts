@@ -38,7 +38,7 @@ export function parseImageConfig(blob: Buffer, digest: string): ImageConfig {
   const c = raw as Partial<ImageConfig>;
   if (typeof c.os !== 'string' || typeof c.architecture !== 'string') throw bad('"os" or "architecture" is missing');
   const rootfs = c.rootfs;
-  if (!rootfs || rootfs.type !== 'layers' || !Array.isArray(rootfs.diff_ids) || !rootfs.diff_ids.every((d) => typeof d === 'string')) {
+  if (rootfs?.type !== 'layers' || !Array.isArray(rootfs.diff_ids) || !rootfs.diff_ids.every((d) => typeof d === 'string')) {
     throw bad('"rootfs.diff_ids" is missing or invalid');
   }
   const config = c.config ?? {};

@@ -16,7 +16,7 @@ import { type ImageConfig, parseImageConfig } from './image-config';
 import type { Platform } from './platform';
 import { type ImageReference, formatReference, parseReference } from './reference';
 import type { RegistryClient } from './registry';
-import { LAYER_MEDIA_TYPES } from './registry-manifest';
+import { LAYER_MEDIA_TYPES } from './media-types';
 import type { Lease } from './lease';
 import type { ImageStore } from './store';
 import type { BlobIngest } from './store-ingest';

@@ -2,43 +2,20 @@
 // known layer and config media types only. Anything else is refused with ERR_MANIFEST naming the
 // manifest and the offending field, before a byte of a layer is fetched.
 import { CtrmonError } from '../errors';
+import { CONFIG_MEDIA_TYPES, INDEX_MEDIA_TYPES, LAYER_MEDIA_TYPES, MANIFEST_MEDIA_TYPES, MEDIA_TYPE } from './media-types';
 import { isSha256Digest } from './reference';
 
-export const MEDIA_TYPES = {
-  ociIndex: 'application/vnd.oci.image.index.v1+json',
-  ociManifest: 'application/vnd.oci.image.manifest.v1+json',
-  ociConfig: 'application/vnd.oci.image.config.v1+json',
-  dockerList: 'application/vnd.docker.distribution.manifest.list.v2+json',
-  dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
-  dockerConfig: 'application/vnd.docker.container.image.v1+json',
-} as const;
-
 /** Accept header of manifest requests: index types first, so a multi-platform tag is never answered with one platform's manifest. */
-export const MANIFEST_ACCEPT = [MEDIA_TYPES.ociIndex, MEDIA_TYPES.dockerList, MEDIA_TYPES.ociManifest, MEDIA_TYPES.dockerManifest].join(
+export const MANIFEST_ACCEPT = [MEDIA_TYPE.ociIndex, MEDIA_TYPE.dockerManifestList, MEDIA_TYPE.ociManifest, MEDIA_TYPE.dockerManifest].join(
   ', ',
 );
 
 /** containers/image's cap (CVE-2020-1702): a larger manifest or config is refused unread. */
 export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 
-const INDEX_TYPES = new Set<string>([MEDIA_TYPES.ociIndex, MEDIA_TYPES.dockerList]);
-const MANIFEST_TYPES = new Set<string>([MEDIA_TYPES.ociManifest, MEDIA_TYPES.dockerManifest]);
-const CONFIG_TYPES = new Set<string>([MEDIA_TYPES.ociConfig, MEDIA_TYPES.dockerConfig]);
-
-/** Layer media types and the compression each implies. */
-export const LAYER_MEDIA_TYPES: Readonly<Record<string, 'none' | 'gzip' | 'zstd'>> = {
-  'application/vnd.oci.image.layer.v1.tar': 'none',
-  'application/vnd.oci.image.layer.v1.tar+gzip': 'gzip',
-  'application/vnd.oci.image.layer.v1.tar+zstd': 'zstd',
-  'application/vnd.oci.image.layer.nondistributable.v1.tar': 'none',
-  'application/vnd.oci.image.layer.nondistributable.v1.tar+gzip': 'gzip',
-  'application/vnd.oci.image.layer.nondistributable.v1.tar+zstd': 'zstd',
-  'application/vnd.docker.image.rootfs.diff.tar': 'none',
-  'application/vnd.docker.image.rootfs.diff.tar.gzip': 'gzip',
-  'application/vnd.docker.image.rootfs.diff.tar.zstd': 'zstd',
-  'application/vnd.docker.image.rootfs.foreign.diff.tar': 'none',
-  'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip': 'gzip',
-};
+const INDEX_TYPES = new Set<string>(INDEX_MEDIA_TYPES);
+const MANIFEST_TYPES = new Set<string>(MANIFEST_MEDIA_TYPES);
+const CONFIG_TYPES = new Set<string>(CONFIG_MEDIA_TYPES);
 
 export interface Descriptor {
   mediaType: string;
@@ -139,7 +116,7 @@ export function parseManifest(body: Buffer, contentType: string | null, subject:
 
 // OCI allows a manifest without mediaType; its shape tells which it is.
 function inferMediaType(json: Record<string, unknown>): string | undefined {
-  if (Array.isArray(json.manifests)) return MEDIA_TYPES.ociIndex;
-  if (Array.isArray(json.layers) && typeof json.config === 'object') return MEDIA_TYPES.ociManifest;
+  if (Array.isArray(json.manifests)) return MEDIA_TYPE.ociIndex;
+  if (Array.isArray(json.layers) && typeof json.config === 'object') return MEDIA_TYPE.ociManifest;
   return undefined;
 }

@@ -9,7 +9,7 @@ import { readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs
 import * as path from 'node:path';
 
 import { type Digest, chainIds, isDigest } from './digest';
-import { INDEX_MEDIA_TYPES, MANIFEST_MEDIA_TYPES } from './store-index';
+import { INDEX_MEDIA_TYPES, MANIFEST_MEDIA_TYPES } from './media-types';
 import { ensureDirectories, errnoCode, storeError } from './store-files';
 import type { StorePaths } from './store-paths';
 import { sweepUnlocked } from './store-sweep';

@@ -7,22 +7,10 @@
 // a name for the same digest is reused instead of added twice.
 import { CtrmonError } from '../errors';
 import { type Digest, parseDigest } from './digest';
+import { MEDIA_TYPE } from './media-types';
 import { readJsonFile, writeFileAtomic } from './store-files';
 
 export const REF_NAME_ANNOTATION = 'org.opencontainers.image.ref.name';
-
-export const MEDIA_TYPE = {
-  ociIndex: 'application/vnd.oci.image.index.v1+json',
-  ociManifest: 'application/vnd.oci.image.manifest.v1+json',
-  ociConfig: 'application/vnd.oci.image.config.v1+json',
-  ociLayer: 'application/vnd.oci.image.layer.v1.tar',
-  dockerManifestList: 'application/vnd.docker.distribution.manifest.list.v2+json',
-  dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
-  dockerConfig: 'application/vnd.docker.container.image.v1+json',
-} as const;
-
-export const INDEX_MEDIA_TYPES: readonly string[] = [MEDIA_TYPE.ociIndex, MEDIA_TYPE.dockerManifestList];
-export const MANIFEST_MEDIA_TYPES: readonly string[] = [MEDIA_TYPE.ociManifest, MEDIA_TYPE.dockerManifest];
 
 export interface Platform {
   architecture: string;

@@ -36,12 +36,12 @@ import {
   indexWithName,
   indexWithoutDigest,
   indexWithoutName,
-  MANIFEST_MEDIA_TYPES,
   nameOf,
   readIndexFile,
   type StoredImage,
   writeIndexFile,
 } from './store-index';
+import { MANIFEST_MEDIA_TYPES } from './media-types';
 import { BlobIngest, type CommittedBlob } from './store-ingest';
 import { LAYER_DIFF, LayerStaging, type LayerRecord, readLayerRecord } from './store-layers';
 import { acquireLock, type LockWait } from './store-lock';

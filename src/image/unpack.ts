@@ -10,7 +10,7 @@ import { createGunzip } from 'node:zlib';
 import { CtrmonError } from '../errors';
 import { LayerWriter } from '../native';
 import { type Digest, hashDigest, sha256 } from './digest';
-import { LAYER_MEDIA_TYPES } from './registry-manifest';
+import { LAYER_MEDIA_TYPES } from './media-types';
 import type { LayerStaging } from './store-layers';
 import { createZstdDecompress } from './zstd';
 

@@ -8,7 +8,8 @@ import { gzipSync } from 'node:zlib';
 
 import { chainIds, type Digest, digestOf } from '../../src/image/digest';
 import type { ImageStore } from '../../src/image/store';
-import { type Descriptor, MEDIA_TYPE } from '../../src/image/store-index';
+import { MEDIA_TYPE } from '../../src/image/media-types';
+import type { Descriptor } from '../../src/image/store-index';
 
 export interface TestImage {
   manifest: Descriptor;

@@ -10,7 +10,8 @@ import { findFile, readTarIndex, TarWriter } from '../../src/image/archive-tar';
 import { chainIds, type Digest, digestHex, digestOf, parseDigest } from '../../src/image/digest';
 import { FileLock } from '../../src/native';
 import { ImageStore } from '../../src/image/store';
-import { MEDIA_TYPE, REF_NAME_ANNOTATION } from '../../src/image/store-index';
+import { MEDIA_TYPE } from '../../src/image/media-types';
+import { REF_NAME_ANNOTATION } from '../../src/image/store-index';
 import { putTestImage } from '../helpers/image-fixture';
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'ctrmon-image-store-'));
