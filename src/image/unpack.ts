@@ -35,7 +35,8 @@ function decompressor(mediaType: string, digest: string): Transform | null {
   if (kind === undefined) {
     throw new CtrmonError('ERR_MANIFEST', `layer ${digest} has the unknown media type ${mediaType}`, { digest });
   }
-  if (kind === 'gzip') return createGunzip();
+  // Large output chunks: fewer round trips between zlib's thread and JS (the default 16 KiB cost ~0.2 s per 100 MB).
+  if (kind === 'gzip') return createGunzip({ chunkSize: 256 * 1024 });
   if (kind === 'zstd') return createZstdDecompress() as unknown as Transform;
   return null;
 }

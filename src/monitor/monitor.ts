@@ -37,7 +37,7 @@ import { phaseOf } from '../state/phase';
 import { type ContainerState, STATE_VERSION } from '../state/types';
 import { writeState } from '../state/writer';
 import { BundleSource } from './bundle-source';
-import { ImageSource } from './image-source';
+import type { ImageSource } from './image-source';
 import { type OwnCgroup, ownCgroup, splitUnitCgroup } from './cgroup';
 import { ReleaseStack } from './release-stack';
 import { handleSignals } from './signals';
@@ -63,7 +63,7 @@ export class Monitor {
   private readonly file: string;
   private readonly dir: string;
   private readonly own: OwnCgroup = ownCgroup();
-  private readonly source: ContainerSource;
+  private source!: ContainerSource;
   private readonly releases = new ReleaseStack();
   private readonly warnings: ThrottledWarnings;
   private runtime!: OciRuntime;
@@ -93,11 +93,11 @@ export class Monitor {
     this.warnings = new ThrottledWarnings(log);
     this.dir = containerDir(options.stateDir, options.name);
     this.file = stateFile(options.stateDir, options.name);
-    this.source = options.image === undefined ? new BundleSource(options.bundle!) : this.imageSource(options.image);
   }
 
   /** Runs the container to its end; returns the exit code. Throws CtrmonError for ctrmon's own failures. */
   async run(): Promise<number> {
+    this.source = this.options.image === undefined ? new BundleSource(this.options.bundle!) : await this.imageSource(this.options.image);
     // Nothing runs yet: a state directory that cannot be made or written, or a name in use, ends here.
     ensureDirectory(this.dir);
     const claim = claimName(this.options.name, this.dir);
@@ -410,14 +410,19 @@ export class Monitor {
    * SIGRTMIN+3 for an init in systemd mode).
    */
   private stopSignal(): NodeJS.Signals | number {
-    const fromImage = this.source instanceof ImageSource ? this.source.stopSignal : undefined;
+    const fromImage = this.source.stopSignal;
     if (this.options.stopSignal !== DEFAULT_STOP_SIGNAL || fromImage === undefined) return this.options.stopSignal;
     return typeof fromImage === 'number' ? fromImage : parseSignal('StopSignal', fromImage);
   }
 
   /** An image source; a pull it needs runs as `ctrmon pull`, in a child, so the monitor never loads the registry client. */
-  private imageSource(reference: string): ImageSource {
+  /**
+   * An image source, loaded only when asked for: a monitor of a bundle never loads the image code
+   * (esbuild keeps a dynamically imported module's initialisation lazy), which keeps it smaller.
+   */
+  private async imageSource(reference: string): Promise<ImageSource> {
     const o = this.options;
+    const { ImageSource } = await import('./image-source');
     return new ImageSource({
       reference,
       storeRoot: o.storeRoot,

@@ -17,6 +17,8 @@ export interface ContainerSource {
   readonly requested: SourceRecord;
   /** The bundle directory the state file names while prepare() runs. */
   readonly bundleDir: string;
+  /** A stop signal the source asks for (an image's StopSignal), known after prepare(). */
+  readonly stopSignal?: string | number;
   /** Checks and readies the container's bundle; throws a CtrmonError naming what is wrong. */
   prepare(): Promise<PreparedSource>;
   /** Gives back what prepare() took (a mount, a lease); called once, after the container is gone. */

@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 
 import { PrivateSystemd, privateSystemdUnavailable } from '../../src/harness/systemd/private-systemd';
 import type { ContainerState } from '../../src/state/types';
-import { buildLayout } from '../helpers/image-layout';
+import { buildLayout } from '../../src/harness/registry/layout-builder';
 import { CTRMON, testBundle } from '../helpers/monitor-process';
 
 const unavailable = privateSystemdUnavailable() ?? (spawnSync('skopeo', ['--version']).status === 0 ? null : 'skopeo is not installed');

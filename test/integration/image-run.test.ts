@@ -13,7 +13,7 @@ import { after, before, describe, test } from 'node:test';
 
 import { registrySkipReason, startTestRegistry, type TestRegistry } from '../../src/harness/registry/test-registry';
 import { ImageStore } from '../../src/image/store';
-import { buildLayout, type LayoutImage, pushLayout } from '../helpers/image-layout';
+import { buildLayout, type LayoutImage, pushLayout } from '../../src/harness/registry/layout-builder';
 import { integrationSuite } from '../helpers/integration-suite';
 import { CTRMON, testBundle } from '../helpers/monitor-process';
 import { delay } from '../helpers/wait';

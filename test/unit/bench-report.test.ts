@@ -38,6 +38,8 @@ function report(): BenchReport {
       ctrmon: { sent: 10, relayed: 10, relayedPerSecond: 100, maxBlockMs: 0.5, stalled: false },
       conmon: { sent: 3, relayed: 3, relayedPerSecond: 50, maxBlockMs: 1000, stalled: true },
     },
+    pull: { ctrmon: s([0.8, 0.9, 1]), 'skopeo+umoci': s([1.4, 1.5, 1.6]), podman: s([0.9, 1, 1.1]) },
+    pullPeakRssMb: 110,
     ratios: {},
   };
   r.ratios = headlineRatios(r);
@@ -64,6 +66,10 @@ describe('benchmark report', () => {
     assert.equal(ratios.idleWakeups.met, true);
     assert.equal(ratios.floodBlock.met, true, 'ctrmon never stalled');
     assert.equal(ratios.stopVsPodman.met, null, 'information only');
+    assert.equal(ratios.pullVsSkopeo.ratio, 0.6); // 0.9 ÷ 1.5
+    assert.equal(ratios.pullVsSkopeo.met, true);
+    assert.equal(ratios.pullVsPodman.ratio, 0.9);
+    assert.equal(ratios.pullRss.met, true);
   });
 
   test('the Markdown names the machine, every measurement and what was skipped', () => {
@@ -76,6 +82,7 @@ describe('benchmark report', () => {
       '## Memory per monitor',
       '## Idle cost',
       '## Notify flood',
+      '## Pull and unpack',
       '## Skipped',
     ]) {
       assert.ok(md.includes(heading), heading);

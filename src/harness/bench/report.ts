@@ -35,6 +35,9 @@ export interface BenchReport {
   memory: Record<string, Record<string, MemoryPerMonitor>>;
   idle: Record<string, IdleCost>;
   flood: Record<string, FloodResult>;
+  /** (g) A cold pull and unpack of one ~100 MB, five-layer image, seconds, by candidate. */
+  pull: Record<string, Summary>;
+  pullPeakRssMb: number | null;
   ratios: Record<string, Ratio>;
 }
 
@@ -172,6 +175,34 @@ export function headlineRatios(r: BenchReport): Record<string, Ratio> {
     'the sender never stalls (a 1 s send timeout)',
     () => (r.flood.ctrmon ? !r.flood.ctrmon.stalled : null),
   );
+  const p = r.pull;
+  add(
+    'pullVsSkopeo',
+    'pull + unpack, median',
+    p.ctrmon?.median,
+    p['skopeo+umoci']?.median,
+    'skopeo copy + umoci unpack',
+    's',
+    '<= 0.7x',
+    (x) => x <= 0.7,
+  );
+  add('pullVsPodman', 'pull + unpack, median', p.ctrmon?.median, p.podman?.median, 'podman pull', 's', '<= 1x', (x) => x <= 1);
+  if (r.pullPeakRssMb !== null) {
+    add('pullRss', 'peak RSS of a pull', r.pullPeakRssMb, 150, 'the 150 MB budget', 'MB', '<= 150 MB', (_x, c) => c <= 150);
+  }
+  const image = s['ctrmon-image']?.median;
+  if (image !== undefined && s.ctrmon) {
+    add(
+      'startImage',
+      'start-to-active from a cached image, median',
+      image,
+      s.ctrmon.median,
+      'ctrmon from a bundle',
+      'ms',
+      '<= bundle + 15 ms',
+      (_x, c) => c <= s.ctrmon.median + 15,
+    );
+  }
   return out;
 }
 
@@ -283,6 +314,15 @@ export function renderMarkdown(r: BenchReport): string {
       ['monitor', 'sent', 'relayed', 'relayed/s', 'longest sender block, ms', 'sender stalled'],
       Object.entries(r.flood).map(([k, v]) => [k, v.sent, v.relayed, v.relayedPerSecond, f(v.maxBlockMs, 2), v.stalled ? '**yes**' : 'no']),
     ),
+    '',
+    '## Pull and unpack: one ~100 MB, five-layer image from a registry on loopback, cold each time, s',
+    '',
+    table(
+      ['tool', 'min', 'median', 'max'],
+      Object.entries(r.pull).map(([k, v]) => [k, f(v.min, 2), f(v.median, 2), f(v.max, 2)]),
+    ),
+    '',
+    r.pullPeakRssMb === null ? '' : `ctrmon's peak RSS during its pulls: ${r.pullPeakRssMb} MB.`,
     '',
   ];
   if (Object.keys(r.skipped).length) {

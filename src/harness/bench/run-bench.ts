@@ -13,6 +13,7 @@ import { PrivateSystemd, privateSystemdUnavailable } from '../systemd/private-sy
 import type { ServiceManager } from '../systemd/service-manager';
 import { ctrmonCommand } from '../../systemd/unit-generator';
 import { type DirectContext, flood, idleCost, memory, readyLatency, steadyLatency } from './direct-measurements';
+import { measurePulls } from './image-pull';
 import { type MonitorKind, removeLeftovers } from './direct-monitors';
 import { type Machine, describeMachine } from './machine';
 import { renderChart } from './svg-chart';
@@ -29,6 +30,7 @@ export interface BenchOptions {
   relayRounds: number;
   relayMessages: number;
   floodCount: number;
+  pullRounds: number;
   /** Another ctrmon checkout (installed and built) measured beside this one in start-to-active and memory. */
   baseline?: string;
   /** Undefined: the monitor's default (runtime/resolve.ts). */
@@ -43,6 +45,7 @@ export const FULL: Omit<BenchOptions, 'outputDir' | 'runtime' | 'print'> = {
   relayRounds: 4,
   relayMessages: 150,
   floodCount: 100_000,
+  pullRounds: 3,
 };
 export const QUICK: Omit<BenchOptions, 'outputDir' | 'runtime' | 'print'> = {
   starts: 5,
@@ -51,6 +54,7 @@ export const QUICK: Omit<BenchOptions, 'outputDir' | 'runtime' | 'print'> = {
   relayRounds: 2,
   relayMessages: 50,
   floodCount: 20_000,
+  pullRounds: 1,
 };
 
 async function serviceManager(workDir: string): Promise<ServiceManager | string> {
@@ -92,6 +96,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
       relayRounds: o.relayRounds,
       relayMessages: o.relayMessages,
       floodCount: o.floodCount,
+      pullRounds: o.pullRounds,
       runtime: runtime.path,
     },
     skipped: {},
@@ -103,6 +108,8 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     memory: {},
     idle: {},
     flood: {},
+    pull: {},
+    pullPeakRssMb: null,
     ratios: {},
   };
   if (!hasConmon) report.skipped.conmon = 'conmon is not installed';
@@ -123,6 +130,14 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     report.idle = await idleCost(direct, o.idleSeconds);
     print(`[bench] notify flood of ${o.floodCount} datagrams`);
     report.flood = await flood(direct, o.floodCount);
+    print(`[bench] pull and unpack of one image, ${o.pullRounds} cold round(s) per tool`);
+    const pulls = await measurePulls(workDir, o.pullRounds, print);
+    if (typeof pulls === 'string') report.skipped.pull = pulls;
+    else {
+      for (const [tool, seconds] of Object.entries(pulls.seconds)) report.pull[tool] = summarize(seconds);
+      report.pullPeakRssMb = pulls.ctrmonPeakRssMb;
+      Object.assign(report.skipped, pulls.skipped);
+    }
 
     const sm = await serviceManager(workDir);
     if (typeof sm === 'string') {

@@ -13,6 +13,8 @@ import { type Bundle, deriveConfig, writeBundle } from '../../runtime/bundle';
 import type { ResolvedRuntime } from '../../runtime/resolve';
 import { RUNTIME_UNIT_DIR, type ServiceManager } from '../systemd/service-manager';
 import { renderUnit } from '../../systemd/unit-generator';
+import { packagePath } from '../../package-root';
+import { buildLayout } from '../registry/layout-builder';
 
 export interface ServiceCandidate {
   name: string;
@@ -116,6 +118,28 @@ function ctrmonUnit(ctx: ServiceContext, name: string, command?: string[]): stri
   return renderUnit(options, { restart: 'no', header: `benchmark: ${name} monitor (ctrmon generate systemd)` }, command);
 }
 
+/**
+ * The same container from a cached image: the bundle's rootfs as a one-layer image, loaded into a
+ * store of the benchmark's own (--pull=never: the private systemd has no network to pull over).
+ */
+function ctrmonImageUnit(ctx: ServiceContext): string {
+  const name = 'localhost/ctrmon-bench:1';
+  const layout = buildLayout(path.join(ctx.workDir, 'image-layout'), 'bench', [ctx.bundle.rootfs], { Cmd: ctx.bundle.config.process.args });
+  const archive = path.join(ctx.workDir, 'image.tar');
+  execFileSync('skopeo', ['copy', '--quiet', `oci:${layout.dir}:bench`, `oci-archive:${archive}:${name}`]);
+  const store = path.join(ctx.workDir, 'image-store');
+  execFileSync(process.execPath, [packagePath('bin', 'ctrmon.js'), 'load', '--root', store, '-i', archive], { stdio: 'ignore' });
+  const options = buildMonitorOptions('bench-ctrmon-image', [], {
+    image: name,
+    root: store,
+    pull: 'never',
+    runtime: ctx.runtime.path,
+    sdnotify: 'container',
+    env: [READY_AT_ONCE],
+  });
+  return renderUnit(options, { restart: 'no', header: 'benchmark: ctrmon monitor --image (ctrmon generate systemd)' });
+}
+
 export function prepareServices(ctx: ServiceContext): Prepared {
   const prepared: Prepared = { candidates: [], skipped: {} };
   const add = (name: string, make: () => string) => {
@@ -136,6 +160,14 @@ export function prepareServices(ctx: ServiceContext): Prepared {
   }
   add('ctrmon', () => ctrmonUnit(ctx, 'ctrmon'));
   if (ctx.baselineCommand) add('ctrmon-baseline', () => ctrmonUnit(ctx, 'ctrmon-baseline', ctx.baselineCommand));
+  if (!commandExists('skopeo')) prepared.skipped['ctrmon-image'] = 'skopeo is not installed';
+  else {
+    try {
+      add('ctrmon-image', () => ctrmonImageUnit(ctx));
+    } catch (err) {
+      prepared.skipped['ctrmon-image'] = (err as Error).message;
+    }
+  }
   return prepared;
 }
 

@@ -1,11 +1,13 @@
-// Builds a runnable multi-layer OCI image layout for tests: each layer is a directory tree (GNU
-// tar of it, gzip'ed, so whiteouts and opaque markers written as files become OCI whiteouts), the
-// config names the command. skopeo pushes it to a test registry.
+// Builds a runnable multi-layer OCI image layout for the tests and the benchmark: each layer is a
+// directory tree (GNU tar of it, gzip'ed, so whiteouts and opaque markers written as files become
+// OCI whiteouts), the config names the command. skopeo pushes it to a test registry.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
+
+import { CtrmonError } from '../../errors';
 
 export interface LayoutImage {
   dir: string;
@@ -31,7 +33,7 @@ export function tarOf(root: string): Buffer {
       maxBuffer: 1024 ** 3,
     },
   );
-  if (r.status !== 0) throw new Error(`tar of ${root} failed: ${r.stderr.toString()}`);
+  if (r.status !== 0) throw new CtrmonError('ERR_HARNESS', `tar of ${root} failed: ${r.stderr.toString()}`);
   return r.stdout;
 }
 
@@ -74,5 +76,5 @@ export function pushLayout(image: LayoutImage, destination: string): void {
       encoding: 'utf8',
     },
   );
-  if (r.status !== 0) throw new Error(`skopeo copy to ${destination} failed: ${r.stderr}`);
+  if (r.status !== 0) throw new CtrmonError('ERR_HARNESS', `skopeo copy to ${destination} failed: ${r.stderr}`);
 }
