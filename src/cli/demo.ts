@@ -19,12 +19,14 @@ export function registerDemo(program: Command): void {
     .option('--work-dir <dir>', 'where the demo bundle and state go', packagePath('.cache', 'demo'))
     .option('--exit-code <n>', 'the exit status the demo application ends with', '3')
     .option('--systemd', "run it as a service of a private systemd (the machine's own, in private namespaces; needs root)")
-    .action(async (opts: { runtime?: string; workDir: string; exitCode: string; systemd?: boolean }) => {
+    .option('--image', 'with --systemd: run it from an image pushed to a registry on loopback and pulled with ctrmon pull')
+    .action(async (opts: { runtime?: string; workDir: string; exitCode: string; systemd?: boolean; image?: boolean }) => {
       const options = {
         workDir: path.resolve(opts.workDir),
         // Resolved here, on the host: the systemd demo's monitor runs where crun may look usable but is not.
         runtime: resolveRuntime(opts.runtime).path,
         exitCode: Number(opts.exitCode),
+        fromImage: opts.image === true,
         print: (line: string) => process.stdout.write(`${line}\n`),
       };
       if (opts.systemd) {

@@ -111,7 +111,7 @@ export class Lease {
         });
       }
       const record: LeaseRecord = { id, holder, created: new Date().toISOString(), digests: [], layers: [] };
-      writeFileAtomic(file, JSON.stringify(record));
+      writeFileAtomic(file, JSON.stringify(record), false); // a lease outlives no crash: its holder is gone
     });
     return new Lease(paths, withLock, id);
   }
@@ -131,7 +131,7 @@ export class Lease {
       const digests = new Set([...record.digests, ...(content.digests ?? [])]);
       const layers = new Set([...record.layers, ...(content.layers ?? [])]);
       if (digests.size === record.digests.length && layers.size === record.layers.length) return;
-      writeFileAtomic(file, JSON.stringify({ ...record, digests: [...digests], layers: [...layers] }));
+      writeFileAtomic(file, JSON.stringify({ ...record, digests: [...digests], layers: [...layers] }), false);
     });
   }
 

@@ -38,19 +38,22 @@ export function ensureDirectories(...dirs: string[]): void {
   }
 }
 
-/** Replaces file with data: temp, fsync, rename, fsync of the directory. */
-export function writeFileAtomic(file: string, data: string | Buffer): void {
+/**
+ * Replaces file with data: temp, fsync, rename, fsync of the directory. `durable: false` skips both
+ * fsyncs for a file that means nothing after a crash of the machine (a lease: its holder is gone).
+ */
+export function writeFileAtomic(file: string, data: string | Buffer, durable = true): void {
   const tmp = `${file}.${process.pid}.tmp`;
   try {
     const fd = openSync(tmp, 'w', 0o644);
     try {
       writeFileSync(fd, data);
-      fsyncSync(fd);
+      if (durable) fsyncSync(fd);
     } finally {
       closeSync(fd);
     }
     renameSync(tmp, file);
-    fsyncDirectory(path.dirname(file));
+    if (durable) fsyncDirectory(path.dirname(file));
   } catch (err) {
     rmSync(tmp, { force: true });
     throw storeError('write', file, err);

@@ -1,10 +1,17 @@
 // `ctrmon demo --systemd`: the demo container as a real systemd service. A private systemd (the
 // machine's own, in private namespaces) runs the unit that `ctrmon generate systemd` writes:
 // `systemctl start` waits for the application's READY, systemd shows its STATUS=, and when the
-// application exits with status 3 systemd records exactly that.
+// application exits with status 3 systemd records exactly that. With `--image`, the same container
+// comes from a registry: the demo rootfs is pushed as an image to a docker-registry on loopback,
+// `ctrmon pull` puts it into a store, and the unit runs it with --image (--pull=never: the private
+// systemd has a network namespace of its own).
+import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 
 import { buildMonitorOptions } from '../../config/monitor-options';
+import { packagePath } from '../../package-root';
+import { buildLayout, pushLayout } from '../registry/layout-builder';
+import { startTestRegistry } from '../registry/test-registry';
 import { PrivateSystemd } from '../systemd/private-systemd';
 import { renderUnit } from '../../systemd/unit-generator';
 import { buildDemoBundle } from './demo-bundle';
@@ -13,7 +20,27 @@ export interface SystemdDemoOptions {
   workDir: string;
   runtime: string;
   exitCode: number;
+  /** Run the container from a registry image instead of the bundle. */
+  fromImage?: boolean;
   print: (line: string) => void;
+}
+
+/** Pushes the demo rootfs to a registry on loopback and pulls it into store with `ctrmon pull`; returns the reference. */
+async function pullDemoImage(bundle: string, workDir: string, store: string, print: (line: string) => void): Promise<string> {
+  const registry = await startTestRegistry();
+  try {
+    const layout = buildLayout(path.join(workDir, 'image-layout'), 'demo', [path.join(bundle, 'rootfs')], { Cmd: ['/bin/demo-app'] });
+    const ref = `${registry.host}/ctrmon/demo:1`;
+    pushLayout(layout, ref);
+    print(`[demo] pushed the demo container as ${ref} to a docker-registry on loopback`);
+    print(`$ ctrmon pull --root ${store} --tls-verify=false ${ref}`);
+    const ctrmon = [packagePath('bin', 'ctrmon.js'), 'pull', '--root', store, '--tls-verify=false', ref];
+    const id = execFileSync(process.execPath, ctrmon, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    print(`    ${id.trim()}`);
+    return ref;
+  } finally {
+    await registry.stop();
+  }
 }
 
 const UNIT = 'ctrmon-demo.service';
@@ -22,12 +49,15 @@ const UNIT = 'ctrmon-demo.service';
 export async function runSystemdDemo(options: SystemdDemoOptions): Promise<number> {
   const { print } = options;
   const bundle = buildDemoBundle(path.join(options.workDir, 'bundle'));
+  const store = path.join(options.workDir, 'store');
+  const image = options.fromImage ? await pullDemoImage(bundle, options.workDir, store, print) : undefined;
   let t0 = Date.now();
   const nsd = await PrivateSystemd.boot(path.join(options.workDir, 'systemd'));
   try {
     print(`[demo] booted a private systemd (host pid ${nsd.pid}) in ${Date.now() - t0} ms`);
+    const source = image ? { image, root: store, pull: 'never' } : { bundle };
     const monitor = buildMonitorOptions('ctrmon-demo', [], {
-      bundle,
+      ...source,
       runtime: options.runtime,
       sdnotify: 'container',
       env: ['READY_DELAY=1', 'EXIT_AFTER=3', `EXIT_CODE=${options.exitCode}`],
