@@ -191,4 +191,24 @@ describe('containers from images', { skip }, () => {
     const fsck = spawnSync('skopeo', ['inspect', '--format', '{{.Digest}}', `oci:${killed}:${bigRef}`], { encoding: 'utf8' });
     assert.equal(fsck.stdout.trim(), bigImage.manifestDigest, `skopeo reads the store: ${fsck.stderr}`);
   });
+
+  test('a monitor killed with SIGKILL leaves its rootfs mounted; the next start of that name cleans it up and runs', async () => {
+    const name = 'img-crash';
+    const crashStore = path.join(work, 'crash-store');
+    const pulled = spawnSync(process.execPath, [CTRMON, 'pull', '--root', crashStore, '--tls-verify=false', '-q', ref], {
+      encoding: 'utf8',
+    });
+    assert.equal(pulled.status, 0, pulled.stderr);
+    const options = ['--runtime', 'runc', '--image', ref, '--root', crashStore, '--pull', 'never'];
+    const first = suite.monitor({ name, options, command: ['sleep', '30'] });
+    await first.waitForOutput('container started');
+    const rootfs = path.join(first.stateDir, name, 'rootfs');
+    first.signal('SIGKILL');
+    await first.exited;
+    assert.deepEqual(mountedBelow(rootfs), [rootfs], 'the crash left the overlay mounted');
+    spawnSync('runc', ['delete', '--force', name]); // what systemd's cgroup kill does to the orphaned container
+    const second = suite.monitor({ name, options, command: ['true'] });
+    assert.equal((await second.exited).code, 0, second.stderr);
+    assert.deepEqual(mountedBelow(rootfs), [], 'nothing mounted after the second run');
+  });
 });
