@@ -24,6 +24,19 @@ export type NetworkMode = (typeof NETWORK_MODES)[number];
 /** SIGRTMIN+3 as podman numbers it (glibc's SIGRTMIN is 34): systemd's "halt". */
 export const SYSTEMD_STOP_SIGNAL = 37;
 
+/** What runc's default spec hides from and makes read-only for a container. */
+export const MASKED_PATHS: readonly string[] = [
+  '/proc/acpi',
+  '/proc/kcore',
+  '/proc/keys',
+  '/proc/latency_stats',
+  '/proc/timer_list',
+  '/proc/sched_debug',
+  '/sys/firmware',
+  '/proc/scsi',
+];
+export const READONLY_PATHS: readonly string[] = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
+
 /** podman's default capability set. */
 const CAPABILITIES = [
   'CAP_CHOWN',
@@ -168,17 +181,8 @@ export function runtimeConfig(c: ContainerFromImage): RuntimeConfig {
     annotations,
     linux: {
       namespaces,
-      maskedPaths: [
-        '/proc/acpi',
-        '/proc/kcore',
-        '/proc/keys',
-        '/proc/latency_stats',
-        '/proc/timer_list',
-        '/proc/sched_debug',
-        '/sys/firmware',
-        '/proc/scsi',
-      ],
-      readonlyPaths: ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'],
+      maskedPaths: [...MASKED_PATHS],
+      readonlyPaths: [...READONLY_PATHS],
     },
   };
   return { config, stopSignal, systemdMode };

@@ -1,11 +1,11 @@
 // flock-based locks of the image store (FileLock: held by this process until released or until it
 // dies, however it dies, so a lock is never stale). Waiting is a poll with a short sleep, bounded
 // by a timeout that ends in ERR_STORE_LOCKED naming the lock and its holder's pid.
-import { readFileSync, writeFileSync } from 'node:fs';
 
 import { CtrmonError } from '../errors';
-import { FileLock } from '../native';
-import { errnoCode, storeError } from './store-files';
+import type { FileLock } from '../native';
+import { lockHolder, lockWithPid } from '../process/pid-lock';
+import { storeError } from './store-files';
 
 export interface LockWait {
   /** How long to wait for another holder; 0 tries once. */
@@ -17,30 +17,16 @@ const DEFAULT_POLL_MS = 20;
 
 /** The lock, or null when another holder has it. */
 export function tryLock(file: string): FileLock | null {
-  let lock: FileLock;
   try {
-    lock = new FileLock(file);
+    return lockWithPid(file);
   } catch (err) {
-    const code = errnoCode(err);
-    if (code === 'EWOULDBLOCK' || code === 'EAGAIN') return null;
     throw storeError('lock', file, err);
   }
-  try {
-    writeFileSync(file, `${process.pid}\n`);
-  } catch (err) {
-    lock.release();
-    throw storeError('write', file, err);
-  }
-  return lock;
 }
 
 function holder(file: string): string {
-  try {
-    const pid = readFileSync(file, 'utf8').trim();
-    return /^\d+$/.test(pid) ? `, held by pid ${pid}` : '';
-  } catch {
-    return '';
-  }
+  const pid = lockHolder(file);
+  return pid === null ? '' : `, held by pid ${pid}`;
 }
 
 /**

@@ -3,42 +3,32 @@
 // dies. Across state directories the runtime's own container list is shared (ids are global per
 // runtime root), so a container that already exists is checked the same way: through the lock in
 // the directory its bundle came from.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 
 import { CtrmonError } from '../errors';
 import { FileLock, type SystemError } from '../native';
+import { lockHolder, lockWithPid } from '../process/pid-lock';
 import { stateError } from './directory';
 
 const LOCK_FILE = 'monitor.lock';
 
 function inUse(name: string, lockFile: string): CtrmonError {
-  let holder = '';
-  try {
-    holder = readFileSync(lockFile, 'utf8').trim();
-  } catch {
-    // named without a pid
-  }
-  const by = /^\d+$/.test(holder) ? ` by ctrmon pid ${holder}` : '';
+  const holder = lockHolder(lockFile);
+  const by = holder === null ? '' : ` by ctrmon pid ${holder}`;
   return new CtrmonError('ERR_NAME_IN_USE', `container name "${name}" is in use${by} (${lockFile})`, { name, path: lockFile });
 }
 
 /** Claims the name in containerDir for this process; throws ERR_NAME_IN_USE when a live monitor has it. */
 export function claimName(name: string, containerDir: string): FileLock {
   const file = path.join(containerDir, LOCK_FILE);
-  let lock: FileLock;
+  let lock: FileLock | null;
   try {
-    lock = new FileLock(file);
+    lock = lockWithPid(file);
   } catch (err) {
-    if ((err as SystemError).code === 'EWOULDBLOCK' || (err as SystemError).code === 'EAGAIN') throw inUse(name, file);
     throw stateError('lock', file, err);
   }
-  try {
-    writeFileSync(file, `${process.pid}\n`);
-  } catch (err) {
-    lock.release();
-    throw stateError('write', file, err);
-  }
+  if (lock === null) throw inUse(name, file);
   return lock;
 }
 

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 
 import { CtrmonError } from '../../errors';
 import { packagePath } from '../../package-root';
+import { MASKED_PATHS, READONLY_PATHS } from '../../image/runtime-config';
 import type { OciConfig } from '../../runtime/bundle';
 
 export const DEFAULT_BUSYBOX = '/bin/busybox';
@@ -65,17 +66,8 @@ export function demoConfig(): OciConfig {
     linux: {
       resources: { devices: [{ allow: false, access: 'rwm' }] },
       namespaces: [{ type: 'pid' }, { type: 'network' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }],
-      maskedPaths: [
-        '/proc/acpi',
-        '/proc/kcore',
-        '/proc/keys',
-        '/proc/latency_stats',
-        '/proc/timer_list',
-        '/proc/sched_debug',
-        '/sys/firmware',
-        '/proc/scsi',
-      ],
-      readonlyPaths: ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'],
+      maskedPaths: [...MASKED_PATHS],
+      readonlyPaths: [...READONLY_PATHS],
     },
   };
 }
