@@ -23,6 +23,7 @@ export function registerPull(program: Command): void {
         platform: opts.platform ? parsePlatform(opts.platform) : hostPlatform(),
         onProgress: opts.quiet ? undefined : (layers) => progress.update(layers),
       });
+      if (!opts.quiet && progress.interactive) progress.finish();
       if (!opts.quiet && !progress.interactive)
         process.stderr.write(`${progress.summary(result.name, result.layers, result.downloaded)}\n`);
       process.stdout.write(`${result.imageId}\n`);

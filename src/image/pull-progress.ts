@@ -13,6 +13,7 @@ export class PullProgress {
   private readonly started = Date.now();
   private drawn = 0;
   private lastDraw = 0;
+  private last: readonly LayerProgress[] = [];
 
   constructor(private readonly out: NodeJS.WriteStream) {}
 
@@ -20,8 +21,10 @@ export class PullProgress {
     return this.out.isTTY === true;
   }
 
-  update(layers: readonly LayerProgress[]): void {
-    if (!this.interactive || Date.now() - this.lastDraw < 100) return;
+  /** Redraws at most every 100 ms; `final` draws the end state whatever the time. */
+  update(layers: readonly LayerProgress[], final = false): void {
+    this.last = layers;
+    if (!this.interactive || (!final && Date.now() - this.lastDraw < 100)) return;
     this.lastDraw = Date.now();
     const seconds = Math.max(0.001, (Date.now() - this.started) / 1000);
     const lines = layers.map(
@@ -31,6 +34,11 @@ export class PullProgress {
     if (this.drawn) this.out.write(`\x1b[${this.drawn}A`);
     this.out.write(lines.map((l) => `\x1b[2K${l}\n`).join(''));
     this.drawn = lines.length;
+  }
+
+  /** The last state, drawn once more: every layer done. */
+  finish(): void {
+    this.update(this.last, true);
   }
 
   /** The one line a non-interactive pull prints. */

@@ -211,4 +211,17 @@ describe('containers from images', { skip }, () => {
     assert.equal((await second.exited).code, 0, second.stderr);
     assert.deepEqual(mountedBelow(rootfs), [], 'nothing mounted after the second run');
   });
+
+  test('on a terminal, a pull shows each layer with its bytes and rate, ending done', () => {
+    const tty = path.join(work, 'tty-store');
+    const r = spawnSync('script', ['-qec', `${process.execPath} ${CTRMON} pull --root ${tty} --tls-verify=false ${ref}`, '/dev/null'], {
+      encoding: 'utf8',
+    });
+    assert.equal(r.status, 0, r.stdout);
+    const lastFrame = r.stdout.split('\x1b[2K').slice(-2).join('');
+    for (const layer of [image.layers[0], image.layers[1]]) {
+      assert.match(lastFrame, new RegExp(`${layer.slice(7, 19)}  done +[0-9.]+ (KiB|MiB) / [0-9.]+ (KiB|MiB) +[0-9.]+ (KiB|MiB)/s`));
+    }
+    assert.ok(r.stdout.trim().endsWith(image.configDigest), 'the image ID last');
+  });
 });

@@ -14,6 +14,8 @@ export interface LayoutImage {
   tag: string;
   manifestDigest: string;
   configDigest: string;
+  /** The layer blobs' digests, base first. */
+  layers: string[];
 }
 
 const sha = (data: Buffer) => `sha256:${createHash('sha256').update(data).digest('hex')}`;
@@ -65,7 +67,7 @@ export function buildLayout(dir: string, tag: string, layerRoots: string[], conf
       ],
     }),
   );
-  return { dir, tag, manifestDigest: m.digest, configDigest: cfg.digest };
+  return { dir, tag, manifestDigest: m.digest, configDigest: cfg.digest, layers: layers.map((l) => l.digest) };
 }
 
 export function pushLayout(image: LayoutImage, destination: string): void {
