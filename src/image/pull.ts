@@ -173,8 +173,8 @@ async function pullLayer(
       // An interrupted ingest restarts: a half-extracted layer cannot be resumed.
       if (ingest.written > 0) await ingest.restart();
       const blob = o.registry.openBlob(ref, job.descriptor) as unknown as Readable;
-      await unpackLayer(layer, blob, staging, o.limits, [count, teeInto(ingest.writable())]);
-      await ingest.commit();
+      const committing = ingest;
+      await unpackLayer(layer, blob, staging, o.limits, [count, teeInto(ingest.writable())], () => committing.commit());
     } catch (err) {
       await ingest.abort(false);
       throw err;

@@ -43,8 +43,9 @@ function decompressor(mediaType: string, digest: string): Transform | null {
 
 /**
  * Streams `source` (the compressed blob) through `before` (e.g. a tee into the store's ingest)
- * into staging; commits it when the diff_id matches. On any failure the staging directory is
- * removed and the error rethrown.
+ * into staging; when the diff_id matches, runs `beforeCommit` (committing the blob: a cached layer
+ * must never be visible before its blob is) and commits the layer. On any failure the staging
+ * directory is removed and the error rethrown.
  */
 export async function unpackLayer(
   layer: LayerToUnpack,
@@ -52,6 +53,7 @@ export async function unpackLayer(
   staging: LayerStaging,
   limits: LayerLimits = DEFAULT_LAYER_LIMITS,
   before: Transform[] = [],
+  beforeCommit: () => Promise<unknown> = async () => undefined,
 ): Promise<void> {
   const writer = new LayerWriter(staging.diffDir, { ...limits, sync: true });
   const diffHash = sha256();
@@ -73,6 +75,7 @@ export async function unpackLayer(
         { digest: layer.digest },
       );
     }
+    await beforeCommit();
     await staging.commit({ diffId, parent: layer.parent, size: totals.bytes, blob: layer.digest, mediaType: layer.mediaType });
   } catch (err) {
     writer.abort();
