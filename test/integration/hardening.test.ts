@@ -140,8 +140,8 @@ describe('events in any order', () => {
       notifySocket: systemd.address,
     });
     await m.waitForOutput('container started');
-    const state = m.state();
-    assert.equal(state.phase, 'ready');
+    // With READY recorded first, the phase used to stay `running` for good: this would time out.
+    const state = await m.waitForPhase('ready', 5000);
     assert.ok(state.timestamps.started && state.timestamps.ready);
     assert.ok(state.timestamps.started <= state.timestamps.ready);
     m.signal('SIGTERM');
