@@ -8,7 +8,7 @@ import * as path from 'node:path';
 
 import { CtrmonError } from '../../errors';
 import { packagePath } from '../../package-root';
-import { MASKED_PATHS, READONLY_PATHS } from '../../image/runtime-config';
+import { DEV_MOUNTS, MASKED_PATHS, READONLY_PATHS } from '../../image/runtime-config';
 import type { OciConfig } from '../../runtime/bundle';
 
 export const DEFAULT_BUSYBOX = '/bin/busybox';
@@ -51,15 +51,7 @@ export function demoConfig(): OciConfig {
     hostname: 'ctrmon-demo',
     mounts: [
       { destination: '/proc', type: 'proc', source: 'proc' },
-      { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
-      {
-        destination: '/dev/pts',
-        type: 'devpts',
-        source: 'devpts',
-        options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'],
-      },
-      { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'] },
-      { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
+      ...DEV_MOUNTS,
       { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
       { destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'mode=1777', 'size=16m'] },
     ],
