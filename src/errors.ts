@@ -36,6 +36,7 @@ export const ERROR_CODES = {
     'ERR_STORE_LOCKED',
   ],
   systemd: ['ERR_UNIT_FILE', 'ERR_SYSTEMD'],
+  update: ['ERR_UPDATE', 'ERR_UPDATE_LOCKED'],
   harness: ['ERR_HARNESS'],
   /** Not an expected failure: a bug or an environment ctrmon did not foresee. */
   internal: ['ERR_INTERNAL'],

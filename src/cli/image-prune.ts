@@ -10,7 +10,8 @@ export function imagePruneCommand(): Command {
   return new Command('prune')
     .description('remove unused images')
     .option('--root <dir>', 'the image store', DEFAULT_STORE_ROOT)
-    .option('-a, --all', 'also images with a name that no container uses')
+    .option('-a, --all', 'also images with a name that no container uses (images auto-update keeps for rollbacks stay)')
+    .option('-f, --force', "podman's flag for not asking; ctrmon never asks")
     .action(async (opts: { root: string; all?: boolean }) => {
       const removed = await pruneImages(await ImageStore.open(opts.root), opts.all === true);
       process.stdout.write(removed.map((d) => `${d.slice(7)}\n`).join(''));

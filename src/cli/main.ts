@@ -1,6 +1,7 @@
 // The ctrmon command line: one file per command, each only parsing and printing.
 import type { Command } from 'commander';
 
+import { registerAutoUpdate } from './auto-update';
 import { registerBench } from './bench';
 import { registerDemo } from './demo';
 import { registerGenerate } from './generate';
@@ -12,6 +13,7 @@ import { imagesCommand } from './images';
 import { loadCommand } from './load';
 import { registerPs } from './ps';
 import { registerPull } from './pull';
+import { registerRollback } from './rollback';
 import { rmiCommand } from './rmi';
 import { saveCommand } from './save';
 import { tagCommand } from './tag';
@@ -27,7 +29,17 @@ function registerImages(program: Command): void {
 
 export function main(argv: string[]): Promise<void> {
   return runProgram(
-    createProgram([registerMonitor, registerPs, registerPull, registerImages, registerGenerate, registerDemo, registerBench]),
+    createProgram([
+      registerMonitor,
+      registerPs,
+      registerPull,
+      registerImages,
+      registerGenerate,
+      registerAutoUpdate,
+      registerRollback,
+      registerDemo,
+      registerBench,
+    ]),
     argv,
   );
 }

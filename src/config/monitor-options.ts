@@ -13,6 +13,7 @@ import { NETWORK_MODES, type NetworkMode, type Volume } from '../image/runtime-c
 import { DEFAULT_STORE_ROOT } from '../image/store-root';
 import { SYSTEMD_MODES, type SystemdMode } from '../image/systemd-mode';
 import { DEFAULT_STATE_DIR } from '../state/paths';
+import { AUTO_UPDATE_LABEL, checkUpdatable } from '../update/policy';
 import { SDNOTIFY_MODES, type SdNotifyMode } from '../state/types';
 import { badOption, checkName, formatMs, oneOf, parseCount, parseDuration, parseEnv, parseLabels, parseSignal, parseSize } from './parse';
 
@@ -72,7 +73,6 @@ function option<T>(spec: OptionSpec<T>): OptionSpec<T> {
 }
 
 const SDNOTIFY_KEYS: Record<string, SdNotifyMode> = { true: 'container', false: 'conmon', healthy: 'healthy' };
-const AUTO_UPDATE_LABEL = 'io.containers.autoupdate';
 
 const words = (_v: string, ctx: ContainerKeyContext) => ctx.words();
 const keyValues = (_v: string, ctx: ContainerKeyContext) => {
@@ -512,6 +512,7 @@ export function buildMonitorOptions(
   if (options.sdnotify === 'healthy' && !options.health) {
     throw new CtrmonError('ERR_INVALID_OPTION', '--sdnotify=healthy requires --health-cmd: readiness is the first passing health check');
   }
+  checkUpdatable(options.labels, options.image, options.pull);
   return options;
 }
 

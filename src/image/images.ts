@@ -6,6 +6,7 @@ import { type Digest, chainIds, parseDigest } from './digest';
 import { parseImageConfig } from './image-config';
 import { formatReference, parseReference } from './reference';
 import type { ImageStore } from './store';
+import { PREVIOUS_OF_ANNOTATION } from './store-index';
 
 export interface ImageSummary {
   /** The image ID (the config digest). */
@@ -144,7 +145,7 @@ export async function pruneImages(store: ImageStore, all: boolean): Promise<Dige
   const users = usersByDigest(store);
   const removed = new Set<Digest>();
   for (const { name, descriptor } of store.list()) {
-    if ((name !== null && !all) || users.has(descriptor.digest)) continue;
+    if ((name !== null && !all) || users.has(descriptor.digest) || descriptor.annotations?.[PREVIOUS_OF_ANNOTATION] !== undefined) continue;
     const digest = parseDigest(descriptor.digest, 'manifest digest');
     await store.removeImage(digest);
     removed.add(digest);

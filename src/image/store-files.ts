@@ -2,13 +2,12 @@
 // a temporary name beside it, fsync'ing it, renaming it over the old one and fsync'ing the
 // directory (containerd's content store pattern), so after a crash a reader finds the old file or
 // the new one, never an empty or partial one. Errors are ERR_STORE naming the path and the cause.
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import * as path from 'node:path';
+import { mkdirSync, readFileSync } from 'node:fs';
 
 import { CtrmonError, errorMessage } from '../errors';
+import { replaceFile } from '../fs/durable-file';
 
-/** Names of our temporary files: `<final name>.<pid>.tmp`; recover() removes them once their writer is gone. */
-export const TEMP_SUFFIX = /\.(\d+)\.tmp$/;
+export { fsyncDirectory, TEMP_SUFFIX } from '../fs/durable-file';
 
 export function storeError(what: string, target: string, err: unknown): CtrmonError {
   if (err instanceof CtrmonError) return err;
@@ -17,15 +16,6 @@ export function storeError(what: string, target: string, err: unknown): CtrmonEr
 
 export function errnoCode(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException | null)?.code;
-}
-
-export function fsyncDirectory(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 export function ensureDirectories(...dirs: string[]): void {
@@ -43,19 +33,9 @@ export function ensureDirectories(...dirs: string[]): void {
  * fsyncs for a file that means nothing after a crash of the machine (a lease: its holder is gone).
  */
 export function writeFileAtomic(file: string, data: string | Buffer, durable = true): void {
-  const tmp = `${file}.${process.pid}.tmp`;
   try {
-    const fd = openSync(tmp, 'w', 0o644);
-    try {
-      writeFileSync(fd, data);
-      if (durable) fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, file);
-    if (durable) fsyncDirectory(path.dirname(file));
+    replaceFile(file, data, durable);
   } catch (err) {
-    rmSync(tmp, { force: true });
     throw storeError('write', file, err);
   }
 }

@@ -11,6 +11,12 @@ import { MEDIA_TYPE } from './media-types';
 import { readJsonFile, writeFileAtomic } from './store-files';
 
 export const REF_NAME_ANNOTATION = 'org.opencontainers.image.ref.name';
+/**
+ * On an image the update engine keeps for a rollback: the reference it was replaced under, and when.
+ * `image prune --all` leaves such images alone; `rmi` of their name removes them.
+ */
+export const PREVIOUS_OF_ANNOTATION = 'io.ctrmon.auto-update.previous-of';
+export const REPLACED_ANNOTATION = 'io.ctrmon.auto-update.replaced';
 
 export interface Platform {
   architecture: string;
@@ -79,6 +85,11 @@ export function parseIndex(value: unknown, what: string): ImageIndex {
 
 export function emptyIndex(): ImageIndex {
   return { schemaVersion: 2, mediaType: MEDIA_TYPE.ociIndex, manifests: [] };
+}
+
+/** The descriptor as a name is given to it: the content's identity, without another name's annotations. */
+export function plainDescriptor(d: Descriptor): Descriptor {
+  return { mediaType: d.mediaType, digest: d.digest, size: d.size };
 }
 
 export function nameOf(descriptor: Descriptor): string | null {

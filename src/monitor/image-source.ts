@@ -22,6 +22,7 @@ import { resolveUser } from '../image/user';
 import type { Logger } from '../log';
 import { mountOverlay, readFileInRoot, type SystemError, unmount } from '../native';
 import type { ImageSourceRecord } from '../state/types';
+import { PINNED_DIGEST_ENV } from '../update/policy';
 import type { ContainerSource, PreparedSource } from './source';
 
 /** passwd and group files bigger than this are no passwd and group files. */
@@ -40,6 +41,8 @@ export interface ImageSourceOptions {
   volumes: Volume[];
   network: NetworkMode;
   systemd: SystemdMode;
+  /** The manifest to start instead of the one the reference names (the update engine's pin); never pulled. */
+  pinnedDigest?: string;
   /** Runs `ctrmon pull` for the reference (a child process); rejects with its error. */
   pullImage: (reference: string) => Promise<void>;
   log: Logger;
@@ -65,6 +68,7 @@ export class ImageSource implements ContainerSource {
     this.requested = {
       kind: 'image',
       reference: o.reference,
+      root: o.storeRoot,
       name: formatReference(parseReference(o.reference)),
       manifestDigest: null,
       indexDigest: null,
@@ -79,15 +83,7 @@ export class ImageSource implements ContainerSource {
   async prepare(): Promise<PreparedSource> {
     const { name } = this.requested;
     const store = await ImageStore.open(this.o.storeRoot);
-    await this.pullAsPolicySays(store);
-    const descriptor = store.resolve(name);
-    if (!descriptor) {
-      throw new CtrmonError('ERR_IMAGE_NOT_FOUND', `image ${name} is not in the store at ${this.o.storeRoot} (--pull=${this.o.pull})`, {
-        name,
-        path: this.o.storeRoot,
-      });
-    }
-    const manifestDigest = parseDigest(descriptor.digest, 'manifest digest');
+    const manifestDigest = await this.manifestToStart(store, name);
     const manifest = store.readJsonBlob(manifestDigest) as ManifestJson;
     const imageId = parseDigest(manifest.config.digest, 'config digest');
     const config = parseImageConfig(store.readBlob(imageId), imageId);
@@ -139,6 +135,32 @@ export class ImageSource implements ContainerSource {
     rmSync(this.upper, { recursive: true, force: true });
     rmSync(this.work, { recursive: true, force: true });
     await this.lease?.release();
+  }
+
+  private async manifestToStart(store: ImageStore, name: string): Promise<Digest> {
+    if (this.o.pinnedDigest !== undefined) {
+      const pinned = parseDigest(this.o.pinnedDigest, `${PINNED_DIGEST_ENV}`);
+      if (!store.hasBlob(pinned)) {
+        throw new CtrmonError(
+          'ERR_IMAGE_NOT_FOUND',
+          `image ${name}@${pinned} (${PINNED_DIGEST_ENV}) is not in the store at ${this.o.storeRoot}`,
+          {
+            digest: pinned,
+            path: this.o.storeRoot,
+          },
+        );
+      }
+      return pinned;
+    }
+    await this.pullAsPolicySays(store);
+    const descriptor = store.resolve(name);
+    if (!descriptor) {
+      throw new CtrmonError('ERR_IMAGE_NOT_FOUND', `image ${name} is not in the store at ${this.o.storeRoot} (--pull=${this.o.pull})`, {
+        name,
+        path: this.o.storeRoot,
+      });
+    }
+    return parseDigest(descriptor.digest, 'manifest digest');
   }
 
   private async pullAsPolicySays(store: ImageStore): Promise<void> {

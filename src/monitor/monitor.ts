@@ -42,6 +42,7 @@ import { type OwnCgroup, ownCgroup, splitUnitCgroup } from './cgroup';
 import { ReleaseStack } from './release-stack';
 import { handleSignals } from './signals';
 import type { ContainerSource, PreparedSource } from './source';
+import { PINNED_DIGEST_ENV } from '../update/policy';
 
 /** Variables that describe ctrmon's own place under systemd and must not reach the runtime. */
 const HOST_ONLY_ENV = ['NOTIFY_SOCKET', 'WATCHDOG_USEC', 'WATCHDOG_PID', 'LISTEN_FDS', 'LISTEN_PID', 'LISTEN_FDNAMES'];
@@ -415,7 +416,6 @@ export class Monitor {
     return typeof fromImage === 'number' ? fromImage : parseSignal('StopSignal', fromImage);
   }
 
-  /** An image source; a pull it needs runs as `ctrmon pull`, in a child, so the monitor never loads the registry client. */
   /**
    * An image source, loaded only when asked for: a monitor of a bundle never loads the image code
    * (esbuild keeps a dynamically imported module's initialisation lazy), which keeps it smaller.
@@ -435,6 +435,8 @@ export class Monitor {
       network: o.network,
       systemd: o.systemd,
       log: this.log,
+      pinnedDigest: process.env[PINNED_DIGEST_ENV] || undefined,
+      // A pull runs as `ctrmon pull`, in a child, so the monitor never loads the registry client.
       pullImage: async (ref) => {
         const args = [...PACKAGE_MANIFEST.ctrmon.nodeFlags, packagePath('bin', 'ctrmon.js'), 'pull', '--root', o.storeRoot, '--quiet', ref];
         const r = await run(process.execPath, args, { env: runtimeEnv(process.env) });

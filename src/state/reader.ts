@@ -4,6 +4,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 
 import { CtrmonError, errorMessage } from '../errors';
+import { DEFAULT_STORE_ROOT } from '../image/store-root';
 import { stateFile } from './paths';
 import { type ContainerState, HEALTH_STATUSES, PHASES, SDNOTIFY_MODES } from './types';
 
@@ -58,6 +59,7 @@ const SOURCES: Record<string, Record<string, Check>> = {
   image: {
     kind: oneOf(['image']),
     reference: isString,
+    root: isString,
     name: isString,
     manifestDigest: orNull(isString),
     indexDigest: orNull(isString),
@@ -100,6 +102,9 @@ export function readState(file: string): ContainerState {
   // Files written before sources and start times were recorded.
   if (parsed.source === undefined && typeof parsed.bundle === 'string') parsed.source = { kind: 'bundle', path: parsed.bundle };
   if (parsed.monitorStartTime === undefined) parsed.monitorStartTime = null;
+  // ... and before an image's store root was.
+  const source = parsed.source as Record<string, unknown> | undefined;
+  if (source?.kind === 'image' && source.root === undefined) source.root = DEFAULT_STORE_ROOT;
   const bad = badField(parsed);
   if (bad) throw new CtrmonError('ERR_STATE', `state file ${file} is corrupt: "${bad}" is missing or invalid`, { path: file });
   return parsed as unknown as ContainerState;

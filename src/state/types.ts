@@ -38,9 +38,14 @@ export interface ImageSourceRecord {
   kind: 'image';
   /** The reference as the user wrote it (--image, Image=). */
   reference: string;
+  /** The image store it comes from (--root). */
+  root: string;
   /** The same, normalised (docker.io/library/..., :latest). */
   name: string;
-  /** The manifest that was started (for this machine's platform), and the index it came from, if any. */
+  /**
+   * The manifest that was started (for this machine's platform; the digest the update engine pinned,
+   * while it verifies one), and the index it came from, if any.
+   */
   manifestDigest: string | null;
   indexDigest: string | null;
   /** The image ID: the digest of its config blob. */

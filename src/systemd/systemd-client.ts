@@ -93,6 +93,11 @@ export class SystemdClient {
     return state;
   }
 
+  /** `systemctl enable [--now]`: the unit's [Install] links (and, with now, a start that must succeed). */
+  async enable(unit: string, options: { now?: boolean } = {}): Promise<void> {
+    await this.succeed('enable', [...(options.now ? ['--now'] : []), unit], unit);
+  }
+
   async daemonReload(): Promise<void> {
     await this.succeed('daemon-reload', []);
   }

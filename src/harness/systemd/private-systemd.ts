@@ -1,5 +1,5 @@
 // A real systemd (the machine's own /lib/systemd/systemd) booted as PID 1 of new pid, mount,
-// uts, ipc, net and cgroup namespaces: for the end-to-end tests and the benchmark on machines
+// uts, ipc, net (optional) and cgroup namespaces: for the end-to-end tests and the benchmark on machines
 // whose PID 1 is not systemd. It boots in well under a second and leaves the host untouched:
 // mounts are private, /run, /dev and /sys are fresh, /etc is read-only, the host's persistent
 // journal is hidden, the cgroup tree is a subtree of the host's cgroup2 hierarchy, only the
@@ -121,6 +121,14 @@ function cgroup2Root(): string | null {
   return null;
 }
 
+export interface BootOptions {
+  /**
+   * private (the default): a network namespace with only lo. host: the host's network, for tests
+   * whose units must reach a server the test runs on the host's loopback (a registry).
+   */
+  network?: 'private' | 'host';
+}
+
 export class PrivateSystemd extends ServiceManager {
   get description(): string {
     return `private systemd (host pid ${this.pid})`;
@@ -132,6 +140,7 @@ export class PrivateSystemd extends ServiceManager {
     readonly workDir: string,
     private readonly cgroupDir: string,
     private readonly launcher: ChildProcess,
+    private readonly hostNetwork: boolean,
   ) {
     super();
   }
@@ -140,7 +149,7 @@ export class PrivateSystemd extends ServiceManager {
    * Boots systemd and waits until it runs. workDir holds the init script and logs; it must be
    * visible inside (not below /run, /dev, /proc, /sys or /etc).
    */
-  static async boot(workDir: string, timeoutMs = 20_000): Promise<PrivateSystemd> {
+  static async boot(workDir: string, timeoutMs = 20_000, options: BootOptions = {}): Promise<PrivateSystemd> {
     const unavailable = privateSystemdUnavailable();
     if (unavailable) throw new CtrmonError('ERR_HARNESS', `cannot boot a private systemd: ${unavailable}`);
     if (/^\/(run|dev|proc|sys|etc)(\/|$)/.test(workDir)) {
@@ -155,7 +164,8 @@ export class PrivateSystemd extends ServiceManager {
     // The launcher joins the namespace's cgroup first, so that the new cgroup namespace is rooted
     // there; script(1) gives PID 1 a pty for /dev/console and copies it to console.log.
     // \$\$ reaches script(1)'s shell unexpanded: the pid that becomes unshare.
-    const namespaces = '--pid --fork --mount-proc --mount --uts --ipc --net --cgroup --propagation private';
+    const net = options.network === 'host' ? '' : '--net ';
+    const namespaces = `--pid --fork --mount-proc --mount --uts --ipc ${net}--cgroup --propagation private`;
     const inner = `echo \\$\\$ >${unsharePid}; exec unshare ${namespaces} ${init} ${workDir}`;
     const outer = `echo $$ >${cgroupDir}/cgroup.procs; exec script -q -f -E never -c "${inner}" ${workDir}/console.log`;
     const launcher = spawn('bash', ['-c', outer], { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -178,7 +188,7 @@ export class PrivateSystemd extends ServiceManager {
       }
       await sleep(20);
     }
-    const nsd = new PrivateSystemd(pid, workDir, cgroupDir, launcher);
+    const nsd = new PrivateSystemd(pid, workDir, cgroupDir, launcher, options.network === 'host');
     for (;;) {
       const state = nsd.exec(['systemctl', 'is-system-running']).stdout.trim();
       if (state === 'running' || state === 'degraded') return nsd;
@@ -197,7 +207,7 @@ export class PrivateSystemd extends ServiceManager {
       '-m',
       '-u',
       '-i',
-      '-n',
+      ...(this.hostNetwork ? [] : ['-n']),
       '-p',
       '-C',
       '--',

@@ -1,0 +1,114 @@
+// Whether a restarted unit really runs the image it should, judged by ctrmon and not only by the
+// restart job (podman's only signal): the job is done, AND the new monitor's state file says ready
+// on the expected digest, AND the unit stays up through a soak window: same invocation and main
+// PID, no restart, health never unhealthy. Everything is bounded by ctrmon's own deadline, so a
+// unit with TimeoutStartSec=infinity cannot hang a run. The state file is read every poll (a local
+// read); systemd is asked only while soaking, and at a slower pace.
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { errorMessage } from '../errors';
+import { monitorAlive } from '../state/liveness';
+import { stateFile } from '../state/paths';
+import { readState } from '../state/reader';
+import type { ContainerState } from '../state/types';
+import type { JobResult, SystemdClient } from '../systemd/systemd-client';
+import type { Cause } from './report';
+
+export interface VerifyOptions {
+  client: SystemdClient;
+  stateDir: string;
+  /** From the restart until READY. */
+  timeoutMs: number;
+  /** How long the unit must then stay up; 0 skips it. */
+  soakMs: number;
+  pollMs?: number;
+}
+
+export interface Verdict {
+  ok: boolean;
+  /** Why not: the step (start, readiness, soak) and what was seen. */
+  cause?: Extract<Cause, 'start' | 'readiness' | 'soak'>;
+  reason?: string;
+  readyMs?: number;
+  soakMs?: number;
+}
+
+const POLL_MS = 100;
+const SYSTEMD_POLL_MS = 500;
+
+function readContainer(stateDir: string, name: string): ContainerState | null {
+  try {
+    return readState(stateFile(stateDir, name));
+  } catch {
+    return null; // not written yet by the new monitor
+  }
+}
+
+function exitText(s: ContainerState): string {
+  return s.exitSignal ? `was killed by ${s.exitSignal}` : `exited with code ${s.exitCode}`;
+}
+
+/** Restarts unit and verifies that container comes up on digest and stays up. */
+export async function restartAndVerify(unit: string, container: string, digest: string, o: VerifyOptions): Promise<Verdict> {
+  const poll = o.pollMs ?? POLL_MS;
+  const before = await o.client.show(unit, 'InvocationID');
+  const started = Date.now();
+  let job: JobResult | Error | undefined;
+  o.client.restart(unit).then(
+    (r) => (job = r),
+    (err: Error) => (job = err),
+  );
+  const fail = (cause: Verdict['cause'], reason: string): Verdict => ({ ok: false, cause, reason });
+
+  // Up to READY.
+  let invocation: string | null = null;
+  let ready: ContainerState | null = null;
+  while (ready === null) {
+    if (job instanceof Error) return fail('start', errorMessage(job));
+    const s = readContainer(o.stateDir, container);
+    if (job !== undefined && job.result !== 'done') {
+      const exited = s !== null && s.invocationId !== before.InvocationID && s.phase === 'exited';
+      return fail('start', exited ? `the container ${exitText(s)} before it was ready` : `the restart job ended "${job.result}"`);
+    }
+    if (s !== null && s.invocationId !== null && s.invocationId !== before.InvocationID) {
+      if (invocation !== null && s.invocationId !== invocation)
+        return fail('start', 'the unit was restarted before the container was ready');
+      invocation = s.invocationId;
+      const manifest = s.source.kind === 'image' ? s.source.manifestDigest : null;
+      if (s.phase === 'exited') return fail('start', `the container ${exitText(s)} before it was ready`);
+      if (manifest !== null && manifest !== digest) return fail('start', `the unit started ${manifest}, not ${digest}`);
+      const isReady = s.phase === 'ready' || (s.sdnotify === 'ignore' && s.phase === 'running');
+      if (isReady && job?.result === 'done') ready = s;
+    }
+    if (ready === null) {
+      if (Date.now() - started >= o.timeoutMs) return fail('readiness', `not ready within ${o.timeoutMs / 1000} s`);
+      await sleep(poll);
+    }
+  }
+  const readyMs = Date.now() - started;
+  if (o.soakMs <= 0) return { ok: true, readyMs, soakMs: 0 };
+
+  // The soak window.
+  const base = await o.client.show(unit, 'MainPID', 'NRestarts', 'InvocationID');
+  const soakStart = Date.now();
+  let lastAsked = soakStart;
+  while (Date.now() - soakStart < o.soakMs) {
+    await sleep(poll);
+    const s = readContainer(o.stateDir, container);
+    if (s === null || s.invocationId !== invocation) return { ...fail('soak', 'the unit was restarted'), readyMs };
+    if (s.phase === 'exited' || !monitorAlive(s)) {
+      return { ...fail('soak', `the container ${s.phase === 'exited' ? exitText(s) : 'lost its monitor'} after it was ready`), readyMs };
+    }
+    if (s.health?.status === 'unhealthy')
+      return { ...fail('soak', `the container became unhealthy: ${s.health.lastOutput.trim()}`), readyMs };
+    if (Date.now() - lastAsked >= SYSTEMD_POLL_MS) {
+      lastAsked = Date.now();
+      const now = await o.client.show(unit, 'ActiveState', 'MainPID', 'NRestarts', 'InvocationID');
+      if (now.ActiveState !== 'active') return { ...fail('soak', `the unit became ${now.ActiveState}`), readyMs };
+      if (now.InvocationID !== base.InvocationID || now.NRestarts !== base.NRestarts || now.MainPID !== base.MainPID) {
+        return { ...fail('soak', 'the unit was restarted'), readyMs };
+      }
+    }
+  }
+  return { ok: true, readyMs, soakMs: Date.now() - soakStart };
+}
