@@ -3,6 +3,8 @@ import type { Command } from 'commander';
 import * as path from 'node:path';
 
 import { MONITOR_OPTIONS } from '../config/monitor-options';
+import { badOption } from '../config/parse';
+import { BENCH_SECTIONS as SECTIONS, type BenchSection } from '../harness/bench/sections';
 
 const RUNTIME = MONITOR_OPTIONS.runtime.flags[0];
 
@@ -21,12 +23,25 @@ export function registerBench(program: Command): void {
     .option('--quick', 'fewer samples (a smoke run, not for comparisons)')
     .option('--starts <n>', 'start/stop cycles per candidate under systemd')
     .option('--idle-seconds <s>', 'how long the idle cost is measured')
+    .option('--only <sections>', `only these sections, comma-separated: ${SECTIONS.join(', ')}`)
     .action(
-      async (opts: { output: string; baseline?: string; runtime?: string; quick?: boolean; starts?: string; idleSeconds?: string }) => {
+      async (opts: {
+        output: string;
+        baseline?: string;
+        runtime?: string;
+        quick?: boolean;
+        starts?: string;
+        idleSeconds?: string;
+        only?: string;
+      }) => {
+        const only = opts.only?.split(',').map((s) => s.trim());
+        const unknown = only?.filter((s) => !(SECTIONS as readonly string[]).includes(s)) ?? [];
+        if (only && (unknown.length || !only.length)) throw badOption('--only', opts.only!, `expected some of ${SECTIONS.join(', ')}`);
         const { runBench, FULL, QUICK } = await import('../harness/bench/run-bench');
         const preset = opts.quick ? QUICK : FULL;
         const report = await runBench({
           ...preset,
+          only: only as BenchSection[] | undefined,
           starts: opts.starts ? Number(opts.starts) : preset.starts,
           idleSeconds: opts.idleSeconds ? Number(opts.idleSeconds) : preset.idleSeconds,
           outputDir: path.resolve(opts.output),

@@ -143,9 +143,16 @@ export async function removeImage(store: ImageStore, text: string): Promise<{ un
 /** `image prune`: images without a name (with all: also named ones) that no container uses; then unreachable content. */
 export async function pruneImages(store: ImageStore, all: boolean): Promise<Digest[]> {
   const users = usersByDigest(store);
+  // An image auto-update keeps for a rollback stays, whatever other names it has.
+  const kept = new Set(
+    store
+      .list()
+      .filter((i) => i.descriptor.annotations?.[PREVIOUS_OF_ANNOTATION] !== undefined)
+      .map((i) => i.descriptor.digest),
+  );
   const removed = new Set<Digest>();
   for (const { name, descriptor } of store.list()) {
-    if ((name !== null && !all) || users.has(descriptor.digest) || descriptor.annotations?.[PREVIOUS_OF_ANNOTATION] !== undefined) continue;
+    if ((name !== null && !all) || users.has(descriptor.digest) || kept.has(descriptor.digest)) continue;
     const digest = parseDigest(descriptor.digest, 'manifest digest');
     await store.removeImage(digest);
     removed.add(digest);

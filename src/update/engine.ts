@@ -136,7 +136,7 @@ class Switcher {
     report.Timings.readyMs = verdict.readyMs;
     report.Timings.soakMs = verdict.soakMs;
     if (verdict.ok) {
-      await keepPrevious(store, task.name, from, this.o.keep);
+      await keepPrevious(store, task.name, from, this.o.keep, to.digest);
       await store.tag(task.name, plainDescriptor(to));
       await this.unnamePulled(store, task, to.digest);
       await this.pin.unpin(task.unit);

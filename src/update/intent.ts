@@ -23,9 +23,10 @@ export interface Intent {
 }
 
 export function readIntent(file: string): Intent | undefined {
-  const value = readRecord(file) as Intent | undefined;
+  const value = readRecord(file) as Intent | null | undefined;
   if (value === undefined) return undefined;
   const ok =
+    value !== null &&
     (value.kind === 'update' || value.kind === 'rollback') &&
     typeof value.unit === 'string' &&
     typeof value.container === 'string' &&

@@ -36,15 +36,21 @@ export function previousImages(store: ImageStore, reference: string): PreviousIm
     .sort((a, b) => b.replaced.localeCompare(a.replaced));
 }
 
-/** Keeps descriptor as a previous image of reference, and at most `keep` of them. */
-export async function keepPrevious(store: ImageStore, reference: string, descriptor: Descriptor, keep: number): Promise<void> {
+/** Keeps descriptor as a previous image of reference, and at most `keep` of them (never dropping `next`, the image it goes to). */
+export async function keepPrevious(
+  store: ImageStore,
+  reference: string,
+  descriptor: Descriptor,
+  keep: number,
+  next?: string,
+): Promise<void> {
   await store.tag(digestName(reference, descriptor.digest), {
     ...plainDescriptor(descriptor),
     annotations: { [PREVIOUS_OF_ANNOTATION]: reference, [REPLACED_ANNOTATION]: new Date().toISOString() },
   });
   const current = store.resolve(reference)?.digest;
   for (const old of previousImages(store, reference).slice(keep)) {
-    if (old.digest !== current) await store.untag(old.name);
+    if (old.digest !== current && old.digest !== next) await store.untag(old.name);
   }
 }
 

@@ -23,9 +23,9 @@ export class Quarantine {
   ) {}
 
   static load(file: string): Quarantine {
-    const value = readRecord(file) as { entries?: unknown } | undefined;
+    const value = readRecord(file) as { entries?: unknown } | null | undefined;
     if (value === undefined) return new Quarantine(file, []);
-    const entries = value.entries;
+    const entries = value?.entries;
     const valid =
       Array.isArray(entries) &&
       entries.every((e: QuarantineEntry) => typeof e?.name === 'string' && isDigest(e.digest) && typeof e.unit === 'string');

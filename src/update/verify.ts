@@ -66,17 +66,22 @@ export async function restartAndVerify(unit: string, container: string, digest: 
   while (ready === null) {
     if (job instanceof Error) return fail('start', errorMessage(job));
     const s = readContainer(o.stateDir, container);
+    const manifest = s?.source.kind === 'image' ? s.source.manifestDigest : null;
+    const fresh = s !== null && s.invocationId !== null && s.invocationId !== before.InvocationID;
+    // A fresh state on another image, before the job is done, is systemd's own restart (Restart=) of the image being left.
+    const ours = fresh && (manifest === null || manifest === digest);
     if (job !== undefined && job.result !== 'done') {
-      const exited = s !== null && s.invocationId !== before.InvocationID && s.phase === 'exited';
-      return fail('start', exited ? `the container ${exitText(s)} before it was ready` : `the restart job ended "${job.result}"`);
+      return fail(
+        'start',
+        ours && s.phase === 'exited' ? `the container ${exitText(s)} before it was ready` : `the restart job ended "${job.result}"`,
+      );
     }
-    if (s !== null && s.invocationId !== null && s.invocationId !== before.InvocationID) {
+    if (fresh && !ours && job?.result === 'done') return fail('start', `the unit started ${manifest}, not ${digest}`);
+    if (ours) {
       if (invocation !== null && s.invocationId !== invocation)
         return fail('start', 'the unit was restarted before the container was ready');
       invocation = s.invocationId;
-      const manifest = s.source.kind === 'image' ? s.source.manifestDigest : null;
       if (s.phase === 'exited') return fail('start', `the container ${exitText(s)} before it was ready`);
-      if (manifest !== null && manifest !== digest) return fail('start', `the unit started ${manifest}, not ${digest}`);
       const isReady = s.phase === 'ready' || (s.sdnotify === 'ignore' && s.phase === 'running');
       if (isReady && job?.result === 'done') ready = s;
     }

@@ -96,6 +96,12 @@ else
         [['false', true, bad]],
       );
       assert.doesNotMatch(run.stderr, /Trying to pull/, 'a quarantined digest is not pulled again');
+
+      const csv = await lab.ctrmon(lab.engineArgs('auto-update', ['--dry-run', '--format', '{{.Unit}},{{.Image}},{{.Updated}},{{.Policy}}']));
+      assert.equal(csv.code, 0, csv.stderr);
+      assert.equal(csv.stdout, `web.service,${ref},false,registry\n`, 'a template over the same keys as podman, no header');
+      const table = await lab.ctrmon(lab.engineArgs('auto-update', ['--dry-run', '--format', 'table']));
+      assert.match(table.stdout, /^web\.service +web +\S+ +registry +false \(quarantined\)$/m);
     });
 
     test('local: pending, then true, with no registry involved; then a broken local image is rolled back', async () => {

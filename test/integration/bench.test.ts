@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 
+import type { AutoUpdateSamples } from '../../src/harness/bench/auto-update';
 import type { BenchReport } from '../../src/harness/bench/report';
 import { privateSystemdUnavailable } from '../../src/harness/systemd/private-systemd';
 import { CTRMON } from '../helpers/monitor-process';
@@ -42,6 +43,16 @@ describe('ctrmon bench', () => {
     for (const anchor of ['podman', 'conmon']) {
       const measured = anchor === 'podman' ? report.startToActive.podman : report.readyLatency.conmon;
       assert.ok(measured || report.skipped[anchor], `${anchor} is measured or reported as skipped`);
+    }
+    const au = report.autoUpdate;
+    assert.ok(au || report.skipped.autoUpdate, 'auto-update is measured or reported as skipped');
+    if (au) {
+      for (const row of ['check', 'update', 'rollback'] as const) {
+        const ctrmon: AutoUpdateSamples | undefined = au.rows[row].ctrmon;
+        assert.ok(ctrmon && ctrmon.n > 0, `${row}: ctrmon has samples (${JSON.stringify(ctrmon?.failures)})`);
+        assert.equal(ctrmon.samples.length, ctrmon.n);
+        assert.ok(au.rows[row].podman || report.skipped['autoUpdate:podman'], `${row}: podman is measured or reported as skipped`);
+      }
     }
     assert.match(readFileSync(path.join(out, 'results.md'), 'utf8'), /^# ctrmon benchmark/);
     assert.match(readFileSync(path.join(out, 'latency.svg'), 'utf8'), /^<svg /);

@@ -40,6 +40,24 @@ function report(): BenchReport {
     },
     pull: { ctrmon: s([0.8, 0.9, 1]), 'skopeo+umoci': s([1.4, 1.5, 1.6]), podman: s([0.9, 1, 1.1]) },
     pullPeakRssMb: 110,
+    autoUpdate: {
+      units: 20,
+      rounds: 3,
+      ctrmonSoak: '0',
+      runtime: 'runc',
+      seconds: 60,
+      rows: {
+        check: {
+          ctrmon: { ...s([200, 210, 220]), samples: [200, 210, 220], failures: [] },
+          podman: { ...s([500]), samples: [500], failures: [] },
+        },
+        update: {
+          ctrmon: { ...s([300]), samples: [300], failures: [] },
+          podman: { ...s([400]), samples: [400], failures: ['round 2: exit 125'] },
+        },
+        rollback: { ctrmon: { ...s([900]), samples: [900], failures: [] }, podman: { ...s([600]), samples: [600], failures: [] } },
+      },
+    },
     ratios: {},
   };
   r.ratios = headlineRatios(r);
@@ -70,6 +88,12 @@ describe('benchmark report', () => {
     assert.equal(ratios.pullVsSkopeo.met, true);
     assert.equal(ratios.pullVsPodman.ratio, 0.9);
     assert.equal(ratios.pullRss.met, true);
+    assert.equal(ratios.autoUpdateCheck.ratio, 0.42); // 210 ÷ 500
+    assert.equal(ratios.autoUpdateCheck.met, true);
+    assert.equal(ratios.autoUpdateUpdate.ratio, 0.75);
+    assert.equal(ratios.autoUpdateUpdate.met, true);
+    assert.equal(ratios.autoUpdateRollback.ratio, 1.5);
+    assert.equal(ratios.autoUpdateRollback.met, false);
   });
 
   test('the Markdown names the machine, every measurement and what was skipped', () => {
@@ -83,11 +107,13 @@ describe('benchmark report', () => {
       '## Idle cost',
       '## Notify flood',
       '## Pull and unpack',
+      '## Auto-update',
       '## Skipped',
     ]) {
       assert.ok(md.includes(heading), heading);
     }
     assert.match(md, /- crun: not wanted/);
+    assert.match(md, /\| update until active on the new image \| podman \| 1 \| 400 \| 400 \| 400 \| 400 \| round 2: exit 125 \|/);
     assert.match(md, /\| start-to-active, median \| 120 ms \| 160 ms \(podman \+ conmon\) \| 0.75x \| <= 0.8x \| yes \|/);
   });
 

@@ -1,9 +1,12 @@
 // The import rules of the architecture, checked on what esbuild really put into each bundle
 // (scripts/bundle.js lists every bundle's inputs): the systemd generator, which runs at every boot
 // and daemon-reload, loads neither the native addon nor pino; the monitor, which lives as long as
-// its container, carries no harness code (bench, demo, test systemd) and no registry client.
+// its container, carries no harness code (bench, demo, test systemd) and no registry client. The
+// auto-update contract is shared one way: the monitor loads only its leaf (update/policy.ts), and the
+// update engine, which reads state files and talks to systemd, never loads the monitor.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import * as path from 'node:path';
 import { describe, test } from 'node:test';
 
 import { packagePath } from '../../src/package-root';
@@ -17,6 +20,30 @@ const isPino = (input: string) => /node_modules\/pino(-[a-z-]+)?\//.test(input);
 const isHarness = (input: string) => input.startsWith('dist/src/harness/');
 /** The network side of images: the HTTP client, its auth and its configuration files. */
 const isRegistryClient = (input: string) => /^dist\/src\/image\/(registry(-http|-auth|-blob)?|auth-file|registries-conf)\.js$/.test(input);
+
+/**
+ * The files of tsc's output that entry loads, as paths relative to the package ('dist/src/...'),
+ * following its relative require() calls; packages (node:*, pino, commander) are not followed.
+ */
+function requireGraph(entry: string): Set<string> {
+  const root = packagePath();
+  const seen = new Set<string>();
+  const pending = [entry];
+  for (let file = pending.pop(); file !== undefined; file = pending.pop()) {
+    if (seen.has(file)) continue;
+    seen.add(file);
+    const text = readFileSync(path.join(root, file), 'utf8');
+    for (const [, spec] of text.matchAll(/\brequire\((?:"|')(\.{1,2}\/[^"']+)(?:"|')\)/g)) {
+      const target = path.join(path.dirname(path.join(root, file)), spec);
+      const resolved = [`${target}.js`, target, path.join(target, 'index.js')].find((f) => existsSync(f) && statSync(f).isFile());
+      assert.ok(resolved, `${file}: require("${spec}") resolves to no file`);
+      pending.push(path.relative(root, resolved));
+    }
+  }
+  return seen;
+}
+
+const isMonitor = (file: string) => file.startsWith('dist/src/monitor/');
 
 describe('import rules (bundle inputs)', () => {
   test('the generator bundle has neither the addon loader nor pino', () => {
@@ -46,5 +73,27 @@ describe('import rules (bundle inputs)', () => {
     assert.ok(inputs.some(isHarness));
     assert.ok(inputs.includes(NATIVE_LOADER));
     assert.ok(inputs.some(isPino));
+  });
+});
+
+describe('import rules (auto-update)', () => {
+  test('the monitor bundle loads only the policy of the update engine', () => {
+    const inputs = inputsOf('ctrmon-monitor');
+    assert.deepEqual(
+      inputs.filter((i) => i.startsWith('dist/src/update/')),
+      ['dist/src/update/policy.js'],
+    );
+    assert.ok(inputsOf('ctrmon').includes('dist/src/update/engine.js'), 'the full command line has the engine: the rule can see it');
+  });
+
+  test('the update engine never loads the monitor', () => {
+    const files = requireGraph('dist/src/update/engine.js');
+    assert.ok(files.has('dist/src/image/pull.js'), 'the walk follows the engine into the image code');
+    assert.ok(files.has('dist/src/update/verify.js'));
+    assert.deepEqual([...files].filter(isMonitor), []);
+  });
+
+  test('the walk can see a violation: the monitor command reaches the monitor', () => {
+    assert.ok([...requireGraph('dist/src/cli/monitor-main.js')].some(isMonitor));
   });
 });

@@ -172,7 +172,6 @@ describe('.container files', () => {
         'HealthTimeout=3s',
         'StopSignal=SIGINT',
         'StopTimeout=20',
-        'AutoUpdate=registry',
         'LogDriver=journald',
         'Runtime=crun',
         'RuntimeArgs=--cgroup-manager=disabled',
@@ -190,7 +189,7 @@ describe('.container files', () => {
     assert.equal(o.bundle, path.join(dir, 'bundles', 'web'));
     assert.deepEqual(o.command, ['/bin/app', '--greeting=hello world']);
     assert.deepEqual(o.env, ['A=1', 'B=two words']);
-    assert.deepEqual(o.labels, { tier: 'web', 'io.containers.autoupdate': 'registry' });
+    assert.deepEqual(o.labels, { tier: 'web' });
     assert.equal(o.sdnotify, 'healthy');
     assert.deepEqual(o.health, {
       command: ['/bin/sh', '-c', 'test -e /ok'],

@@ -1,5 +1,6 @@
 // The benchmark's report: the JSON record, the headline ratios (ctrmon ÷ anchor, from the same
 // run: absolute numbers vary by machine, ratios much less) and the Markdown table.
+import type { AutoUpdateReport } from './auto-update';
 import type { FloodResult, IdleCost, MemoryPerMonitor } from './direct-measurements';
 import type { Machine } from './machine';
 import type { Summary } from './stats';
@@ -38,6 +39,8 @@ export interface BenchReport {
   /** (g) A cold pull and unpack of one ~100 MB, five-layer image, seconds, by candidate. */
   pull: Record<string, Summary>;
   pullPeakRssMb: number | null;
+  /** (i) `ctrmon auto-update` vs `podman auto-update`: wall clock of each command, ms, by row then tool. */
+  autoUpdate: AutoUpdateReport | null;
   ratios: Record<string, Ratio>;
 }
 
@@ -203,7 +206,82 @@ export function headlineRatios(r: BenchReport): Record<string, Ratio> {
       (_x, c) => c <= s.ctrmon.median + 15,
     );
   }
+  const au = r.autoUpdate?.rows;
+  if (au) {
+    add(
+      'autoUpdateCheck',
+      `auto-update, ${r.autoUpdate?.units} units, nothing new, median`,
+      au.check.ctrmon?.median,
+      au.check.podman?.median,
+      'podman auto-update',
+      'ms',
+      '<= 0.5x',
+      (x) => x <= 0.5,
+    );
+    add(
+      'autoUpdateUpdate',
+      `auto-update to a new image until active (ctrmon --soak ${r.autoUpdate?.ctrmonSoak}), median`,
+      au.update.ctrmon?.median,
+      au.update.podman?.median,
+      'podman auto-update',
+      'ms',
+      '<= 0.8x',
+      (x) => x <= 0.8,
+    );
+    add(
+      'autoUpdateRollback',
+      'auto-update with a crashing image, until rolled back, median',
+      au.rollback.ctrmon?.median,
+      au.rollback.podman?.median,
+      'podman auto-update',
+      'ms',
+      '<= 1x',
+      (x) => x <= 1,
+    );
+  }
   return out;
+}
+
+const AUTO_UPDATE_ROW_TEXT: Record<string, string> = {
+  check: 'check, nothing new',
+  update: 'update until active on the new image',
+  rollback: 'crashing image, until rolled back',
+};
+
+function autoUpdateSection(r: BenchReport): string[] {
+  const a = r.autoUpdate;
+  if (a === null) return [];
+  return [
+    `## Auto-update: \`ctrmon auto-update\` vs \`podman auto-update\`, wall clock of the command, ms (${a.rounds} rounds each, after a warm-up)`,
+    '',
+    `Both inside one private systemd, against one docker-registry on loopback, on equivalent units (${a.runtime}, ` +
+      "`--sdnotify=container`, registry policy): the units `ctrmon generate systemd` writes, and podman's as " +
+      '`podman generate systemd --new` writes them (`podman run --sdnotify=container`, its own store). ' +
+      `Check: ${a.units} units per tool, nothing new in the registry. Update: one unit per tool, a new image pushed; ` +
+      `ctrmon runs with \`--soak ${a.ctrmonSoak}\` in this row and the next, as podman has no soak window (its restart ` +
+      'job is done at READY); both return with the unit active on the new image. Rollback: an image whose command exits 1 ' +
+      'at once (a new one each round: ctrmon quarantines a bad digest); both return with the unit active on the old ' +
+      'image ("rolled back": ctrmon exits 2, podman 0). Every run is checked (statuses, exit code, the digest running, ' +
+      'ActiveState); a run that is not right counts as a failure, not a sample. The units carry `StartLimitIntervalSec=0` ' +
+      `(the rounds restart them faster than systemd's default rate limit allows). The section took ${a.seconds} s.`,
+    '',
+    table(
+      ['row', 'tool', 'samples', 'min', 'median', 'max', 'all samples', 'failures'],
+      Object.entries(a.rows).flatMap(([row, byTool]) =>
+        Object.entries(byTool).map(([tool, s]) => [
+          AUTO_UPDATE_ROW_TEXT[row] ?? row,
+          tool,
+          s.n,
+          f(s.min),
+          f(s.median),
+          f(s.max),
+          s.samples.map((x) => Math.round(x)).join(', '),
+          s.failures.length ? s.failures.map((x) => x.replace(/\|/g, '\\|')).join('; ') : 0,
+        ]),
+      ),
+    ),
+    '',
+  ];
 }
 
 function table(header: string[], rows: (string | number)[][]): string {
@@ -324,6 +402,7 @@ export function renderMarkdown(r: BenchReport): string {
     '',
     r.pullPeakRssMb === null ? '' : `ctrmon's peak RSS during its pulls: ${r.pullPeakRssMb} MB.`,
     '',
+    ...autoUpdateSection(r),
   ];
   if (Object.keys(r.skipped).length) {
     lines.push('## Skipped', '', ...Object.entries(r.skipped).map(([k, why]) => `- ${k}: ${why}`), '');

@@ -13,9 +13,11 @@ import { PrivateSystemd, privateSystemdUnavailable } from '../systemd/private-sy
 import type { ServiceManager } from '../systemd/service-manager';
 import { ctrmonCommand } from '../../systemd/unit-generator';
 import { type DirectContext, flood, idleCost, memory, readyLatency, steadyLatency } from './direct-measurements';
+import { measureAutoUpdate } from './auto-update';
 import { measurePulls } from './image-pull';
 import { type MonitorKind, removeLeftovers } from './direct-monitors';
 import { type Machine, describeMachine } from './machine';
+import type { BenchSection } from './sections';
 import { renderChart } from './svg-chart';
 import { type BenchReport, renderMarkdown, headlineRatios } from './report';
 import { measureServices, prepareServices } from './service-latency';
@@ -31,6 +33,10 @@ export interface BenchOptions {
   relayMessages: number;
   floodCount: number;
   pullRounds: number;
+  /** Measured rounds per row of the auto-update section (after one warm-up round). */
+  autoUpdateRounds: number;
+  /** Only these sections (BENCH_SECTIONS); all when undefined. */
+  only?: BenchSection[];
   /** Another ctrmon checkout (installed and built) measured beside this one in start-to-active and memory. */
   baseline?: string;
   /** Undefined: the monitor's default (runtime/resolve.ts). */
@@ -46,6 +52,7 @@ export const FULL: Omit<BenchOptions, 'outputDir' | 'runtime' | 'print'> = {
   relayMessages: 150,
   floodCount: 100_000,
   pullRounds: 3,
+  autoUpdateRounds: 15,
 };
 export const QUICK: Omit<BenchOptions, 'outputDir' | 'runtime' | 'print'> = {
   starts: 5,
@@ -55,6 +62,7 @@ export const QUICK: Omit<BenchOptions, 'outputDir' | 'runtime' | 'print'> = {
   relayMessages: 50,
   floodCount: 20_000,
   pullRounds: 1,
+  autoUpdateRounds: 3,
 };
 
 async function serviceManager(workDir: string): Promise<ServiceManager | string> {
@@ -97,7 +105,9 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
       relayMessages: o.relayMessages,
       floodCount: o.floodCount,
       pullRounds: o.pullRounds,
+      autoUpdateRounds: o.autoUpdateRounds,
       runtime: runtime.path,
+      ...(o.only ? { only: o.only.join(',') } : {}),
     },
     skipped: {},
     serviceManager: null,
@@ -110,39 +120,51 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     flood: {},
     pull: {},
     pullPeakRssMb: null,
+    autoUpdate: null,
     ratios: {},
   };
+  const want = (section: BenchSection) => o.only === undefined || o.only.includes(section);
   if (!hasConmon) report.skipped.conmon = 'conmon is not installed';
   const direct: DirectContext = { kinds, bundle, runtime, workDir, baselineCommand };
   const withBaseline: DirectContext = baselineCommand ? { ...direct, kinds: [...kinds, 'ctrmon-baseline'] } : direct;
   try {
-    print(`[bench] READY relay latency at start: ${o.readyRuns} container starts each (${kinds.join(', ')})`);
-    for (const [kind, r] of Object.entries(await readyLatency(direct, o.readyRuns)))
-      report.readyLatency[kind] = { ...summarize(r.samples), lost: r.lost };
-    print(`[bench] steady relay latency: ${o.relayRounds} rounds x ${o.relayMessages} messages`);
-    for (const [kind, r] of Object.entries(await steadyLatency(direct, o.relayRounds, o.relayMessages)))
-      report.steadyLatency[kind] = { ...summarize(r.samples), lost: r.lost };
-    for (const count of [1, 10]) {
-      print(`[bench] memory with ${count} container(s) per monitor`);
-      report.memory[String(count)] = await memory(withBaseline, count);
+    if (want('relay')) {
+      print(`[bench] READY relay latency at start: ${o.readyRuns} container starts each (${kinds.join(', ')})`);
+      for (const [kind, r] of Object.entries(await readyLatency(direct, o.readyRuns)))
+        report.readyLatency[kind] = { ...summarize(r.samples), lost: r.lost };
+      print(`[bench] steady relay latency: ${o.relayRounds} rounds x ${o.relayMessages} messages`);
+      for (const [kind, r] of Object.entries(await steadyLatency(direct, o.relayRounds, o.relayMessages)))
+        report.steadyLatency[kind] = { ...summarize(r.samples), lost: r.lost };
     }
-    print(`[bench] idle cost over ${o.idleSeconds} s`);
-    report.idle = await idleCost(direct, o.idleSeconds);
-    print(`[bench] notify flood of ${o.floodCount} datagrams`);
-    report.flood = await flood(direct, o.floodCount);
-    print(`[bench] pull and unpack of one image, ${o.pullRounds} cold round(s) per tool`);
-    const pulls = await measurePulls(workDir, o.pullRounds, print);
-    if (typeof pulls === 'string') report.skipped.pull = pulls;
-    else {
-      for (const [tool, seconds] of Object.entries(pulls.seconds)) report.pull[tool] = summarize(seconds);
-      report.pullPeakRssMb = pulls.ctrmonPeakRssMb;
-      Object.assign(report.skipped, pulls.skipped);
+    if (want('memory')) {
+      for (const count of [1, 10]) {
+        print(`[bench] memory with ${count} container(s) per monitor`);
+        report.memory[String(count)] = await memory(withBaseline, count);
+      }
+    }
+    if (want('idle')) {
+      print(`[bench] idle cost over ${o.idleSeconds} s`);
+      report.idle = await idleCost(direct, o.idleSeconds);
+    }
+    if (want('flood')) {
+      print(`[bench] notify flood of ${o.floodCount} datagrams`);
+      report.flood = await flood(direct, o.floodCount);
+    }
+    if (want('pull')) {
+      print(`[bench] pull and unpack of one image, ${o.pullRounds} cold round(s) per tool`);
+      const pulls = await measurePulls(workDir, o.pullRounds, print);
+      if (typeof pulls === 'string') report.skipped.pull = pulls;
+      else {
+        for (const [tool, seconds] of Object.entries(pulls.seconds)) report.pull[tool] = summarize(seconds);
+        report.pullPeakRssMb = pulls.ctrmonPeakRssMb;
+        Object.assign(report.skipped, pulls.skipped);
+      }
     }
 
-    const sm = await serviceManager(workDir);
+    const sm = want('start') ? await serviceManager(workDir) : null;
     if (typeof sm === 'string') {
       report.skipped.startToActive = sm;
-    } else {
+    } else if (sm !== null) {
       report.serviceManager = sm.description;
       try {
         const { candidates, skipped } = prepareServices({ sm, bundle, runtime, workDir, baselineCommand });
@@ -159,6 +181,22 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
         report.skipped.startToActive = errorMessage(err);
       } finally {
         await sm.shutdown();
+      }
+    }
+
+    if (want('auto-update')) {
+      print(`[bench] auto-update: ctrmon auto-update and podman auto-update, ${o.autoUpdateRounds} rounds per row`);
+      try {
+        const au = await measureAutoUpdate({ workDir, rounds: o.autoUpdateRounds, runtime, print });
+        if (typeof au === 'string') report.skipped.autoUpdate = au;
+        else {
+          const { skipped, ...rest } = au;
+          report.autoUpdate = rest;
+          Object.assign(report.skipped, skipped);
+          print(`[bench] auto-update section took ${au.seconds} s`);
+        }
+      } catch (err) {
+        report.skipped.autoUpdate = errorMessage(err);
       }
     }
   } finally {
