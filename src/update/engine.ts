@@ -151,6 +151,7 @@ class Switcher {
     // The reference still names the old image: without the pin, a restart starts it.
     await this.pin.unpin(task.unit);
     await this.unnamePulled(store, task, to.digest);
+    this.o.progress?.(`${task.unit}: ${report.Cause}: ${report.Error}${rollback ? `; going back to ${task.manifestDigest}` : ''}`);
     if (!rollback) {
       clearIntent(this.dir.intent);
       report.Updated = 'failed';

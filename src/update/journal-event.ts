@@ -19,7 +19,7 @@ const EVENTS: Partial<Record<UpdateReport['Updated'], { event: string; priority:
 export function journalEvent(report: UpdateReport, socketPath = JOURNAL_SOCKET): boolean {
   const e = EVENTS[report.Updated];
   if (e === undefined) return true;
-  const why = report.Cause ? ` (${report.Cause}: ${report.Error ?? ''})` : '';
+  const why = report.Cause ? ` (${report.Cause}${report.Error ? `: ${report.Error}` : ''})` : '';
   const fields: [string, string][] = [
     ['MESSAGE', `auto-update: ${report.Unit} ${e.verb}: ${report.Image} ${report.OldDigest} -> ${report.NewDigest ?? '-'}${why}`],
     ['PRIORITY', e.priority],

@@ -9,9 +9,10 @@ import { quoteWord } from '../systemd/unit-file';
 export const AUTO_UPDATE_SERVICE = 'ctrmon-auto-update.service';
 export const AUTO_UPDATE_TIMER = 'ctrmon-auto-update.timer';
 
-/** The two units, by file name; command is ctrmon's command line (node, its flags, ctrmon.js). */
-export function autoUpdateUnits(command: string[], header: string): Record<string, string> {
+/** The two units, by file name; command is ctrmon's command line (node, its flags, ctrmon.js), options auto-update's. */
+export function autoUpdateUnits(command: string[], options: string[], header: string): Record<string, string> {
   const ctrmon = command.map(quoteWord).join(' ');
+  const run = ['auto-update', ...options].map(quoteWord).join(' ');
   return {
     [AUTO_UPDATE_SERVICE]: `# ${header}
 [Unit]
@@ -22,7 +23,7 @@ After=network-online.target
 
 [Service]
 Type=oneshot
-ExecStart=${ctrmon} auto-update
+ExecStart=${ctrmon} ${run}
 ExecStartPost=${ctrmon} image prune --force
 
 [Install]

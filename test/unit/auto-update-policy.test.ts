@@ -141,7 +141,7 @@ describe('auto-update reports', () => {
 });
 
 describe('auto-update units', () => {
-  const units = autoUpdateUnits(['/usr/bin/node', '/x/ctrmon.js'], 'hdr');
+  const units = autoUpdateUnits(['/usr/bin/node', '/x/ctrmon.js'], [], 'hdr');
   const entries = (name: string) => parseUnitFile(units[name], name).map((e) => `${e.section}|${e.key}|${e.value}`);
 
   test('a daily timer, randomised by 15 minutes, catching up a missed run', () => {
@@ -169,8 +169,8 @@ describe('auto-update units', () => {
   });
 
   test('the command line is quoted word by word', () => {
-    const spaced = autoUpdateUnits(['/opt/my node/node', '/x/ctrmon.js'], 'h')[AUTO_UPDATE_SERVICE];
+    const spaced = autoUpdateUnits(['/opt/my node/node', '/x/ctrmon.js'], ['--hooks-dir', '/etc/my hooks'], 'h')[AUTO_UPDATE_SERVICE];
     const exec = parseUnitFile(spaced, 's').find((e) => e.key === 'ExecStart')!.value;
-    assert.equal(exec, '"/opt/my node/node" /x/ctrmon.js auto-update');
+    assert.equal(exec, '"/opt/my node/node" /x/ctrmon.js auto-update --hooks-dir "/etc/my hooks"');
   });
 });
