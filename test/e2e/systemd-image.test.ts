@@ -76,6 +76,7 @@ else
       assert.deepEqual(state.source, {
         kind: 'image',
         reference: name,
+        root: store,
         name,
         manifestDigest,
         indexDigest: null,

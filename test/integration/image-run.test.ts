@@ -93,6 +93,7 @@ describe('containers from images', { skip }, () => {
     assert.deepEqual(source, {
       kind: 'image',
       reference: ref,
+      root: store,
       name: ref,
       manifestDigest: image.manifestDigest,
       indexDigest: null,

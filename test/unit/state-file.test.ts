@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 
+import { DEFAULT_STORE_ROOT } from '../../src/image/store-root';
 import { listContainers } from '../../src/state/listing';
 import { stateFile } from '../../src/state/paths';
 import { listStates, readState } from '../../src/state/reader';
@@ -73,5 +74,16 @@ describe('state file', () => {
     const rows = Object.fromEntries(listContainers(dir).rows.map((r) => [r.state.name, r.status]));
     assert.equal(rows.gone, 'lost');
     assert.equal(rows.done, 'exited (3)');
+  });
+
+  test('an image record written before the store root was recorded reads with the default root', () => {
+    const other = mkdtempSync(path.join(tmpdir(), 'ctrmon-statefile-old-'));
+    const file = stateFile(other, 'old');
+    const record = { kind: 'image', reference: 'r/x:1', name: 'r/x:1', manifestDigest: null, indexDigest: null, imageId: null };
+    writeState(file, { ...state('old'), source: record as unknown as ContainerState['source'] });
+    assert.deepEqual(readState(file).source, { ...record, root: DEFAULT_STORE_ROOT });
+    writeState(file, { ...state('old'), source: { ...record, root: '/srv/images' } as ContainerState['source'] });
+    assert.equal((readState(file).source as { root: string }).root, '/srv/images');
+    rmSync(other, { recursive: true, force: true });
   });
 });

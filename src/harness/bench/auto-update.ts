@@ -46,6 +46,11 @@ export interface AutoUpdateSamples extends Summary {
   samples: number[];
   /** Rounds whose run was not what it should be, and why. */
   failures: string[];
+  /**
+   * ctrmon only: the Timings of its JSON report (summed over the units of a run), median over the
+   * samples, ms; `outsideUnitsMs` is the wall clock less totalMs (process start, discovery, output).
+   */
+  engineTimings?: Record<string, number>;
 }
 
 export interface AutoUpdateMeasurements {
@@ -85,6 +90,8 @@ interface Side {
   /** The exit code a rollback must give. */
   rollbackExit: number;
   removeImages(refs: string[]): void;
+  /** What the tool says about its own run's timings, when it does (keys of UpdateReport.Timings). */
+  timings?(r: Run): Record<string, number> | null;
 }
 
 const tail = (text: string, lines = 3) => text.trim().split('\n').slice(-lines).join(' | ');
@@ -124,6 +131,18 @@ function ctrmonSide(lab: UpdateLab): Side {
     rollbackExit: 2,
     removeImages: (refs) => {
       lab.nsd.exec(lab.ctrmonCommand(['rmi', '--root', lab.store, ...refs]));
+    },
+    timings: (r) => {
+      try {
+        const sums: Record<string, number> = {};
+        for (const report of JSON.parse(r.stdout) as { Timings: Record<string, number> }[]) {
+          for (const [key, ms] of Object.entries(report.Timings)) sums[key] = (sums[key] ?? 0) + ms;
+        }
+        if (sums.totalMs !== undefined) sums.outsideUnitsMs = r.ms - sums.totalMs;
+        return sums;
+      } catch {
+        return null;
+      }
     },
   };
 }
@@ -215,6 +234,14 @@ async function startAll(lab: UpdateLab, units: string[]): Promise<string | null>
   )}`;
 }
 
+/** The median of each key over the runs that have it, ms (one decimal); nothing when there are no runs. */
+function medianTimings(runs: Record<string, number>[]): { engineTimings?: Record<string, number> } {
+  if (!runs.length) return {};
+  const keys = [...new Set(runs.flatMap((t) => Object.keys(t)))];
+  const median = (key: string) => summarize(runs.flatMap((t) => (t[key] === undefined ? [] : [t[key]]))).median;
+  return { engineTimings: Object.fromEntries(keys.map((k) => [k, Math.round(median(k) * 10) / 10])) };
+}
+
 export interface AutoUpdateBenchOptions {
   workDir: string;
   rounds: number;
@@ -242,12 +269,13 @@ export async function measureAutoUpdate(o: AutoUpdateBenchOptions): Promise<Auto
     const sides: Side[] = [ctrmonSide(lab)];
     if (!have('podman') || !have('conmon')) out.skipped['autoUpdate:podman'] = 'podman or conmon is not installed';
     else sides.push(podmanSide(lab, path.join(dir, 'podman'), o.runtime));
+    type Collected = { ms: number[]; failures: string[]; timings: Record<string, number>[] };
     const samples = Object.fromEntries(
       AUTO_UPDATE_ROWS.map((row) => [
         row,
-        Object.fromEntries(sides.map((s) => [s.tool, { ms: [] as number[], failures: [] as string[] }])),
+        Object.fromEntries(sides.map((s) => [s.tool, { ms: [], failures: [], timings: [] } as Collected])),
       ]),
-    ) as Record<AutoUpdateRowName, Record<string, { ms: number[]; failures: string[] }>>;
+    ) as Record<AutoUpdateRowName, Record<string, Collected>>;
 
     // Set-up: one image in CHECK_UNITS repositories (the check row) and in one more (the other rows).
     const checkRefs = Array.from({ length: CHECK_UNITS }, (_, i) => lab.ref(`check-${String(i).padStart(2, '0')}`));
@@ -298,7 +326,11 @@ export async function measureAutoUpdate(o: AutoUpdateBenchOptions): Promise<Auto
             continue;
           }
           if (why) samples[row][side.tool].failures.push(`round ${round + 1}: ${why}`);
-          else samples[row][side.tool].ms.push(r.ms);
+          else {
+            samples[row][side.tool].ms.push(r.ms);
+            const timings = side.timings?.(r);
+            if (timings) samples[row][side.tool].timings.push(timings);
+          }
         }
       }
     };
@@ -366,7 +398,7 @@ export async function measureAutoUpdate(o: AutoUpdateBenchOptions): Promise<Auto
     }
     for (const row of AUTO_UPDATE_ROWS) {
       for (const [tool, s] of Object.entries(samples[row]))
-        out.rows[row][tool] = { ...summarize(s.ms), samples: s.ms, failures: s.failures };
+        out.rows[row][tool] = { ...summarize(s.ms), samples: s.ms, failures: s.failures, ...medianTimings(s.timings) };
     }
   } finally {
     await lab.stop();

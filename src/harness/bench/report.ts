@@ -281,6 +281,15 @@ function autoUpdateSection(r: BenchReport): string[] {
       ),
     ),
     '',
+    ...Object.entries(a.rows).flatMap(([row, byTool]) => {
+      const t = byTool.ctrmon?.engineTimings;
+      if (!t) return [];
+      const parts = Object.entries(t).map(([k, v]) => `${k} ${v}`);
+      return [
+        `- ctrmon's own timings, ${AUTO_UPDATE_ROW_TEXT[row] ?? row} (its JSON report, summed over units, median ms): ${parts.join(', ')}`,
+      ];
+    }),
+    '',
   ];
 }
 
