@@ -27,7 +27,7 @@ import { descriptorOf, digestName, keepPrevious, previousImages } from './previo
 import { Quarantine } from './quarantine';
 import { UpdateDir } from './records';
 import { recoverInterrupted } from './recovery';
-import { type Cause, type UpdateReport, exitCodeOf } from './report';
+import { type Cause, type UpdateReport, exitCodeOf, newReport } from './report';
 import { type UpdateTask, discoverTasks, unitTask } from './tasks';
 import { restartAndVerify, type Verdict } from './verify';
 
@@ -185,26 +185,6 @@ class Switcher {
   }
 }
 
-function baseReport(task: UpdateTask): UpdateReport {
-  return {
-    Unit: task.unit,
-    Container: task.container,
-    ContainerName: task.container,
-    ContainerID: task.container,
-    Image: task.reference,
-    Policy: task.policy,
-    Updated: 'failed',
-    OldDigest: task.manifestDigest,
-    NewDigest: null,
-    Quarantined: false,
-    Cause: null,
-    Error: null,
-    Recovered: false,
-    DependentsRestarted: [],
-    Timings: {},
-  };
-}
-
 /** Hooks and the journal entry for a settled report; a hook's failure becomes an error line. */
 async function announce(o: EngineOptions, report: UpdateReport, errors: CtrmonError[]): Promise<void> {
   journalEvent(report);
@@ -230,7 +210,7 @@ export async function autoUpdate(o: AutoUpdateOptions): Promise<RunResult> {
     };
     const reports: UpdateReport[] = [];
     for (const task of tasks) {
-      const report = baseReport(task);
+      const report = newReport(task);
       report.Recovered = recovered.includes(task.unit);
       reports.push(report);
       const started = Date.now();
@@ -319,7 +299,7 @@ export async function rollbackByHand(o: RollbackOptions): Promise<RunResult> {
       const which = o.to === undefined ? 'no previous image' : `no previous image ${o.to}`;
       throw new CtrmonError('ERR_UPDATE', `${o.unit}: ${which} of ${task.name} is kept in ${task.root}`, { unit: o.unit, name: task.name });
     }
-    const report = baseReport(task);
+    const report = newReport(task);
     report.Recovered = recovered.includes(task.unit);
     report.NewDigest = target.digest;
     report.Cause = 'manual';

@@ -3,6 +3,7 @@
 // and the exit code: podman exits 0 after a rollback, which hides it from OnFailure= and alerting.
 import { EXIT_CTRMON_ERROR } from '../errors';
 import type { Policy } from './policy';
+import type { UpdateTask } from './tasks';
 
 /** podman's statuses: no update; one is available (--dry-run); done; undone; something failed. */
 export const UPDATE_STATUSES = ['false', 'pending', 'true', 'rolled back', 'failed'] as const;
@@ -58,4 +59,25 @@ export function exitCodeOf(reports: readonly UpdateReport[], errors: number): nu
 /** The table's UPDATED column: the status, and why a newer image was not tried. */
 export function statusText(r: UpdateReport): string {
   return r.Quarantined ? `${r.Updated} (quarantined)` : r.Updated;
+}
+
+/** A task's row before anything is known: `failed` until a step says otherwise (podman's initial status too). */
+export function newReport(task: Pick<UpdateTask, 'unit' | 'container' | 'reference' | 'policy' | 'manifestDigest'>): UpdateReport {
+  return {
+    Unit: task.unit,
+    Container: task.container,
+    ContainerName: task.container,
+    ContainerID: task.container,
+    Image: task.reference,
+    Policy: task.policy,
+    Updated: 'failed',
+    OldDigest: task.manifestDigest,
+    NewDigest: null,
+    Quarantined: false,
+    Cause: null,
+    Error: null,
+    Recovered: false,
+    DependentsRestarted: [],
+    Timings: {},
+  };
 }

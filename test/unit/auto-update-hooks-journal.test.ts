@@ -9,36 +9,12 @@ import { after, afterEach, describe, test } from 'node:test';
 import { DatagramSocket } from '../../src/native';
 import { HOOK_DIRS, runHooks } from '../../src/update/hooks';
 import { journalEvent } from '../../src/update/journal-event';
-import type { UpdateReport, UpdateStatus } from '../../src/update/report';
+import { NEW_DIGEST, OLD_DIGEST, report } from '../helpers/update-report';
 import { delay, waitFor } from '../helpers/wait';
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'ctrmon-auto-update-hooks-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 let n = 0;
-
-const OLD = `sha256:${'1'.repeat(64)}`;
-const NEW = `sha256:${'2'.repeat(64)}`;
-
-function report(updated: UpdateStatus, extra: Partial<UpdateReport> = {}): UpdateReport {
-  return {
-    Unit: 'web.service',
-    Container: 'web',
-    ContainerName: 'web',
-    ContainerID: 'web',
-    Image: 'example.com/web:latest',
-    Policy: 'registry',
-    Updated: updated,
-    OldDigest: OLD,
-    NewDigest: NEW,
-    Quarantined: false,
-    Cause: null,
-    Error: null,
-    Recovered: false,
-    DependentsRestarted: [],
-    Timings: { totalMs: 1200 },
-    ...extra,
-  };
-}
 
 describe('hooks', () => {
   /** A hooks directory whose hooks append "<hook> <unit> <status>" to a log and copy their stdin to <hook>.json. */
@@ -164,16 +140,16 @@ describe('journal event', () => {
     assert.equal(journalEvent(report('rolled back', { Cause: 'soak', Error: 'the unit was restarted' }), j.address), true);
     await waitFor(() => j.got.length === 1, 3000, 'the journal entry');
     assert.deepEqual(j.got[0], {
-      MESSAGE: `auto-update: web.service rolled back: example.com/web:latest ${OLD} -> ${NEW} (soak: the unit was restarted)`,
+      MESSAGE: `auto-update: web.service rolled back: example.com/web:latest ${OLD_DIGEST} -> ${NEW_DIGEST} (soak: the unit was restarted)`,
       PRIORITY: '4',
       SYSLOG_IDENTIFIER: 'ctrmon-auto-update',
       CTRMON_EVENT: 'rollback',
       UNIT: 'web.service',
       CONTAINER_NAME: 'web',
       IMAGE: 'example.com/web:latest',
-      DIGEST: OLD,
-      OLD_DIGEST: OLD,
-      NEW_DIGEST: NEW,
+      DIGEST: OLD_DIGEST,
+      OLD_DIGEST: OLD_DIGEST,
+      NEW_DIGEST: NEW_DIGEST,
       CAUSE: 'soak',
     });
   });
@@ -186,11 +162,14 @@ describe('journal event', () => {
     assert.deepEqual(
       j.got.map((e) => [e.CTRMON_EVENT, e.PRIORITY, e.DIGEST, e.NEW_DIGEST, e.CAUSE]),
       [
-        ['update', '5', NEW, NEW, ''],
-        ['update-failed', '3', OLD, '', 'check'],
+        ['update', '5', NEW_DIGEST, NEW_DIGEST, ''],
+        ['update-failed', '3', OLD_DIGEST, '', 'check'],
       ],
     );
-    assert.equal(j.got[1].MESSAGE, `auto-update: web.service failed to update: example.com/web:latest ${OLD} -> - (check: no registry)`);
+    assert.equal(
+      j.got[1].MESSAGE,
+      `auto-update: web.service failed to update: example.com/web:latest ${OLD_DIGEST} -> - (check: no registry)`,
+    );
   });
 
   test('no update, or pending: no entry', async () => {

@@ -9,31 +9,13 @@ import { containerToUnit } from '../../src/systemd/quadlet';
 import { parseUnitFile } from '../../src/systemd/unit-file';
 import { AUTO_UPDATE_LABEL, POLICY_VALUES, checkUpdatable, policyOf } from '../../src/update/policy';
 import { EXIT_FAILED, EXIT_ROLLED_BACK, type UpdateReport, type UpdateStatus, exitCodeOf, statusText } from '../../src/update/report';
+import { report as makeReport } from '../helpers/update-report';
 import { AUTO_UPDATE_SERVICE, AUTO_UPDATE_TIMER, autoUpdateUnits } from '../../src/update/units';
 
 const QUALIFIED = 'docker.io/library/alpine:3';
 const label = (value: string) => [`${AUTO_UPDATE_LABEL}=${value}`];
 
-function report(updated: UpdateStatus, extra: Partial<UpdateReport> = {}): UpdateReport {
-  return {
-    Unit: 'web.service',
-    Container: 'web',
-    ContainerName: 'web',
-    ContainerID: 'web',
-    Image: QUALIFIED,
-    Policy: 'registry',
-    Updated: updated,
-    OldDigest: `sha256:${'1'.repeat(64)}`,
-    NewDigest: `sha256:${'2'.repeat(64)}`,
-    Quarantined: false,
-    Cause: null,
-    Error: null,
-    Recovered: false,
-    DependentsRestarted: [],
-    Timings: {},
-    ...extra,
-  };
-}
+const report = (updated: UpdateStatus, extra: Partial<UpdateReport> = {}) => makeReport(updated, extra, QUALIFIED);
 
 describe('auto-update policy', () => {
   test("policyOf: podman's values, image as the old name of registry, off when empty or disabled", () => {

@@ -1,0 +1,51 @@
+// The frame of the auto-update end-to-end suites: skipped with its reason where a private systemd
+// or a registry cannot run, else one UpdateLab for the suite, and the helpers every test uses.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+
+import { registrySkipReason } from '../../src/harness/registry/test-registry';
+import { privateSystemdUnavailable } from '../../src/harness/systemd/private-systemd';
+import { UpdateLab } from '../../src/harness/update/update-lab';
+import type { UpdateReport } from '../../src/update/report';
+
+export interface UpdateSuite {
+  /** Set once the suite's before() has run. */
+  lab: UpdateLab;
+  work: string;
+  /** The row of unit in a run's reports (fails the test when there is none). */
+  row(run: { reports: UpdateReport[] }, unit: string): UpdateReport;
+  /** Starts a unit; fails the test with its journal when the start is not done. */
+  start(unit: string): Promise<void>;
+}
+
+export function updateSuite(name: string, body: (suite: UpdateSuite) => void): void {
+  const unavailable = privateSystemdUnavailable() ?? registrySkipReason();
+  if (unavailable) {
+    test(name, { skip: `cannot run here: ${unavailable}` }, () => undefined);
+    return;
+  }
+  describe(name, () => {
+    const suite: UpdateSuite = {
+      lab: undefined as unknown as UpdateLab,
+      work: mkdtempSync('/tmp/ctrmon-e2e-au-'),
+      row(run, unit) {
+        const found = run.reports.find((r) => r.Unit === unit);
+        assert.ok(found, `no report for ${unit} in ${JSON.stringify(run.reports)}`);
+        return found;
+      },
+      async start(unit) {
+        const job = await suite.lab.nsd.client.start(unit);
+        assert.equal(job.result, 'done', suite.lab.nsd.journal(unit));
+      },
+    };
+    before(async () => {
+      suite.lab = await UpdateLab.start(suite.work);
+    });
+    after(async () => {
+      await suite.lab?.stop();
+      rmSync(suite.work, { recursive: true, force: true });
+    });
+    body(suite);
+  });
+}
