@@ -3,9 +3,12 @@
 // statuses, output and exit codes, plus what ctrmon adds to each (pull by digest, kept previous
 // images, quarantine, honest exit codes).
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { test } from 'node:test';
 
+import { startTestRegistry } from '../../src/harness/registry/test-registry';
 import { ImageStore } from '../../src/image/store';
 import { EXIT_ROLLED_BACK } from '../../src/update/report';
 import { updateSuite } from '../helpers/update-suite';
@@ -199,5 +202,51 @@ updateSuite('auto-update, podman scenarios', (suite) => {
     assert.equal(lab.state('timed').manifestDigest, v2);
     assert.match(lab.nsd.journal('ctrmon-auto-update.service'), /timed\.service +timed +\S+ +registry +true/);
     await lab.nsd.client.stop('timed.service');
+  });
+
+  test('--authfile, and the io.containers.autoupdate.authfile label, which wins over it', async () => {
+    const { lab, work } = suite;
+    const registry = await startTestRegistry({ kind: 'basic', username: 'edge', password: 's3cret' });
+    try {
+      const ref = `${registry.host}/private:latest`;
+      const image = lab.layout('private-1');
+      const push = (layout: typeof image) =>
+        spawnSync('skopeo', [
+          'copy',
+          '-q',
+          '--dest-tls-verify=false',
+          '--dest-creds',
+          'edge:s3cret',
+          `oci:${layout.dir}:v`,
+          `docker://${ref}`,
+        ]);
+      assert.equal(push(image).status, 0);
+      const auth = path.join(work, 'auth.json');
+      writeFileSync(auth, JSON.stringify({ auths: { [registry.host]: { auth: Buffer.from('edge:s3cret').toString('base64') } } }));
+      const pull = await lab.ctrmon(['pull', '--root', lab.store, '--tls-verify=false', '--authfile', auth, '-q', ref]);
+      assert.equal(pull.code, 0, pull.stderr);
+      await lab.installUnit('private.service', ref, 'registry', { args: ['--pull', 'never'] });
+      await start('private.service');
+
+      let run = await lab.autoUpdate('--tls-verify=false');
+      assert.equal(run.code, 125);
+      assert.match(row(run, 'private.service').Error ?? '', /^checking image updates for container private: .*(401|auth)/i);
+      run = await lab.autoUpdate('--tls-verify=false', '--authfile', auth);
+      assert.deepEqual([run.code, row(run, 'private.service').Updated], [0, 'false']);
+
+      await lab.nsd.client.stop('private.service');
+      await lab.installUnit('private.service', ref, 'registry', {
+        args: ['--pull', 'never', '--label', `io.containers.autoupdate.authfile=${auth}`],
+      });
+      await start('private.service');
+      const v2 = lab.layout('private-2');
+      assert.equal(push(v2).status, 0);
+      run = await lab.autoUpdate('--tls-verify=false', '--authfile', '/dev/null');
+      assert.deepEqual([run.code, row(run, 'private.service').Updated], [0, 'true'], run.stderr);
+      assert.equal(lab.state('private').manifestDigest, v2.manifestDigest);
+      await lab.nsd.client.stop('private.service');
+    } finally {
+      await registry.stop();
+    }
   });
 });
