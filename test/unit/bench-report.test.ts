@@ -52,7 +52,12 @@ function report(): BenchReport {
           podman: { ...s([500]), samples: [500], failures: [] },
         },
         update: {
-          ctrmon: { ...s([300]), samples: [300], failures: [] },
+          ctrmon: {
+            ...s([300]),
+            samples: [300],
+            failures: [],
+            engineTimings: { checkMs: 60, readyMs: 200, totalMs: 280, outsideUnitsMs: 20 },
+          },
           podman: { ...s([400]), samples: [400], failures: ['round 2: exit 125'] },
         },
         rollback: { ctrmon: { ...s([900]), samples: [900], failures: [] }, podman: { ...s([600]), samples: [600], failures: [] } },
@@ -113,6 +118,10 @@ describe('benchmark report', () => {
       assert.ok(md.includes(heading), heading);
     }
     assert.match(md, /- crun: not wanted/);
+    assert.match(
+      md,
+      /- ctrmon's own timings, update until active on the new image .*: checkMs 60, readyMs 200, totalMs 280, outsideUnitsMs 20/,
+    );
     assert.match(md, /\| update until active on the new image \| podman \| 1 \| 400 \| 400 \| 400 \| 400 \| round 2: exit 125 \|/);
     assert.match(md, /\| start-to-active, median \| 120 ms \| 160 ms \(podman \+ conmon\) \| 0.75x \| <= 0.8x \| yes \|/);
   });

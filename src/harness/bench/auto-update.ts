@@ -79,7 +79,7 @@ interface Run {
 
 interface Side {
   tool: Tool;
-  /** Container (and unit) name of the update/rollback unit, and of the check units. */
+  /** The container (and unit) name of the update and rollback rows; checkName(i): the check row's. */
   single: string;
   checkName(i: number): string;
   install(name: string, ref: string): Promise<void>;
