@@ -12,6 +12,7 @@ const root = path.resolve(__dirname, '..');
 const entries = {
   'ctrmon.js': 'dist/src/cli/main.js',
   'ctrmon-monitor.js': 'dist/src/cli/monitor-main.js',
+  'ctrmon-update.js': 'dist/src/cli/update-main.js',
   'ctrmon-systemd-generator.js': 'dist/src/systemd/generator-main.js',
 };
 

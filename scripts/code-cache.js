@@ -48,7 +48,7 @@ function bareBundle(name, cacheFile) {
     require('node:fs').writeFileSync(${JSON.stringify(cacheFile)}, load(${JSON.stringify(name)}).script.createCachedData());`;
 }
 
-for (const name of ['ctrmon.js', 'ctrmon-monitor.js', 'ctrmon-systemd-generator.js']) {
+for (const name of ['ctrmon.js', 'ctrmon-monitor.js', 'ctrmon-update.js', 'ctrmon-systemd-generator.js']) {
   const bundle = path.join(root, 'dist', name);
   if (!fs.existsSync(bundle)) continue;
   const cacheFile = `${bundle}.cache`;

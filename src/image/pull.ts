@@ -10,6 +10,7 @@ import { createReadStream } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { Transform } from 'node:stream';
 
+import { mapConcurrently } from '../concurrently';
 import { CtrmonError } from '../errors';
 import { type Digest, chainIds, parseDigest } from './digest';
 import { type ImageConfig, parseImageConfig } from './image-config';
@@ -84,7 +85,7 @@ export async function pullImage(text: string, o: PullOptions): Promise<PullResul
       state: 'waiting',
     }));
     let downloaded = 0;
-    await runConcurrently(jobs, o.concurrency ?? DEFAULT_CONCURRENCY, async (job) => {
+    await mapConcurrently(jobs, o.concurrency ?? DEFAULT_CONCURRENCY, async (job) => {
       downloaded += await pullLayer(ref, job, o, lease, progress[job.index], () => o.onProgress?.(progress));
     });
     await o.store.tag(name, { mediaType: resolved.manifestMediaType, digest: manifestDigest, size: resolved.manifestBody.length });
@@ -117,14 +118,6 @@ function layerJobs(layers: readonly { digest: string; size: number; mediaType: s
     }
     return { index, descriptor, diffId: diffIds[index], chainId: chains[index], parent: index ? chains[index - 1] : null };
   });
-}
-
-async function runConcurrently<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  const queue = [...items];
-  const workers = Array.from({ length: Math.max(1, Math.min(limit, queue.length)) }, async () => {
-    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await work(item);
-  });
-  await Promise.all(workers);
 }
 
 /** One layer into the cache; returns the bytes fetched from the registry. */

@@ -2,6 +2,7 @@
 // credentials sent straight to it, or Bearer tokens from its token service, fetched once per scope
 // (concurrent requests share one fetch) and reused until they expire.
 import { CtrmonError, errorMessage } from '../errors';
+import type { HttpInit, HttpResponse } from './http-client';
 import type { Credentials } from './auth-file';
 import { readCappedBody } from './registry-http';
 
@@ -37,7 +38,7 @@ export function parseChallenges(header: string): Challenge[] {
 }
 
 /** How the token service is reached: the caller's fetch, with its retries and limits. */
-export type TokenFetch = (url: string, init: RequestInit) => Promise<Response>;
+export type TokenFetch = (url: string, init: HttpInit) => Promise<HttpResponse>;
 
 /** containers/image's limits: a token body of at most 1 MiB, a lifetime of at least 60 s. */
 const MAX_TOKEN_BYTES = 1024 * 1024;
@@ -111,7 +112,7 @@ export class RegistryAuth {
       });
     }
     const creds = this.credentials;
-    let init: RequestInit;
+    let init: HttpInit;
     if (creds?.identityToken !== undefined) {
       // OAuth2 refresh grant, as containers/image does for an auth.json identitytoken.
       const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: creds.identityToken, client_id: 'ctrmon', scope });

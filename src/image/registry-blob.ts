@@ -8,6 +8,7 @@ import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { CtrmonError, errorMessage } from '../errors';
+import type { HttpResponse } from './http-client';
 import { backoffDelay, type RetryPolicy } from './registry-http';
 
 export interface BlobDescriptor {
@@ -16,7 +17,7 @@ export interface BlobDescriptor {
 }
 
 /** Opens the blob's GET (authorised, redirects followed) from byte `offset`; rejects with a CtrmonError for a refusal. */
-export type BlobOpener = (offset: number) => Promise<Response>;
+export type BlobOpener = (offset: number) => Promise<HttpResponse>;
 
 export interface BlobResume {
   /** Bytes the caller already has (e.g. a partial file in the store's ingest directory). */

@@ -1,8 +1,9 @@
-// The registry client's use of Node's fetch: retries with exponential backoff and jitter on
+// The registry client's requests (http-client.ts): retries with exponential backoff and jitter on
 // connection errors, 429 and 5xx (honouring Retry-After), and bodies read with a size cap.
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { CtrmonError, type ErrorCode, errorMessage } from '../errors';
+import { type HttpInit, type HttpResponse, httpRequest } from './http-client';
 
 export interface RetryPolicy {
   /** Attempts in all, the first included. */
@@ -27,15 +28,15 @@ export function backoffDelay(policy: RetryPolicy, attempt: number, retryAfter?: 
 }
 
 /**
- * fetch with retries. A response with a retried status is returned as it is after the last
+ * A request with retries. A response with a retried status is returned as it is after the last
  * attempt (the caller maps it to an error); a connection error after the last attempt is thrown
  * as ERR_REGISTRY naming `what` and the cause.
  */
-export async function fetchWithRetry(url: string, init: RequestInit, policy: RetryPolicy, what: string): Promise<Response> {
+export async function fetchWithRetry(url: string, init: HttpInit, policy: RetryPolicy, what: string): Promise<HttpResponse> {
   for (let attempt = 1; ; attempt++) {
-    let res: Response;
+    let res: HttpResponse;
     try {
-      res = await fetch(url, { ...init, redirect: 'manual' });
+      res = await httpRequest(url, init);
     } catch (err) {
       if (attempt >= policy.attempts) {
         const cause = (err as { cause?: unknown }).cause ?? err;
@@ -51,7 +52,7 @@ export async function fetchWithRetry(url: string, init: RequestInit, policy: Ret
 }
 
 /** Reads a body, refusing one over `limit` bytes (by Content-Length, or while reading) with `code`. */
-export async function readCappedBody(res: Response, limit: number, what: string, code: ErrorCode): Promise<Buffer> {
+export async function readCappedBody(res: HttpResponse, limit: number, what: string, code: ErrorCode): Promise<Buffer> {
   const declared = Number(res.headers.get('content-length') ?? Number.NaN);
   if (declared > limit) {
     await res.body?.cancel();
@@ -74,7 +75,7 @@ export async function readCappedBody(res: Response, limit: number, what: string,
 }
 
 /** The message of a distribution error body (`{"errors":[{"code","message"}]}`), or its first line. */
-export async function errorBodyText(res: Response): Promise<string> {
+export async function errorBodyText(res: HttpResponse): Promise<string> {
   let text: string;
   try {
     text = (await readCappedBody(res, 64 * 1024, 'error body', 'ERR_REGISTRY')).toString('utf8');

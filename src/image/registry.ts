@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 
 import { CtrmonError } from '../errors';
+import type { HttpInit, HttpResponse } from './http-client';
 import { lookupCredentials } from './auth-file';
 import { hostPlatform, type Platform, selectPlatformManifest } from './platform';
 import { formatReference, type ImageReference, isSha256Digest, manifestSelector, referenceName } from './reference';
@@ -164,7 +165,7 @@ export class RegistryClient {
    * A request to `path` of the endpoint, authorised for pulling its repository, following
    * redirects: Authorization goes only to the registry's own origin. A 401 renews the token once.
    */
-  private async request(endpoint: Endpoint, path: string, init: RequestInit & { headers?: Record<string, string> }): Promise<Response> {
+  private async request(endpoint: Endpoint, path: string, init: HttpInit & { headers?: Record<string, string> }): Promise<HttpResponse> {
     const auth = await this.auth(endpoint);
     const scope = `repository:${endpoint.repository}:pull`;
     for (let renewed = false; ; renewed = true) {
@@ -181,9 +182,9 @@ export class RegistryClient {
   private async followRedirects(
     start: string,
     endpoint: Endpoint,
-    init: RequestInit & { headers?: Record<string, string> },
+    init: HttpInit & { headers?: Record<string, string> },
     authorization?: string,
-  ): Promise<Response> {
+  ): Promise<HttpResponse> {
     let url = start;
     for (let hops = 0; ; hops++) {
       const headers: Record<string, string> = { ...init.headers };
@@ -200,7 +201,7 @@ export class RegistryClient {
     }
   }
 
-  private async failure(res: Response, endpoint: Endpoint, what: string, ref: ImageReference): Promise<CtrmonError> {
+  private async failure(res: HttpResponse, endpoint: Endpoint, what: string, ref: ImageReference): Promise<CtrmonError> {
     const detail = await errorBodyText(res);
     const text = `${what} ${formatReference(ref)} from ${endpoint.origin}: HTTP ${res.status}${detail ? ` (${detail})` : ''}`;
     const subject = { name: formatReference(ref) };
@@ -286,7 +287,7 @@ export class RegistryClient {
     const endpoints = this.endpoints(ref);
     let chosen: Endpoint | undefined;
     // The first endpoint that serves the blob keeps serving it, so a resume asks the same place.
-    const open = async (offset: number): Promise<Response> => {
+    const open = async (offset: number): Promise<HttpResponse> => {
       const candidates = chosen ? [chosen] : endpoints;
       let last: CtrmonError | undefined;
       for (const endpoint of candidates) {

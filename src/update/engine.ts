@@ -8,6 +8,7 @@
 // - a digest that failed is quarantined; units that required the unit come back after a rollback;
 // - an intent record and a lock make a killed or concurrent run harmless (recovery.ts).
 // It reads state files and talks to systemd; it never loads the monitor.
+import { mapConcurrently } from '../concurrently';
 import { CtrmonError, asCtrmonError, errorMessage } from '../errors';
 import { type Digest, parseDigest } from '../image/digest';
 import { pullImage } from '../image/pull';
@@ -208,17 +209,19 @@ export async function autoUpdate(o: AutoUpdateOptions): Promise<RunResult> {
       }
       return client;
     };
+    // Checks are independent requests, made together; units are then changed one at a time.
+    const checks = await mapConcurrently(tasks, CHECK_CONCURRENCY, (task) => check(task, switcher, registryFor));
     const reports: UpdateReport[] = [];
-    for (const task of tasks) {
+    for (const [i, task] of tasks.entries()) {
       const report = newReport(task);
       report.Recovered = recovered.includes(task.unit);
       reports.push(report);
       const started = Date.now();
-      await updateOne(task, report, o, switcher, registryFor).catch((err) => {
+      await updateOne(task, checks[i], report, o, switcher, registryFor).catch((err) => {
         report.Updated = 'failed';
         report.Error = errorMessage(err);
       });
-      report.Timings.totalMs = Date.now() - started;
+      report.Timings.totalMs = Date.now() - started + (report.Timings.checkMs ?? 0);
       if (report.Error !== null && report.Updated === 'failed')
         errors.push(new CtrmonError('ERR_UPDATE', `${task.unit}: ${report.Error}`, { unit: task.unit }));
       await announce(o, report, errors);
@@ -227,25 +230,45 @@ export async function autoUpdate(o: AutoUpdateOptions): Promise<RunResult> {
   });
 }
 
+const CHECK_CONCURRENCY = 8;
+
+interface CheckOutcome {
+  candidate: Candidate | null;
+  error?: string;
+  ms: number;
+}
+
+async function check(task: UpdateTask, switcher: Switcher, registryFor: (task: UpdateTask) => RegistryClient): Promise<CheckOutcome> {
+  const started = Date.now();
+  try {
+    const store = await switcher.store(task.root);
+    const candidate = task.policy === 'registry' ? await checkRegistry(task, store, registryFor(task)) : checkLocal(task, store);
+    return { candidate, ms: Date.now() - started };
+  } catch (err) {
+    return {
+      candidate: null,
+      error: `checking image updates for container ${task.container}: ${asCtrmonError(err).message}`,
+      ms: Date.now() - started,
+    };
+  }
+}
+
 async function updateOne(
   task: UpdateTask,
+  checked: CheckOutcome,
   report: UpdateReport,
   o: AutoUpdateOptions,
   switcher: Switcher,
   registryFor: (task: UpdateTask) => RegistryClient,
 ): Promise<void> {
   const store = await switcher.store(task.root);
-  let candidate: Candidate | null;
-  const checkStart = Date.now();
-  try {
-    candidate = task.policy === 'registry' ? await checkRegistry(task, store, registryFor(task)) : checkLocal(task, store);
-  } catch (err) {
+  report.Timings.checkMs = checked.ms;
+  if (checked.error !== undefined) {
     report.Cause = 'check';
-    report.Error = `checking image updates for container ${task.container}: ${asCtrmonError(err).message}`;
+    report.Error = checked.error;
     return;
-  } finally {
-    report.Timings.checkMs = Date.now() - checkStart;
   }
+  const { candidate } = checked;
   if (candidate === null) {
     report.Updated = 'false';
     return;

@@ -33,7 +33,7 @@ export interface Verdict {
   soakMs?: number;
 }
 
-const POLL_MS = 100;
+const POLL_MS = 50;
 const SYSTEMD_POLL_MS = 500;
 
 function readContainer(stateDir: string, name: string): ContainerState | null {
@@ -54,9 +54,17 @@ export async function restartAndVerify(unit: string, container: string, digest: 
   const before = await o.client.show(unit, 'InvocationID');
   const started = Date.now();
   let job: JobResult | Error | undefined;
+  // The poll's sleep ends early when the job ends: for Type=notify that is the moment of READY.
+  let wake = () => undefined as void;
   o.client.restart(unit).then(
-    (r) => (job = r),
-    (err: Error) => (job = err),
+    (r) => {
+      job = r;
+      wake();
+    },
+    (err: Error) => {
+      job = err;
+      wake();
+    },
   );
   const fail = (cause: Verdict['cause'], reason: string): Verdict => ({ ok: false, cause, reason });
 
@@ -87,7 +95,13 @@ export async function restartAndVerify(unit: string, container: string, digest: 
     }
     if (ready === null) {
       if (Date.now() - started >= o.timeoutMs) return fail('readiness', `not ready within ${o.timeoutMs / 1000} s`);
-      await sleep(poll);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, poll);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
     }
   }
   const readyMs = Date.now() - started;

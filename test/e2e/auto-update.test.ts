@@ -241,8 +241,9 @@ updateSuite('auto-update, podman scenarios', (suite) => {
       await start('private.service');
       const v2 = lab.layout('private-2');
       assert.equal(push(v2).status, 0);
+      // /dev/null is no auth file (the other units of this suite fail their checks with it); the label wins for this one.
       run = await lab.autoUpdate('--tls-verify=false', '--authfile', '/dev/null');
-      assert.deepEqual([run.code, row(run, 'private.service').Updated], [0, 'true'], run.stderr);
+      assert.deepEqual([row(run, 'private.service').Updated, row(run, 'private.service').Error], ['true', null], run.stderr);
       assert.equal(lab.state('private').manifestDigest, v2.manifestDigest);
       await lab.nsd.client.stop('private.service');
     } finally {
