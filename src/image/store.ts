@@ -213,6 +213,19 @@ export class ImageStore {
     });
   }
 
+  /**
+   * Several names moved at once, in order, in one write of index.json: a descriptor names it (its
+   * content must be in the store), null removes it.
+   */
+  async retag(changes: readonly { name: string; descriptor: Descriptor | null }[]): Promise<void> {
+    for (const c of changes) if (c.descriptor !== null) this.checkComplete(c.descriptor);
+    await this.withLock(() => {
+      let index = this.readIndex();
+      for (const c of changes) index = c.descriptor === null ? indexWithoutName(index, c.name) : indexWithName(index, c.name, c.descriptor);
+      writeIndexFile(this.paths.index, index);
+    });
+  }
+
   /** Adds descriptor without a name (an image loaded without one), unless its digest is in the index already. */
   async keep(descriptor: Descriptor): Promise<void> {
     this.checkComplete(descriptor);

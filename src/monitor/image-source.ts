@@ -22,7 +22,6 @@ import { resolveUser } from '../image/user';
 import type { Logger } from '../log';
 import { mountOverlay, readFileInRoot, type SystemError, unmount } from '../native';
 import type { ImageSourceRecord } from '../state/types';
-import { PINNED_DIGEST_ENV } from '../update/policy';
 import type { ContainerSource, PreparedSource } from './source';
 
 /** passwd and group files bigger than this are no passwd and group files. */
@@ -139,11 +138,11 @@ export class ImageSource implements ContainerSource {
 
   private async manifestToStart(store: ImageStore, name: string): Promise<Digest> {
     if (this.o.pinnedDigest !== undefined) {
-      const pinned = parseDigest(this.o.pinnedDigest, `${PINNED_DIGEST_ENV}`);
+      const pinned = parseDigest(this.o.pinnedDigest, 'image pin');
       if (!store.hasBlob(pinned)) {
         throw new CtrmonError(
           'ERR_IMAGE_NOT_FOUND',
-          `image ${name}@${pinned} (${PINNED_DIGEST_ENV}) is not in the store at ${this.o.storeRoot}`,
+          `image ${name}@${pinned} (pinned by auto-update) is not in the store at ${this.o.storeRoot}`,
           {
             digest: pinned,
             path: this.o.storeRoot,

@@ -32,7 +32,7 @@ import { type ContainerOutput, OciRuntime } from '../runtime/oci-runtime';
 import { resolveRuntime } from '../runtime/resolve';
 import { checkOwner, claimName } from '../state/claim';
 import { ensureDirectory, stateError } from '../state/directory';
-import { containerDir, stateFile } from '../state/paths';
+import { containerDir, imagePinFile, stateFile } from '../state/paths';
 import { phaseOf } from '../state/phase';
 import { type ContainerState, STATE_VERSION } from '../state/types';
 import { writeState } from '../state/writer';
@@ -42,7 +42,6 @@ import { type OwnCgroup, ownCgroup, splitUnitCgroup } from './cgroup';
 import { ReleaseStack } from './release-stack';
 import { handleSignals } from './signals';
 import type { ContainerSource, PreparedSource } from './source';
-import { PINNED_DIGEST_ENV } from '../update/policy';
 
 /** Variables that describe ctrmon's own place under systemd and must not reach the runtime. */
 const HOST_ONLY_ENV = ['NOTIFY_SOCKET', 'WATCHDOG_USEC', 'WATCHDOG_PID', 'LISTEN_FDS', 'LISTEN_PID', 'LISTEN_FDNAMES'];
@@ -435,7 +434,7 @@ export class Monitor {
       network: o.network,
       systemd: o.systemd,
       log: this.log,
-      pinnedDigest: process.env[PINNED_DIGEST_ENV] || undefined,
+      pinnedDigest: readPin(imagePinFile(o.stateDir, o.name)),
       // A pull runs as `ctrmon pull`, in a child, so the monitor never loads the registry client.
       pullImage: async (ref) => {
         const args = [...PACKAGE_MANIFEST.ctrmon.nodeFlags, packagePath('bin', 'ctrmon.js'), 'pull', '--root', o.storeRoot, '--quiet', ref];
@@ -519,6 +518,15 @@ export class Monitor {
     }
     if (this.stateRetryMs) this.log.info({ path: this.file }, 'the state file is written again');
     this.stateRetryMs = 0;
+  }
+}
+
+/** The update engine's pin (state/paths.ts), if it left one. */
+function readPin(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
   }
 }
 

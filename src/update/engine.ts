@@ -23,8 +23,8 @@ import { activeDependents, restoreDependents } from './dependents';
 import { runHooks } from './hooks';
 import { type Intent, clearIntent, writeIntent } from './intent';
 import { journalEvent } from './journal-event';
-import { UnitPin } from './pin';
-import { descriptorOf, digestName, keepPrevious, previousImages } from './previous-images';
+import { ImagePin } from './pin';
+import { type NameChange, descriptorOf, digestName, previousChanges, previousImages } from './previous-images';
 import { Quarantine } from './quarantine';
 import { UpdateDir } from './records';
 import { recoverInterrupted } from './recovery';
@@ -43,8 +43,6 @@ export interface EngineOptions {
   soakMs: number;
   /** Previous images kept per reference. */
   keep: number;
-  /** Where runtime drop-ins go (default /run/systemd/system). */
-  unitDir?: string;
   /** Progress lines for stderr ("Trying to pull ..."). */
   progress?: (line: string) => void;
 }
@@ -88,14 +86,14 @@ async function locked<T>(o: EngineOptions, fn: (dir: UpdateDir) => Promise<T>): 
 /** One unit's change of image, shared by updates and manual rollbacks. */
 class Switcher {
   private readonly stores = new Map<string, Promise<ImageStore>>();
-  readonly pin: UnitPin;
+  readonly pin: ImagePin;
 
   constructor(
     readonly o: EngineOptions,
     readonly dir: UpdateDir,
     readonly quarantine: Quarantine,
   ) {
-    this.pin = new UnitPin(o.client, o.unitDir);
+    this.pin = new ImagePin(o.stateDir);
   }
 
   store(root: string): Promise<ImageStore> {
@@ -116,10 +114,17 @@ class Switcher {
    * commit (the reference names `to`, the old image is kept) or put the unit back on the old one.
    * Fills report's status, cause and timings.
    */
-  async apply(task: UpdateTask, to: Descriptor, kind: Intent['kind'], report: UpdateReport, rollback: boolean): Promise<void> {
+  async apply(
+    task: UpdateTask,
+    to: Descriptor,
+    kind: Intent['kind'],
+    report: UpdateReport,
+    rollback: boolean,
+    dependentsAsked = activeDependents(this.o.client, task.unit),
+  ): Promise<void> {
     const store = await this.store(task.root);
     const from = descriptorOf(store, task.manifestDigest);
-    const dependents = await activeDependents(this.o.client, task.unit);
+    const dependents = await dependentsAsked;
     writeIntent(this.dir.intent, {
       kind,
       unit: task.unit,
@@ -132,15 +137,18 @@ class Switcher {
       pid: process.pid,
       time: new Date().toISOString(),
     });
-    await this.pin.pin(task.unit, to.digest);
+    this.pin.pin(task.container, to.digest);
     const verdict = await this.verify(task, to.digest);
     report.Timings.readyMs = verdict.readyMs;
     report.Timings.soakMs = verdict.soakMs;
     if (verdict.ok) {
-      await keepPrevious(store, task.name, from, this.o.keep, to.digest);
-      await store.tag(task.name, plainDescriptor(to));
-      await this.unnamePulled(store, task, to.digest);
-      await this.pin.unpin(task.unit);
+      // One write of index.json: the old image kept, the reference moved, the pull's own name gone.
+      await store.retag([
+        ...previousChanges(store, task.name, from, this.o.keep, to.digest),
+        { name: task.name, descriptor: plainDescriptor(to) },
+        ...this.pulledName(store, task, to.digest),
+      ]);
+      this.pin.unpin(task.container);
       clearIntent(this.dir.intent);
       report.Updated = kind === 'update' ? 'true' : 'rolled back';
       if (kind === 'rollback') this.quarantineDigest(task, task.manifestDigest, 'manual', 'rolled back by hand');
@@ -150,8 +158,8 @@ class Switcher {
     report.Error = verdict.reason ?? null;
     if (kind === 'update') this.quarantineDigest(task, parseDigest(to.digest), report.Cause, report.Error ?? '');
     // The reference still names the old image: without the pin, a restart starts it.
-    await this.pin.unpin(task.unit);
-    await this.unnamePulled(store, task, to.digest);
+    this.pin.unpin(task.container);
+    await store.retag(this.pulledName(store, task, to.digest));
     this.o.progress?.(`${task.unit}: ${report.Cause}: ${report.Error}${rollback ? `; going back to ${task.manifestDigest}` : ''}`);
     if (!rollback) {
       clearIntent(this.dir.intent);
@@ -178,11 +186,11 @@ class Switcher {
     this.quarantine.add({ name: task.name, digest, unit: task.unit, cause, reason, time: new Date().toISOString() });
   }
 
-  /** The name a pull by digest gave the new image, unless it is also a kept previous image. */
-  private async unnamePulled(store: ImageStore, task: UpdateTask, digest: string): Promise<void> {
+  /** Removing the name a pull by digest gave the new image, unless it is also a kept previous image. */
+  private pulledName(store: ImageStore, task: UpdateTask, digest: string): NameChange[] {
     const name = digestName(task.reference, digest);
     const entry = store.list().find((i) => i.name === name);
-    if (entry && entry.descriptor.annotations?.[PREVIOUS_OF_ANNOTATION] === undefined) await store.untag(name);
+    return entry && entry.descriptor.annotations?.[PREVIOUS_OF_ANNOTATION] === undefined ? [{ name, descriptor: null }] : [];
   }
 }
 
@@ -283,6 +291,9 @@ async function updateOne(
     report.Updated = 'pending';
     return;
   }
+  // Asked while the image is pulled: which units that need this one are up now.
+  const dependents = activeDependents(o.client, task.unit);
+  dependents.catch(() => undefined);
   let to = candidate.descriptor;
   if (to === undefined) {
     const byDigest = digestName(task.reference, candidate.digest);
@@ -300,7 +311,7 @@ async function updateOne(
     }
     to = store.resolve(byDigest)!;
   }
-  await switcher.apply(task, to, 'update', report, o.rollback);
+  await switcher.apply(task, to, 'update', report, o.rollback, dependents);
 }
 
 export interface RollbackOptions extends EngineOptions {

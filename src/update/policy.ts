@@ -11,13 +11,6 @@ export const AUTHFILE_LABEL = 'io.containers.autoupdate.authfile';
 export const POLICY_VALUES = ['disabled', 'image', 'local', 'registry'] as const;
 export type Policy = 'registry' | 'local';
 
-/**
- * The image digest a unit's monitor starts instead of the one its reference names: set by the
- * update engine in a runtime drop-in while it verifies a new image, so that the reference moves
- * only once the image has proved itself (and a reboot meanwhile starts the old one).
- */
-export const PINNED_DIGEST_ENV = 'CTRMON_IMAGE_DIGEST';
-
 /** The policy a label value asks for; null when updates are off. Throws podman's error for anything else. */
 export function policyOf(value: string | undefined, container: string): Policy | null {
   if (value === undefined || value === '' || value === 'disabled') return null;

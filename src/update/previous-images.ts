@@ -36,7 +36,31 @@ export function previousImages(store: ImageStore, reference: string): PreviousIm
     .sort((a, b) => b.replaced.localeCompare(a.replaced));
 }
 
-/** Keeps descriptor as a previous image of reference, and at most `keep` of them (never dropping `next`, the image it goes to). */
+export type NameChange = { name: string; descriptor: Descriptor | null };
+
+/**
+ * The store changes that keep descriptor as a previous image of reference, and at most `keep` of
+ * them: the oldest lose their names, except the one the reference names now or `next` (the image it
+ * goes to). For ImageStore.retag, with the engine's other changes of the same commit.
+ */
+export function previousChanges(store: ImageStore, reference: string, descriptor: Descriptor, keep: number, next?: string): NameChange[] {
+  const name = digestName(reference, descriptor.digest);
+  const kept: Descriptor = {
+    ...plainDescriptor(descriptor),
+    annotations: { [PREVIOUS_OF_ANNOTATION]: reference, [REPLACED_ANNOTATION]: new Date().toISOString() },
+  };
+  const current = store.resolve(reference)?.digest;
+  const older = previousImages(store, reference).filter((p) => p.name !== name);
+  return [
+    { name, descriptor: kept },
+    ...older
+      .slice(Math.max(0, keep - 1))
+      .filter((old) => old.digest !== current && old.digest !== next)
+      .map((old) => ({ name: old.name, descriptor: null })),
+  ];
+}
+
+/** Keeps descriptor as a previous image of reference, and at most `keep` of them (previousChanges). */
 export async function keepPrevious(
   store: ImageStore,
   reference: string,
@@ -44,14 +68,7 @@ export async function keepPrevious(
   keep: number,
   next?: string,
 ): Promise<void> {
-  await store.tag(digestName(reference, descriptor.digest), {
-    ...plainDescriptor(descriptor),
-    annotations: { [PREVIOUS_OF_ANNOTATION]: reference, [REPLACED_ANNOTATION]: new Date().toISOString() },
-  });
-  const current = store.resolve(reference)?.digest;
-  for (const old of previousImages(store, reference).slice(keep)) {
-    if (old.digest !== current && old.digest !== next) await store.untag(old.name);
-  }
+  await store.retag(previousChanges(store, reference, descriptor, keep, next));
 }
 
 /** The store's descriptor of a manifest that is there (named or not): for the image a container runs. */

@@ -13,7 +13,7 @@ import { ImageStore } from '../image/store';
 import { plainDescriptor } from '../image/store-index';
 import type { EngineOptions } from './engine';
 import { clearIntent, readIntent } from './intent';
-import { UnitPin } from './pin';
+import { ImagePin } from './pin';
 import type { UpdateDir } from './records';
 import { restoreDependents } from './dependents';
 import { restartAndVerify } from './verify';
@@ -24,7 +24,7 @@ export async function recoverInterrupted(dir: UpdateDir, o: EngineOptions): Prom
   if (intent === undefined) return [];
   const { unit, container, from } = intent;
   o.progress?.(`Recovering ${unit}: a run (pid ${intent.pid}) was interrupted while moving it to ${intent.to.digest}`);
-  await new UnitPin(o.client, o.unitDir).unpin(unit);
+  new ImagePin(o.stateDir).unpin(container);
   const store = await ImageStore.open(intent.root);
   if (store.resolve(intent.name)?.digest !== from.digest) await store.tag(intent.name, plainDescriptor(from));
   let running: string | null = null;

@@ -51,7 +51,11 @@ function exitText(s: ContainerState): string {
 /** Restarts unit and verifies that container comes up on digest and stays up. */
 export async function restartAndVerify(unit: string, container: string, digest: string, o: VerifyOptions): Promise<Verdict> {
   const poll = o.pollMs ?? POLL_MS;
-  const before = await o.client.show(unit, 'InvocationID');
+  // Starts that systemd counted before (StartLimitBurst=: updates in a row, a failed update) must not
+  // refuse this one: the verdict is about the image, not about how often the unit was restarted.
+  // The invocations before the restart: systemd's (empty after some failures) and the one the state file names.
+  const [, shown] = await Promise.all([o.client.resetFailed(unit).catch(() => undefined), o.client.show(unit, 'InvocationID')]);
+  const before = new Set([shown.InvocationID, readContainer(o.stateDir, container)?.invocationId]);
   const started = Date.now();
   let job: JobResult | Error | undefined;
   // The poll's sleep ends early when the job ends: for Type=notify that is the moment of READY.
@@ -75,13 +79,15 @@ export async function restartAndVerify(unit: string, container: string, digest: 
     if (job instanceof Error) return fail('start', errorMessage(job));
     const s = readContainer(o.stateDir, container);
     const manifest = s?.source.kind === 'image' ? s.source.manifestDigest : null;
-    const fresh = s !== null && s.invocationId !== null && s.invocationId !== before.InvocationID;
+    const fresh = s !== null && s.invocationId !== null && !before.has(s.invocationId);
     // A fresh state on another image, before the job is done, is systemd's own restart (Restart=) of the image being left.
     const ours = fresh && (manifest === null || manifest === digest);
     if (job !== undefined && job.result !== 'done') {
       return fail(
         'start',
-        ours && s.phase === 'exited' ? `the container ${exitText(s)} before it was ready` : `the restart job ended "${job.result}"`,
+        ours && s.phase === 'exited'
+          ? `the container ${exitText(s)} before it was ready`
+          : `the restart job ended "${job.result}"${job.serviceResult && job.serviceResult !== 'success' ? ` (${job.serviceResult})` : ''}`,
       );
     }
     if (fresh && !ours && job?.result === 'done') return fail('start', `the unit started ${manifest}, not ${digest}`);

@@ -150,7 +150,7 @@ updateSuite('auto-update, verified', (suite) => {
     const v2 = lab.push(ref, '2', { readyDelay: 4 });
     const running = lab.ctrmon(lab.engineArgs('auto-update', []));
     const intent = path.join(lab.updateDir, 'intent.json');
-    const pin = '/run/systemd/system/crashsafe.service.d/50-ctrmon-auto-update.conf';
+    const pin = '/run/ctrmon/crashsafe/image-pin';
     for (let i = 0; i < 200 && !(existsSync(intent) && lab.nsd.exec(['test', '-e', pin]).status === 0); i++) await sleep(50);
     assert.ok(existsSync(intent), 'the intent is recorded before the unit is touched');
 
@@ -181,5 +181,21 @@ updateSuite('auto-update, verified', (suite) => {
     assert.equal(existsSync(intent), false);
     assert.notEqual(lab.nsd.exec(['test', '-e', pin]).status, 0, 'no pin is left');
     await stop('crashsafe');
+  });
+
+  test("updates in a row are not refused by systemd's start limit (StartLimitBurst=5 in 10 s)", async () => {
+    const { lab } = suite;
+    const { ref } = await service('often');
+    for (let i = 2; i <= 7; i++) {
+      const digest = lab.push(ref, String(i));
+      const run = await lab.ctrmon(lab.engineArgs('auto-update', ['--soak', '0']));
+      assert.equal(
+        JSON.parse(run.stdout).find((r: UpdateReport) => r.Unit === 'often.service').Updated,
+        'true',
+        `update ${i}: ${run.stderr}`,
+      );
+      assert.equal(lab.state('often').manifestDigest, digest);
+    }
+    await stop('often');
   });
 });
