@@ -59,7 +59,7 @@ export async function restartAndVerify(unit: string, container: string, digest: 
   const started = Date.now();
   let job: JobResult | Error | undefined;
   // The poll's sleep ends early when the job ends: for Type=notify that is the moment of READY.
-  let wake = () => undefined as void;
+  let wake: () => void = () => undefined;
   o.client.restart(unit).then(
     (r) => {
       job = r;
