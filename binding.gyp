@@ -30,6 +30,13 @@
       "libraries": ["<!@(pkg-config --libs libzstd)"]
     },
     {
+      "target_name": "ctrmon-hello",
+      "type": "executable",
+      "sources": ["native/hello/ctrmon_hello.c"],
+      "cflags": ["-Os", "-Wall", "-Wextra"],
+      "ldflags": ["-static", "-s"]
+    },
+    {
       "target_name": "ctrmon-sdnotify",
       "type": "executable",
       "sources": ["native/sdnotify/ctrmon_sdnotify.c"],

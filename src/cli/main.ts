@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { registerAutoUpdate } from './auto-update';
 import { registerBench } from './bench';
 import { registerDemo } from './demo';
+import { registerEvents } from './events';
 import { registerGenerate } from './generate';
 import { registerMonitor } from './monitor';
 import { createProgram, runProgram } from './program';
@@ -32,6 +33,7 @@ export function main(argv: string[]): Promise<void> {
     createProgram([
       registerMonitor,
       registerPs,
+      registerEvents,
       registerPull,
       registerImages,
       registerGenerate,

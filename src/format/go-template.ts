@@ -82,8 +82,12 @@ export function renderTemplate(source: string, rows: unknown[]): string {
   const t = parseTemplate(source);
   const lines = rows.map((r) => renderRow(t, r, source));
   if (!t.table) return lines.map((l) => `${l}\n`).join('');
-  const header = t.parts.map((p) => ('text' in p ? p.text : (p.path.at(-1) ?? '').toUpperCase())).join('');
-  return alignColumns([header, ...lines]);
+  return alignColumns([templateHeader(t), ...lines]);
+}
+
+/** The header row of a `table` template: each field's last name, upper-cased, between the literal text. */
+export function templateHeader(t: Template): string {
+  return t.parts.map((p) => ('text' in p ? p.text : (p.path.at(-1) ?? '').toUpperCase())).join('');
 }
 
 /** Columns split on tabs, padded to the widest cell, two spaces apart (podman's table output). */

@@ -15,6 +15,7 @@ import { DEFAULT_STOP_SIGNAL, type MonitorOptions } from '../config/monitor-opti
 import { parseSignal } from '../config/parse';
 import { QueuedDatagramSender } from '../dgram/queued-sender';
 import { CtrmonError, EXIT_CTRMON_ERROR, asCtrmonError, errorMessage } from '../errors';
+import { MonitorEvents, subjectOf } from '../events/emitter';
 import { HealthChecker } from '../health/health-check';
 import type { Logger } from '../log';
 import { ThrottledWarnings } from '../log-throttle';
@@ -39,6 +40,7 @@ import { writeState } from '../state/writer';
 import { BundleSource } from './bundle-source';
 import type { ImageSource } from './image-source';
 import { type OwnCgroup, ownCgroup, splitUnitCgroup } from './cgroup';
+import { type ListenFds, closeListenFds, listenEnv, listenFds } from './listen-fds';
 import { ReleaseStack } from './release-stack';
 import { handleSignals } from './signals';
 import type { ContainerSource, PreparedSource } from './source';
@@ -68,6 +70,8 @@ export class Monitor {
   private readonly warnings: ThrottledWarnings;
   private runtime!: OciRuntime;
   private sender?: QueuedDatagramSender;
+  private events!: MonitorEvents;
+  private sockets?: ListenFds;
   private logs!: LogDriver;
   private container?: ProcessHandle;
   private started = false;
@@ -108,6 +112,7 @@ export class Monitor {
       claim.release();
       throw err;
     }
+    this.events = new MonitorEvents({ stateDir: this.options.stateDir, subject: () => subjectOf(this.state), log: this.log });
     setChildSubreaper(true);
     this.reaper.start();
     const unhandle = handleSignals({ stop: (s) => this.requestStop(s), forward: (s) => this.forward(s) });
@@ -136,6 +141,7 @@ export class Monitor {
       unhandle();
       this.reaper.stop();
       this.sender?.close();
+      this.events.close();
       clearTimeout(this.stateRetry);
       claim.release();
     }
@@ -144,6 +150,7 @@ export class Monitor {
   }
 
   private async lifecycle(): Promise<number> {
+    this.takeListenFds();
     this.openRuntime();
     const prepared = await this.guard(this.prepareSource());
     const notifyDir = this.openNotify();
@@ -192,6 +199,14 @@ export class Monitor {
       logPath: null,
       error: null,
     };
+  }
+
+  /** Sockets systemd passed for the container (socket activation), if any are ours. */
+  private takeListenFds(): void {
+    const { sockets, ignored } = listenFds(process.env, process.pid);
+    if (ignored) this.log.warn({ reason: ignored }, 'ignoring LISTEN_FDS: the container gets no sockets');
+    if (sockets) this.log.info({ fds: sockets.fds.length, names: sockets.names }, 'passing the activated sockets to the container');
+    this.sockets = sockets ?? undefined;
   }
 
   private openRuntime(): void {
@@ -265,6 +280,7 @@ export class Monitor {
     const watchdog = process.env.WATCHDOG_USEC;
     const watchdogIsOurs = !process.env.WATCHDOG_PID || process.env.WATCHDOG_PID === String(process.pid);
     if (notifyDir && watchdog && watchdogIsOurs) env.unshift(`WATCHDOG_USEC=${watchdog}`);
+    if (this.sockets) env.unshift(...listenEnv(this.sockets));
     const command = prepared.optionsApplied ? [] : o.command;
     const config = deriveConfig(prepared.bundle, { command, env, notifyDir, cgroupsPath: this.placeCgroup() });
     const dir = path.join(this.dir, 'bundle');
@@ -298,6 +314,8 @@ export class Monitor {
     let output: ContainerOutput;
     try {
       output = await this.createReplacing(bundleDir, pidFile);
+      // The container holds the activated sockets now: ctrmon keeps no copy (it never accepts).
+      if (this.sockets) closeListenFds(this.sockets);
       this.releases.push('the runtime container', () => this.removeContainer());
       const pid = readPid(pidFile);
       this.container = new ProcessHandle(pid);
@@ -311,6 +329,7 @@ export class Monitor {
     this.logs.attach(output.stdout, output.stderr);
     this.log.info({ containerPid: this.state.containerPid, runtime: this.runtime.name }, 'container created');
     this.save();
+    this.events.emit('create');
   }
 
   /**
@@ -319,7 +338,7 @@ export class Monitor {
    */
   private async createReplacing(bundle: string, pidFile: string): Promise<ContainerOutput> {
     try {
-      return await this.runtime.create(this.options.name, bundle, pidFile, this.logs.stdio);
+      return await this.runtime.create(this.options.name, bundle, pidFile, this.logs.stdio, this.sockets?.fds);
     } catch (err) {
       if ((err as CtrmonError).code !== 'ERR_CONTAINER_EXISTS') throw err;
       // Runtime ids are global per runtime root: it may be a live monitor's of another state directory.
@@ -327,7 +346,7 @@ export class Monitor {
       if (existing?.bundle) checkOwner(this.options.name, existing.bundle, this.dir);
       this.log.info({ runtime: this.runtime.name }, 'removing a leftover container of this name');
       await this.runtime.delete(this.options.name, true);
-      return this.runtime.create(this.options.name, bundle, pidFile, this.logs.stdio);
+      return this.runtime.create(this.options.name, bundle, pidFile, this.logs.stdio, this.sockets?.fds);
     }
   }
 
@@ -337,6 +356,7 @@ export class Monitor {
     this.started = true;
     this.state.timestamps.started ??= new Date().toISOString();
     this.update();
+    this.events.emit('start'); // unless a READY that came first said it
     this.log.info('container started');
     if (this.stopRequest) {
       this.signalContainer(this.stopSignal()); // the stop that came while it started
@@ -364,6 +384,7 @@ export class Monitor {
       (state) => {
         this.state.health = { ...state };
         this.save();
+        this.events.emit('health_status', { healthStatus: state.status });
         if (state.status === 'healthy' && this.options.sdnotify === 'healthy') this.recordReady();
       },
       this.log,
@@ -383,6 +404,8 @@ export class Monitor {
     // READY before `runtime start` returned: the application runs, so it has started.
     this.state.timestamps.started ??= now;
     this.update();
+    this.events.emit('start');
+    this.events.emit('ready');
     this.log.info({ afterMs: Date.now() - Date.parse(this.state.timestamps.created) }, 'container ready');
   }
 
@@ -395,6 +418,7 @@ export class Monitor {
     this.log.info({ signal, stopSignal: this.stopSignal(), timeoutMs: this.options.stopTimeoutMs }, 'stopping the container');
     this.state.timestamps.stopping = new Date().toISOString();
     this.update();
+    this.events.emit('stop');
     if (this.options.sdnotify !== 'ignore') this.sender?.send(Buffer.from('STOPPING=1'));
     // Before start the container runs nothing of its own: lifecycle() removes it after create, or
     // signals it once a `start` in progress has returned.
@@ -488,6 +512,7 @@ export class Monitor {
     this.state.exitCode = code;
     this.state.timestamps.exited = new Date().toISOString();
     this.update();
+    this.events.emit('died', { exitCode: code });
   }
 
   /** The phase follows the timestamps (state/phase.ts); then the file is written. */

@@ -42,12 +42,23 @@ export class OciRuntime {
     return this.runtime.name;
   }
 
-  /** `create`: the container exists, its process waits for `start`. */
-  async create(id: string, bundle: string, pidFile: string, stdio: StdioOptions): Promise<ContainerOutput> {
+  /**
+   * `create`: the container exists, its process waits for `start`. preserveFds (3, 4, ... in order)
+   * are passed to the runtime as its own fds 3... and kept open for the container (--preserve-fds).
+   */
+  async create(
+    id: string,
+    bundle: string,
+    pidFile: string,
+    stdio: StdioOptions,
+    preserveFds: readonly number[] = [],
+  ): Promise<ContainerOutput> {
     const logOffset = this.logSize();
-    const child = spawnTracked(this.runtime.path, this.args('create', ['--bundle', bundle, '--pid-file', pidFile, id]), {
+    const preserve = preserveFds.length > 0 ? ['--preserve-fds', String(preserveFds.length)] : [];
+    const standard = typeof stdio === 'string' ? [stdio, stdio, stdio] : stdio;
+    const child = spawnTracked(this.runtime.path, this.args('create', ['--bundle', bundle, '--pid-file', pidFile, ...preserve, id]), {
       env: this.options.env,
-      stdio,
+      stdio: preserveFds.length > 0 ? [...standard, ...preserveFds] : stdio,
     });
     const earlyStderr: Buffer[] = [];
     const collect = (d: Buffer) => earlyStderr.push(d);

@@ -22,7 +22,7 @@ import { type Candidate, checkLocal, checkRegistry, runningPlatform } from './ch
 import { activeDependents, restoreDependents } from './dependents';
 import { runHooks } from './hooks';
 import { type Intent, clearIntent, writeIntent } from './intent';
-import { journalEvent } from './journal-event';
+import { recordUpdateEvent } from './journal-event';
 import { ImagePin } from './pin';
 import { type NameChange, descriptorOf, digestName, previousChanges, previousImages } from './previous-images';
 import { Quarantine } from './quarantine';
@@ -196,7 +196,7 @@ class Switcher {
 
 /** Hooks and the journal entry for a settled report; a hook's failure becomes an error line. */
 async function announce(o: EngineOptions, report: UpdateReport, errors: CtrmonError[]): Promise<void> {
-  journalEvent(report);
+  recordUpdateEvent(report, o.stateDir);
   for (const line of await runHooks(o.hooksDir, report))
     errors.push(new CtrmonError('ERR_UPDATE', `${report.Unit}: ${line}`, { unit: report.Unit }));
 }

@@ -29,8 +29,10 @@ export interface StartOptions {
   args: string[];
   notifySocket?: string;
   env?: NodeJS.ProcessEnv;
-  /** A command line that runs ctrmon (e.g. unshare ... sh -c 'exec "$@"' --). */
+  /** A command line that runs ctrmon (e.g. unshare ... sh -c 'exec "$@"' --); the cleanup runs the runtime in it too. */
   wrap?: string[];
+  /** A command that execs the wrapped ctrmon, used only to start it (systemd-socket-activate ...). */
+  launcher?: string[];
   stateDir?: string;
 }
 
@@ -51,7 +53,7 @@ export class MonitorProcess {
     delete env.NOTIFY_SOCKET;
     if (options.notifySocket) env.NOTIFY_SOCKET = options.notifySocket;
     const argv = [process.execPath, CTRMON, 'monitor', '--state-dir', stateDir, ...options.args];
-    const [cmd, ...args] = [...this.wrap, ...argv];
+    const [cmd, ...args] = [...(options.launcher ?? []), ...this.wrap, ...argv];
     this.child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child.stdout!.on('data', (d: Buffer) => (this.stdout += d.toString()));
     this.child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));

@@ -1,7 +1,8 @@
 // The import rules of the architecture, checked on what esbuild really put into each bundle
 // (scripts/bundle.js lists every bundle's inputs): the systemd generator, which runs at every boot
 // and daemon-reload, loads neither the native addon nor pino; the monitor, which lives as long as
-// its container, carries no harness code (bench, demo, test systemd) and no registry client. The
+// its container, carries no harness code (bench, demo, test systemd), no registry client and, of the
+// events, only their writer (not `ctrmon events` and its reader). The
 // auto-update contract is shared one way: the monitor loads only its leaf (update/policy.ts), and the
 // update engine, which reads state files and talks to systemd, never loads the monitor.
 import assert from 'node:assert/strict';
@@ -66,6 +67,17 @@ describe('import rules (bundle inputs)', () => {
     assert.ok(inputs.includes('dist/src/monitor/image-source.js'), 'the monitor does start images');
     assert.deepEqual(inputs.filter(isRegistryClient), []);
     assert.ok(inputsOf('ctrmon').some(isRegistryClient), 'the full command line has it: the rule can see it');
+  });
+
+  test('the monitor writes events but never carries their reader or `ctrmon events`', () => {
+    const inputs = inputsOf('ctrmon-monitor');
+    assert.ok(inputs.includes('dist/src/events/emitter.js'), 'the monitor does emit events');
+    const readers = ['dist/src/events/reader.js', 'dist/src/events/format.js', 'dist/src/events/query.js', 'dist/src/cli/events.js'];
+    assert.deepEqual(
+      inputs.filter((i) => readers.includes(i)),
+      [],
+    );
+    assert.ok(inputsOf('ctrmon').includes('dist/src/events/reader.js'), 'the full command line has the reader: the rule can see it');
   });
 
   test('the rules can see a violation: the full command line carries the harness and the addon', () => {

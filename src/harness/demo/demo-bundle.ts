@@ -13,6 +13,8 @@ import type { OciConfig } from '../../runtime/bundle';
 
 export const DEFAULT_BUSYBOX = '/bin/busybox';
 export const SDNOTIFY_BINARY = packagePath('build', 'Release', 'ctrmon-sdnotify');
+/** A socket-activated server (native/hello): /bin/hello in the rootfs. */
+export const HELLO_BINARY = packagePath('build', 'Release', 'ctrmon-hello');
 
 // The application, in busybox sh. Environment: READY_DELAY (seconds before READY=1, default 1),
 // EXIT_AFTER (stop by itself after this many seconds), EXIT_CODE (its exit status then).
@@ -76,8 +78,9 @@ function need(file: string, what: string): void {
 export function buildDemoBundle(dir: string, busybox = DEFAULT_BUSYBOX): string {
   need(busybox, 'static busybox (Debian package busybox-static)');
   need(SDNOTIFY_BINARY, "ctrmon's sd_notify sender (built by npm ci)");
+  need(HELLO_BINARY, "ctrmon's socket-activated demo server (built by npm ci)");
   const stamp = path.join(dir, '.ctrmon-demo');
-  const version = `${statSync(SDNOTIFY_BINARY).mtimeMs}:${statSync(busybox).mtimeMs}:${DEMO_APP.length}`;
+  const version = `${statSync(SDNOTIFY_BINARY).mtimeMs}:${statSync(HELLO_BINARY).mtimeMs}:${statSync(busybox).mtimeMs}:${DEMO_APP.length}`;
   if (existsSync(stamp) && readFileSync(stamp, 'utf8') === version) return dir;
 
   const rootfs = path.join(dir, 'rootfs');
@@ -91,6 +94,8 @@ export function buildDemoBundle(dir: string, busybox = DEFAULT_BUSYBOX): string 
   for (const applet of applets) symlinkSync('busybox', path.join(rootfs, 'bin', applet));
   copyFileSync(SDNOTIFY_BINARY, path.join(rootfs, 'bin', 'sdnotify'));
   chmodSync(path.join(rootfs, 'bin', 'sdnotify'), 0o755);
+  copyFileSync(HELLO_BINARY, path.join(rootfs, 'bin', 'hello'));
+  chmodSync(path.join(rootfs, 'bin', 'hello'), 0o755);
   writeFileSync(path.join(rootfs, 'bin', 'demo-app'), DEMO_APP, { mode: 0o755 });
   writeFileSync(path.join(rootfs, 'etc', 'passwd'), 'root:x:0:0:root:/:/bin/sh\n');
   writeFileSync(path.join(rootfs, 'etc', 'group'), 'root:x:0:\n');
