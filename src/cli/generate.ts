@@ -21,6 +21,7 @@ type GenerateOptions = RawMonitorOptions & {
   startTimeout?: string;
   restartPolicy: string;
   description?: string;
+  socket?: string[];
 };
 
 export function registerGenerate(program: Command): void {
@@ -36,7 +37,12 @@ export function registerGenerate(program: Command): void {
     .option('--output-dir <dir>', 'where --files writes', '.')
     .option('--start-timeout <seconds>', 'TimeoutStartSec (default 90, more in healthy mode when the start period needs it)')
     .option('--restart-policy <policy>', 'Restart=', 'on-failure')
-    .option('--description <text>', 'Description=');
+    .option('--description <text>', 'Description=')
+    .option(
+      '--socket <setting>',
+      'also write <name>.socket with this [Socket] setting (repeatable), e.g. ListenStream=127.0.0.1:8080: socket activation',
+      (v: string, prev: string[] = []) => [...prev, v],
+    );
   generate
     .command('auto-update')
     .description(`the daily auto-update units (${AUTO_UPDATE_SERVICE}, ${AUTO_UPDATE_TIMER}), printed or written`)
@@ -93,12 +99,21 @@ export function registerGenerate(program: Command): void {
         extra: { Install: [['WantedBy', 'default.target']] },
       });
     }
-    if (opts.files) {
-      const out = path.resolve(opts.outputDir, unitName);
-      writeFileSync(out, text);
-      process.stdout.write(`${out}\n`);
-    } else {
-      process.stdout.write(text);
+    const units: [string, string][] = [[unitName, text]];
+    if (opts.socket?.length) {
+      if (opts.from)
+        throw new CtrmonError('ERR_INVALID_OPTION', '--socket: with --from, write the .socket file beside the .container file');
+      const { renderSocketUnit, socketDirectives } = await import('../systemd/socket-unit');
+      units.push([unitName.replace(/\.service$/, '.socket'), renderSocketUnit(unitName, socketDirectives(opts.socket), header)]);
+    }
+    for (const [name, content] of units) {
+      if (opts.files) {
+        const out = path.resolve(opts.outputDir, name);
+        writeFileSync(out, content);
+        process.stdout.write(`${out}\n`);
+      } else {
+        process.stdout.write(name === unitName ? content : `\n${content}`);
+      }
     }
   });
 }

@@ -1,6 +1,8 @@
 // The systemd generator: at boot and at every daemon-reload, systemd runs it with its output
 // directories; it turns every .container file in the search directories into a unit there, and
-// [Install] WantedBy=/RequiredBy=/Alias= into the symlinks `systemctl enable` would make. A file
+// [Install] WantedBy=/RequiredBy=/Alias= into the symlinks `systemctl enable` would make. A
+// <name>.socket beside <name>.container is copied beside <name>.service (checked: Accept=no, a
+// Listen...= setting), so that systemd pairs them: socket activation, as Quadlet users write it. A file
 // in an earlier directory hides one of the same name in a later one. A bad file is reported and
 // skipped; the others are still generated.
 import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -9,6 +11,7 @@ import * as path from 'node:path';
 
 import { errorMessage } from '../errors';
 import { containerToUnit } from './quadlet';
+import { checkSocketFile } from './socket-unit';
 import { splitWords } from './unit-file';
 
 /** System units: /run for transient files, /etc for the administrator's, /usr/share for packages'. */
@@ -42,23 +45,37 @@ export function generateUnits(searchDirs: string[], outDir: string, header: stri
       const file = path.join(dir, name);
       try {
         const unit = containerToUnit(file, readFileSync(file, 'utf8'), header, command);
+        const socketFile = file.replace(/\.container$/, '.socket');
+        const socket = existsSync(socketFile) ? readFileSync(socketFile, 'utf8') : undefined;
+        const socketInstall = socket === undefined ? [] : checkSocketFile(socketFile, socket);
         writeFileSync(path.join(outDir, unit.unitName), unit.text);
-        for (const [key, value] of unit.install) {
-          for (const target of splitWords(value, () => `${file}: [Install] ${key}=`)) {
-            if (INSTALL_LINKS[key]) {
-              const linkDir = path.join(outDir, `${target}.${INSTALL_LINKS[key]}`);
-              mkdirSync(linkDir, { recursive: true });
-              symlinkSync(path.join('..', unit.unitName), path.join(linkDir, unit.unitName));
-            } else if (key === 'Alias') {
-              symlinkSync(unit.unitName, path.join(outDir, target));
-            }
-          }
-        }
+        installLinks(outDir, unit.unitName, unit.install, file);
         result.written.push(unit.unitName);
+        if (socket !== undefined) {
+          const socketName = unit.unitName.replace(/\.service$/, '.socket');
+          writeFileSync(path.join(outDir, socketName), `# ${header} (from ${socketFile})\n${socket}`);
+          installLinks(outDir, socketName, socketInstall, socketFile);
+          result.written.push(socketName);
+        }
       } catch (err) {
         result.errors.push(errorMessage(err));
       }
     }
   }
   return result;
+}
+
+/** [Install] WantedBy=/RequiredBy=/UpheldBy=/Alias= as the symlinks `systemctl enable` makes. */
+function installLinks(outDir: string, unitName: string, install: readonly [string, string][], file: string): void {
+  for (const [key, value] of install) {
+    for (const target of splitWords(value, () => `${file}: [Install] ${key}=`)) {
+      if (INSTALL_LINKS[key]) {
+        const linkDir = path.join(outDir, `${target}.${INSTALL_LINKS[key]}`);
+        mkdirSync(linkDir, { recursive: true });
+        symlinkSync(path.join('..', unitName), path.join(linkDir, unitName));
+      } else if (key === 'Alias') {
+        symlinkSync(unitName, path.join(outDir, target));
+      }
+    }
+  }
 }
