@@ -54,6 +54,17 @@ describe('ctrmon bench', () => {
         assert.ok(au.rows[row].podman || report.skipped['autoUpdate:podman'], `${row}: podman is measured or reported as skipped`);
       }
     }
+    const sa = report.socketActivation;
+    assert.ok(sa || report.skipped.socketActivation, 'socket activation is measured or reported as skipped');
+    if (sa) {
+      const ctrmon = sa.firstByte.ctrmon;
+      assert.ok(ctrmon && ctrmon.n === sa.rounds, `socket activation: ctrmon answered every round (${JSON.stringify(ctrmon?.failures)})`);
+      assert.deepEqual(ctrmon.failures, []);
+      assert.ok(
+        sa.firstByte.podman || report.skipped['socketActivation:podman'],
+        'socket activation: podman is measured or reported as skipped',
+      );
+    }
     assert.match(readFileSync(path.join(out, 'results.md'), 'utf8'), /^# ctrmon benchmark/);
     assert.match(readFileSync(path.join(out, 'latency.svg'), 'utf8'), /^<svg /);
     assert.match(stdout, /start-to-active, median: ctrmon/);

@@ -139,19 +139,12 @@ describe('journal event', () => {
     const j = journal();
     assert.equal(journalEvent(report('rolled back', { Cause: 'soak', Error: 'the unit was restarted' }), j.address), true);
     await waitFor(() => j.got.length === 1, 3000, 'the journal entry');
-    assert.deepEqual(j.got[0], {
-      MESSAGE: `auto-update: web.service rolled back: example.com/web:latest ${OLD_DIGEST} -> ${NEW_DIGEST} (soak: the unit was restarted)`,
-      PRIORITY: '4',
-      SYSLOG_IDENTIFIER: 'ctrmon-auto-update',
-      CTRMON_EVENT: 'rollback',
-      UNIT: 'web.service',
-      CONTAINER_NAME: 'web',
-      IMAGE: 'example.com/web:latest',
-      DIGEST: OLD_DIGEST,
-      OLD_DIGEST: OLD_DIGEST,
-      NEW_DIGEST: NEW_DIGEST,
-      CAUSE: 'soak',
-    });
+    // The entry's fields are events-entry.test.ts's; here: that they arrive, as one datagram.
+    const got = j.got[0];
+    assert.deepEqual(
+      [got.SYSLOG_IDENTIFIER, got.CTRMON_EVENT, got.UNIT, got.DIGEST, got.NEW_DIGEST, got.CAUSE],
+      ['ctrmon-auto-update', 'rollback', 'web.service', OLD_DIGEST, NEW_DIGEST, 'soak'],
+    );
   });
 
   test('an update runs the new digest; a failure is an error', async () => {

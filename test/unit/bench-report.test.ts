@@ -63,6 +63,17 @@ function report(): BenchReport {
         rollback: { ctrmon: { ...s([900]), samples: [900], failures: [] }, podman: { ...s([600]), samples: [600], failures: [] } },
       },
     },
+    socketActivation: {
+      rounds: 3,
+      runtime: 'runc',
+      seconds: 20,
+      serviceManager: 'private systemd',
+      firstByte: {
+        runc: { ...s([40, 42, 44]), samples: [40, 42, 44], failures: [], maxConnectMs: 0.2 },
+        podman: { ...s([200, 250]), samples: [200, 250], failures: ['round 3: answer "", not "hello | x"'], maxConnectMs: 0.31 },
+        ctrmon: { ...s([100, 110, 120]), samples: [100, 110, 120], failures: [], maxConnectMs: null },
+      },
+    },
     ratios: {},
   };
   r.ratios = headlineRatios(r);
@@ -99,6 +110,11 @@ describe('benchmark report', () => {
     assert.equal(ratios.autoUpdateUpdate.met, true);
     assert.equal(ratios.autoUpdateRollback.ratio, 1.5);
     assert.equal(ratios.autoUpdateRollback.met, false);
+    assert.equal(ratios.socketVsPodman.ratio, 0.55); // 110 ÷ 200 (nearest-rank median of two)
+    assert.equal(ratios.socketVsPodman.target, 'information');
+    assert.equal(ratios.socketVsPodman.met, null);
+    assert.equal(ratios.socketVsRuntime.anchorName, 'bare runc (the floor)');
+    assert.equal(ratios.socketVsRuntime.ratio, 2.619); // 110 ÷ 42
   });
 
   test('the Markdown names the machine, every measurement and what was skipped', () => {
@@ -113,6 +129,7 @@ describe('benchmark report', () => {
       '## Notify flood',
       '## Pull and unpack',
       '## Auto-update',
+      '## Socket activation',
       '## Skipped',
     ]) {
       assert.ok(md.includes(heading), heading);
@@ -123,13 +140,22 @@ describe('benchmark report', () => {
       /- ctrmon's own timings, update until active on the new image .*: checkMs 60, readyMs 200, totalMs 280, outsideUnitsMs 20/,
     );
     assert.match(md, /\| update until active on the new image \| podman \| 1 \| 400 \| 400 \| 400 \| 400 \| round 2: exit 125 \|/);
+    assert.match(md, /\| podman \| 2 \| 200 \| 200 \| 250 \| 250 \| 0.31 \| 200, 250 \| round 3: answer "", not "hello \\\| x" \|/);
+    assert.match(
+      md,
+      /\| first connection to a socket-activated service, .* \| 110 ms \| 200 ms \(podman \+ conmon\) \| 0.55x \| information \| {2}\|/,
+    );
     assert.match(md, /\| start-to-active, median \| 120 ms \| 160 ms \(podman \+ conmon\) \| 0.75x \| <= 0.8x \| yes \|/);
   });
 
   test('the chart is one SVG with a box plot row per candidate', () => {
     const svg = renderChart(report());
     assert.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
-    assert.equal((svg.match(/<rect x=/g) ?? []).length, 3 + 2 + 2 + 2, 'boxes: start 3, stop 2, ready 2, steady 2');
+    assert.equal(
+      (svg.match(/<rect x=/g) ?? []).length,
+      3 + 2 + 2 + 2 + 3,
+      'boxes: start 3, stop 2, ready 2, steady 2, socket activation 3',
+    );
     assert.ok(svg.trimEnd().endsWith('</svg>'));
   });
 });

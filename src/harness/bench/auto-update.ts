@@ -17,10 +17,11 @@
 // drop-in with StartLimitIntervalSec=0: rounds restart a unit more often than systemd's default start
 // rate limit (5 in 10 s) allows, and a real machine does not update that often.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 
 import { errorMessage } from '../../errors';
+import { writePodmanConf } from './podman-store';
 import type { ResolvedRuntime } from '../../runtime/resolve';
 import { pushLayout } from '../registry/layout-builder';
 import { registrySkipReason } from '../registry/test-registry';
@@ -149,23 +150,7 @@ function ctrmonSide(lab: UpdateLab): Side {
 
 /** podman's side: its own store, settings and run root, never the host's (as service-latency.ts). */
 function podmanSide(lab: UpdateLab, dir: string, runtime: ResolvedRuntime): Side {
-  const networks = path.join(dir, 'networks');
-  mkdirSync(networks, { recursive: true });
-  const conf = path.join(dir, 'containers.conf');
-  // No CAP_SYS_RESOURCE on this machine class (podman's default rlimits fail), cgroup2 without
-  // controllers (no pids.max), no system bus (cgroupfs instead of systemd).
-  writeFileSync(
-    conf,
-    `[containers]
-default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
-pids_limit = 0
-[engine]
-runtime = "${runtime.name}"
-cgroup_manager = "cgroupfs"
-[network]
-network_config_dir = "${networks}"
-`,
-  );
+  const conf = writePodmanConf(dir, runtime);
   const global = ['--root', path.join(dir, 'storage'), '--runroot', '/run/ctrmon-bench-au-podman'];
   const env = ['env', `CONTAINERS_CONF=${conf}`, `CONTAINERS_REGISTRIES_CONF=${lab.registriesConf}`];
   const podman = (...args: string[]) => [...env, 'podman', ...global, ...args];

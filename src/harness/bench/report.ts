@@ -3,6 +3,7 @@
 import type { AutoUpdateReport } from './auto-update';
 import type { FloodResult, IdleCost, MemoryPerMonitor } from './direct-measurements';
 import type { Machine } from './machine';
+import type { SocketActivationReport } from './socket-activation';
 import type { Summary } from './stats';
 
 export interface Ratio {
@@ -41,6 +42,8 @@ export interface BenchReport {
   pullPeakRssMb: number | null;
   /** (i) `ctrmon auto-update` vs `podman auto-update`: wall clock of each command, ms, by row then tool. */
   autoUpdate: AutoUpdateReport | null;
+  /** (j) The first connection to a socket-activated service: connect until the first byte, ms, by candidate. */
+  socketActivation: SocketActivationReport | null;
   ratios: Record<string, Ratio>;
 }
 
@@ -239,6 +242,31 @@ export function headlineRatios(r: BenchReport): Record<string, Ratio> {
       (x) => x <= 1,
     );
   }
+  const sa = r.socketActivation?.firstByte;
+  if (sa) {
+    add(
+      'socketVsPodman',
+      'first connection to a socket-activated service, connect until the first byte, median',
+      sa.ctrmon?.median,
+      sa.podman?.median,
+      'podman + conmon',
+      'ms',
+      'information',
+      () => null,
+    );
+    const bareSocket = r.socketActivation?.runtime;
+    if (bareSocket && sa[bareSocket])
+      add(
+        'socketVsRuntime',
+        'first connection to a socket-activated service, connect until the first byte, median',
+        sa.ctrmon?.median,
+        sa[bareSocket]?.median,
+        `bare ${bareSocket} (the floor)`,
+        'ms',
+        'information',
+        () => null,
+      );
+  }
   return out;
 }
 
@@ -289,6 +317,38 @@ function autoUpdateSection(r: BenchReport): string[] {
         `- ctrmon's own timings, ${AUTO_UPDATE_ROW_TEXT[row] ?? row} (its JSON report, summed over units, median ms): ${parts.join(', ')}`,
       ];
     }),
+    '',
+  ];
+}
+
+function socketActivationSection(r: BenchReport): string[] {
+  const a = r.socketActivation;
+  if (a === null) return [];
+  return [
+    `## Socket activation: the first connection, connect until the first byte of the answer, ms (${a.rounds} rounds each, interleaved, after a warm-up)`,
+    '',
+    `A \`.socket\` unit (\`ListenStream=127.0.0.1:PORT\`, \`Accept=no\`) listens and its service is stopped; a client in ` +
+      `the manager's network namespace (${a.serviceManager}) connects, systemd starts the service and queues the ` +
+      "connection, the container's server (the demo rootfs's `/bin/hello`) accepts it on fd 3 and answers one line. " +
+      `The same container on ${a.runtime} as the main PID (the floor), under \`podman run --sdnotify=container\` as ` +
+      '`podman generate systemd --new` writes it (podman passes the sockets through conmon), and under the units ' +
+      '`ctrmon generate systemd --socket` writes. Every round is checked (the answer, the unit active, the socket listening ' +
+      `again after \`systemctl stop\`); a round that is not right is a failure, not a sample. The section took ${a.seconds} s.`,
+    '',
+    table(
+      ['main PID', 'samples', 'min', 'median', 'p90', 'max', 'longest connect', 'all samples', 'failures'],
+      Object.entries(a.firstByte).map(([name, s]) => [
+        name,
+        s.n,
+        f(s.min),
+        f(s.median),
+        f(s.p90),
+        f(s.max),
+        s.maxConnectMs === null ? '-' : f(s.maxConnectMs, 2),
+        s.samples.map((x) => Math.round(x)).join(', '),
+        s.failures.length ? s.failures.map((x) => x.replace(/\|/g, '\\|')).join('; ') : 0,
+      ]),
+    ),
     '',
   ];
 }
@@ -412,6 +472,7 @@ export function renderMarkdown(r: BenchReport): string {
     r.pullPeakRssMb === null ? '' : `ctrmon's peak RSS during its pulls: ${r.pullPeakRssMb} MB.`,
     '',
     ...autoUpdateSection(r),
+    ...socketActivationSection(r),
   ];
   if (Object.keys(r.skipped).length) {
     lines.push('## Skipped', '', ...Object.entries(r.skipped).map(([k, why]) => `- ${k}: ${why}`), '');

@@ -15,6 +15,7 @@ import { ctrmonCommand } from '../../systemd/unit-generator';
 import { type DirectContext, flood, idleCost, memory, readyLatency, steadyLatency } from './direct-measurements';
 import { measureAutoUpdate } from './auto-update';
 import { measurePulls } from './image-pull';
+import { measureSocketActivation } from './socket-activation';
 import { type MonitorKind, removeLeftovers } from './direct-monitors';
 import { type Machine, describeMachine } from './machine';
 import type { BenchSection } from './sections';
@@ -35,6 +36,8 @@ export interface BenchOptions {
   pullRounds: number;
   /** Measured rounds per row of the auto-update section (after one warm-up round). */
   autoUpdateRounds: number;
+  /** Measured rounds per candidate of the socket-activation section (after one warm-up round). */
+  socketRounds: number;
   /** Only these sections (BENCH_SECTIONS); all when undefined. */
   only?: BenchSection[];
   /** Another ctrmon checkout (installed and built) measured beside this one in start-to-active and memory. */
@@ -53,6 +56,7 @@ export const FULL: Omit<BenchOptions, 'outputDir' | 'runtime' | 'print'> = {
   floodCount: 100_000,
   pullRounds: 3,
   autoUpdateRounds: 15,
+  socketRounds: 15,
 };
 export const QUICK: Omit<BenchOptions, 'outputDir' | 'runtime' | 'print'> = {
   starts: 5,
@@ -63,6 +67,7 @@ export const QUICK: Omit<BenchOptions, 'outputDir' | 'runtime' | 'print'> = {
   floodCount: 20_000,
   pullRounds: 1,
   autoUpdateRounds: 3,
+  socketRounds: 3,
 };
 
 async function serviceManager(workDir: string): Promise<ServiceManager | string> {
@@ -106,6 +111,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
       floodCount: o.floodCount,
       pullRounds: o.pullRounds,
       autoUpdateRounds: o.autoUpdateRounds,
+      socketRounds: o.socketRounds,
       runtime: runtime.path,
       ...(o.only ? { only: o.only.join(',') } : {}),
     },
@@ -121,6 +127,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     pull: {},
     pullPeakRssMb: null,
     autoUpdate: null,
+    socketActivation: null,
     ratios: {},
   };
   const want = (section: BenchSection) => o.only === undefined || o.only.includes(section);
@@ -197,6 +204,21 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
         }
       } catch (err) {
         report.skipped.autoUpdate = errorMessage(err);
+      }
+    }
+
+    if (want('socket')) {
+      try {
+        const sa = await measureSocketActivation({ workDir, bundle, runtime, rounds: o.socketRounds, print });
+        if (typeof sa === 'string') report.skipped.socketActivation = sa;
+        else {
+          const { skipped, ...rest } = sa;
+          report.socketActivation = rest;
+          Object.assign(report.skipped, skipped);
+          print(`[bench] socket-activation section took ${sa.seconds} s`);
+        }
+      } catch (err) {
+        report.skipped.socketActivation = errorMessage(err);
       }
     }
   } finally {

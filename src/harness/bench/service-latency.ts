@@ -5,7 +5,6 @@
 //   ctrmon  the unit `ctrmon generate systemd` writes
 // Candidates take turns, in a rotating order, so that drift on the machine hits all alike.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 
 import { buildMonitorOptions } from '../../config/monitor-options';
@@ -15,6 +14,7 @@ import { RUNTIME_UNIT_DIR, type ServiceManager } from '../systemd/service-manage
 import { renderUnit } from '../../systemd/unit-generator';
 import { packagePath } from '../../package-root';
 import { buildLayout } from '../registry/layout-builder';
+import { preparePodmanStore } from './podman-store';
 
 export interface ServiceCandidate {
   name: string;
@@ -59,35 +59,14 @@ Restart=no
 
 /** podman's side: its own store and settings under workDir, so the host's are never touched. */
 function preparePodman(ctx: ServiceContext): string {
-  const root = path.join(ctx.workDir, 'podman');
-  const conf = path.join(root, 'containers.conf');
-  const networks = path.join(root, 'networks');
-  mkdirSync(networks, { recursive: true });
-  // This machine class has no CAP_SYS_RESOURCE (podman's default rlimits fail) and cgroup2
-  // without controllers (no pids.max); without a system bus, cgroupfs instead of systemd.
-  writeFileSync(
-    conf,
-    `[containers]
-default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
-pids_limit = 0
-[engine]
-runtime = "${ctx.runtime.name}"
-cgroup_manager = "cgroupfs"
-[network]
-network_config_dir = "${networks}"
-`,
-  );
-  const global = `--root ${root}/storage --runroot /run/ctrmon-bench-podman`;
-  const tar = path.join(root, 'rootfs.tar');
-  execFileSync('tar', ['-C', ctx.bundle.rootfs, '-cf', tar, '.']);
-  const imported = ctx.sm.exec([
-    'env',
-    `CONTAINERS_CONF=${conf}`,
-    'sh',
-    '-c',
-    `podman ${global} import --change 'CMD ["/bin/demo-app"]' ${tar} localhost/ctrmon-bench:latest`,
-  ]);
-  if (imported.status !== 0) throw new Error(`podman import failed: ${imported.stderr.trim()}`);
+  const { conf, global, image } = preparePodmanStore({
+    sm: ctx.sm,
+    dir: path.join(ctx.workDir, 'podman'),
+    runtime: ctx.runtime,
+    rootfs: ctx.bundle.rootfs,
+    runroot: '/run/ctrmon-bench-podman',
+    cmd: ['/bin/demo-app'],
+  });
   // The [Unit] dependencies are those podman generate systemd --new writes.
   return `[Unit]
 Description=benchmark: podman run --sdnotify=container (conmon)
@@ -100,7 +79,7 @@ NotifyAccess=all
 Environment=PODMAN_SYSTEMD_UNIT=%n CONTAINERS_CONF=${conf}
 ExecStartPre=/bin/rm -f %t/%n.ctr-id
 ExecStart=/usr/bin/podman ${global} run --cidfile=%t/%n.ctr-id --cgroups=no-conmon --rm --sdnotify=container -d --replace \\
-  --name bench-podman --network none -e ${READY_AT_ONCE} localhost/ctrmon-bench:latest
+  --name bench-podman --network none -e ${READY_AT_ONCE} ${image}
 ExecStop=/usr/bin/podman ${global} stop --ignore -t 10 --cidfile=%t/%n.ctr-id
 ExecStopPost=/usr/bin/podman ${global} rm -f --ignore -t 10 --cidfile=%t/%n.ctr-id
 TimeoutStartSec=60

@@ -56,6 +56,11 @@ export function renderChart(r: BenchReport): string {
     ['Stop under systemd', 'ms', Object.entries(r.stop)],
     ['READY relay latency at start, container send to arrival', 'ms', Object.entries(r.readyLatency)],
     ['Relay latency in steady state', 'ms', Object.entries(r.steadyLatency)],
+    [
+      'Socket activation: first connection until the first byte of the answer',
+      'ms',
+      Object.entries(r.socketActivation?.firstByte ?? {}).filter(([, s]) => s.n > 0),
+    ],
   ].filter(([, , series]) => series.length) as [string, string, [string, Summary][]][];
   let top = 34;
   const body: string[] = [];
