@@ -9,7 +9,8 @@ import { after, describe, test } from 'node:test';
 import { monitorEntry } from '../../src/events/emitter';
 import { type EventEntry, type TimedEntry, entryFields } from '../../src/events/event';
 import { EventFile, eventFilePath, eventLine, rotatedEventFile } from '../../src/events/event-file';
-import { followEvents, journalArgs, parseEventJson, readEvents } from '../../src/events/reader';
+import { journalArgs, parseEventJson } from '../../src/events/journal-source';
+import { followEvents, readEvents } from '../../src/events/reader';
 import { buildQuery } from '../../src/events/query';
 import { waitFor } from '../helpers/wait';
 

@@ -72,7 +72,14 @@ describe('import rules (bundle inputs)', () => {
   test('the monitor writes events but never carries their reader or `ctrmon events`', () => {
     const inputs = inputsOf('ctrmon-monitor');
     assert.ok(inputs.includes('dist/src/events/emitter.js'), 'the monitor does emit events');
-    const readers = ['dist/src/events/reader.js', 'dist/src/events/format.js', 'dist/src/events/query.js', 'dist/src/cli/events.js'];
+    const readers = [
+      'dist/src/events/reader.js',
+      'dist/src/events/journal-source.js',
+      'dist/src/events/file-source.js',
+      'dist/src/events/format.js',
+      'dist/src/events/query.js',
+      'dist/src/cli/events.js',
+    ];
     assert.deepEqual(
       inputs.filter((i) => readers.includes(i)),
       [],
