@@ -60,17 +60,6 @@ export function previousChanges(store: ImageStore, reference: string, descriptor
   ];
 }
 
-/** Keeps descriptor as a previous image of reference, and at most `keep` of them (previousChanges). */
-export async function keepPrevious(
-  store: ImageStore,
-  reference: string,
-  descriptor: Descriptor,
-  keep: number,
-  next?: string,
-): Promise<void> {
-  await store.retag(previousChanges(store, reference, descriptor, keep, next));
-}
-
 /** The store's descriptor of a manifest that is there (named or not): for the image a container runs. */
 export function descriptorOf(store: ImageStore, digest: Digest): Descriptor {
   const listed = store.list().find((i) => i.descriptor.digest === digest);

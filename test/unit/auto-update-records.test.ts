@@ -11,7 +11,7 @@ import { pruneImages } from '../../src/image/images';
 import { ImageStore } from '../../src/image/store';
 import { PREVIOUS_OF_ANNOTATION, REPLACED_ANNOTATION } from '../../src/image/store-index';
 import { type Intent, clearIntent, readIntent, writeIntent } from '../../src/update/intent';
-import { DEFAULT_KEEP, descriptorOf, digestName, keepPrevious, previousImages } from '../../src/update/previous-images';
+import { DEFAULT_KEEP, descriptorOf, digestName, previousChanges, previousImages } from '../../src/update/previous-images';
 import { Quarantine, type QuarantineEntry } from '../../src/update/quarantine';
 import { UpdateDir } from '../../src/update/records';
 import { putTestImage, type TestImage } from '../helpers/image-fixture';
@@ -182,7 +182,7 @@ describe('previous images', () => {
 
   /** What the engine does at a verified update: keep the old image, then move the reference. */
   async function update(store: ImageStore, from: TestImage, to: TestImage, keep: number): Promise<void> {
-    await keepPrevious(store, REF, from.manifest, keep);
+    await store.retag(previousChanges(store, REF, from.manifest, keep));
     await store.tag(REF, to.manifest);
     await delay(5); // distinct replaced times, newest first
   }
@@ -228,7 +228,7 @@ describe('previous images', () => {
     await update(store, a, b, 1);
     // The reference names a again (an old previous image), and b is kept: a is over `keep` but stays.
     await store.tag(REF, a.manifest);
-    await keepPrevious(store, REF, b.manifest, 1);
+    await store.retag(previousChanges(store, REF, b.manifest, 1));
     assert.deepEqual(
       previousImages(store, REF).map((p) => p.digest),
       [b.manifest.digest, a.manifest.digest],
@@ -240,7 +240,7 @@ describe('previous images', () => {
     const store = await newStore();
     const [a] = await images(store, 1);
     assert.deepEqual(descriptorOf(store, a.manifest.digest), a.manifest, 'an unnamed manifest, read from its blob');
-    await keepPrevious(store, REF, a.manifest, 3);
+    await store.retag(previousChanges(store, REF, a.manifest, 3));
     assert.deepEqual(descriptorOf(store, a.manifest.digest), a.manifest, 'without the annotations of its name');
   });
 
