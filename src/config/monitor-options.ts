@@ -336,19 +336,22 @@ export const MONITOR_OPTIONS = {
             ...flagOf(HEALTH_FLAGS.startPeriod, formatMs(h.startPeriodMs)),
           ],
   }),
-  stopSignal: option<NodeJS.Signals>({
+  // Undefined when not given: SIGTERM, unless an image names its own (podman: a given one always wins).
+  stopSignal: option<NodeJS.Signals | undefined>({
     flags: [
       {
         flag: '--stop-signal',
         arg: '<signal>',
-        help: 'signal that asks the container to stop',
-        default: 'SIGTERM',
+        help: `signal that asks the container to stop (default: the image's StopSignal, else ${DEFAULT_STOP_SIGNAL})`,
         check: (v) => parseSignal('--stop-signal', v),
         containerKeys: { StopSignal: null },
       },
     ],
-    parse: (get) => parseSignal('--stop-signal', get.one('--stop-signal')!),
-    write: (v) => (v === DEFAULT_STOP_SIGNAL ? [] : ['--stop-signal', v]),
+    parse: (get) => {
+      const value = get.one('--stop-signal');
+      return value === undefined ? undefined : parseSignal('--stop-signal', value);
+    },
+    write: (v) => (v === undefined ? [] : ['--stop-signal', v]),
   }),
   stopTimeoutMs: option<number>({
     flags: [

@@ -430,12 +430,13 @@ export class Monitor {
   }
 
   /**
-   * --stop-signal, unless it is the default and the image names its own (its StopSignal, or
-   * SIGRTMIN+3 for an init in systemd mode).
+   * --stop-signal when it was given; otherwise the image's own (its StopSignal, or SIGRTMIN+3 for an
+   * init in systemd mode); otherwise SIGTERM.
    */
   private stopSignal(): NodeJS.Signals | number {
+    if (this.options.stopSignal !== undefined) return this.options.stopSignal;
     const fromImage = this.source.stopSignal;
-    if (this.options.stopSignal !== DEFAULT_STOP_SIGNAL || fromImage === undefined) return this.options.stopSignal;
+    if (fromImage === undefined) return DEFAULT_STOP_SIGNAL;
     return typeof fromImage === 'number' ? fromImage : parseSignal('StopSignal', fromImage);
   }
 

@@ -5,7 +5,7 @@
 // their canonical form.
 import { realpathSync } from 'node:fs';
 
-import { type MonitorOptions, monitorArgs } from '../config/monitor-options';
+import { DEFAULT_STOP_SIGNAL, type MonitorOptions, monitorArgs } from '../config/monitor-options';
 import { PACKAGE_MANIFEST, packagePath } from '../package-root';
 import { signalExitCode } from '../process/signal-numbers';
 import { quoteWord } from './unit-file';
@@ -71,7 +71,7 @@ export function renderUnit(o: MonitorOptions, settings: UnitSettings, command: s
     ['TimeoutStartSec', String(settings.startTimeoutSec ?? defaultStartTimeoutSec(o))],
     ['TimeoutStopSec', String(Math.ceil(o.stopTimeoutMs / 1000) + STOP_MARGIN_SEC)],
     // A container that dies of the stop signal it was sent has stopped cleanly.
-    ['SuccessExitStatus', String(signalExitCode(o.stopSignal))],
+    ['SuccessExitStatus', String(signalExitCode(o.stopSignal ?? DEFAULT_STOP_SIGNAL))],
     ['Restart', settings.restart],
     ['ExecStart', [...command, ...monitorArgs(o)].map(quoteWord).join(' ')],
   ];

@@ -213,6 +213,29 @@ describe('containers from images', { skip }, () => {
     assert.deepEqual(mountedBelow(rootfs), [], 'nothing mounted after the second run');
   });
 
+  test("the image's StopSignal is used unless --stop-signal was given, even as SIGTERM (podman's rule)", async () => {
+    const trapper = buildLayout(path.join(work, 'layout-stop'), 'stop', [path.join(testBundle(), 'rootfs')], {
+      Cmd: ['/bin/sh', '-c', 'trap "echo got INT; exit 0" INT; trap "echo got TERM; exit 0" TERM; sdnotify -q READY=1; sleep 30 & wait'],
+      StopSignal: 'SIGINT',
+    });
+    const name = 'localhost/ctrmon-test/stop:1';
+    const copy = spawnSync('skopeo', ['copy', '--quiet', `oci:${trapper.dir}:stop`, `oci:${store}:${name}`], { encoding: 'utf8' });
+    assert.equal(copy.status, 0, copy.stderr);
+    const received = async (extra: string[]) => {
+      const systemd = await suite.listener();
+      const m = suite.monitor({
+        options: ['--runtime', 'runc', '--image', name, '--root', store, '--pull', 'never', '--sdnotify', 'container', ...extra],
+        notifySocket: systemd.address,
+      });
+      await systemd.waitFor((e) => e.msg === 'READY=1', 10_000, 'READY');
+      m.signal('SIGTERM');
+      assert.equal((await m.exited).code, 0, m.stderr);
+      return /got (INT|TERM)/.exec(m.stdout)?.[1];
+    };
+    assert.equal(await received([]), 'INT', "the image's StopSignal");
+    assert.equal(await received(['--stop-signal', 'SIGTERM']), 'TERM', 'a given --stop-signal wins, even the default one');
+  });
+
   test('on a terminal, a pull shows each layer with its bytes and rate, ending done', () => {
     const tty = path.join(work, 'tty-store');
     const r = spawnSync('script', ['-qec', `${process.execPath} ${CTRMON} pull --root ${tty} --tls-verify=false ${ref}`, '/dev/null'], {

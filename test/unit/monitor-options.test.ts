@@ -44,10 +44,11 @@ describe('monitor options', () => {
     assert.throws(() => parseLabels(['novalue']), /--label "novalue": expected KEY=VALUE/);
   });
 
-  test('defaults follow podman: conmon mode, SIGTERM, 10 s, passthrough, /run/ctrmon', () => {
+  test("defaults follow podman: conmon mode, no stop signal given (SIGTERM or the image's), 10 s, passthrough, /run/ctrmon", () => {
     const o = buildMonitorOptions('web', [], { bundle: 'b' });
     assert.equal(o.sdnotify, 'conmon');
-    assert.equal(o.stopSignal, 'SIGTERM');
+    assert.equal(o.stopSignal, undefined);
+    assert.equal(buildMonitorOptions('web', [], { bundle: 'b', stopSignal: 'TERM' }).stopSignal, 'SIGTERM', 'given, even as the default');
     assert.equal(o.stopTimeoutMs, 10_000);
     assert.equal(o.logDriver, 'passthrough');
     assert.equal(o.stateDir, '/run/ctrmon');
