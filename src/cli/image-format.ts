@@ -1,4 +1,4 @@
-// How image commands print rows: a table by default, JSON with --format json, or a Go template.
+// How image and auto-update commands print rows: a table by default, JSON with --format json, or a Go template.
 import { alignColumns, renderTemplate } from '../format/go-template';
 
 export function printRows(

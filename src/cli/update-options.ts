@@ -3,7 +3,6 @@
 import type { Command } from 'commander';
 
 import { badOption, parseDuration } from '../config/parse';
-import { renderTemplate, alignColumns } from '../format/go-template';
 import { DEFAULT_STATE_DIR } from '../state/paths';
 import { SystemdClient } from '../systemd/systemd-client';
 import type { EngineOptions } from '../update/engine';
@@ -11,6 +10,7 @@ import { DEFAULT_HOOKS_DIR } from '../update/hooks';
 import { DEFAULT_KEEP } from '../update/previous-images';
 import { DEFAULT_UPDATE_DIR } from '../update/records';
 import { type UpdateReport, statusText } from '../update/report';
+import { printRows } from './image-format';
 
 export interface RawEngineOptions {
   stateDir: string;
@@ -50,17 +50,20 @@ export function engineOptions(raw: RawEngineOptions, progress: (line: string) =>
   };
 }
 
-const TABLE = '{{.Unit}}\t{{.Container}}\t{{.Image}}\t{{.Policy}}\t{{.Status}}';
-
 /** podman's table (UNIT CONTAINER IMAGE POLICY UPDATED), JSON (always, "[]" when empty), or a template. */
 export function printReports(reports: UpdateReport[], format: string | undefined): void {
   if (format === 'json') {
+    // podman's indentation for auto-update.
     process.stdout.write(`${JSON.stringify(reports, null, 4)}\n`);
-  } else if (format !== undefined && format !== 'table') {
-    process.stdout.write(renderTemplate(format, reports));
-  } else if (reports.length > 0) {
-    const rows = reports.map((r) => ({ ...r, Status: statusText(r) }));
-    const lines = renderTemplate(TABLE, rows).trimEnd().split('\n');
-    process.stdout.write(alignColumns(['UNIT\tCONTAINER\tIMAGE\tPOLICY\tUPDATED', ...lines]));
+    return;
   }
+  // A table of nothing is nothing, as in podman.
+  if (reports.length === 0 && (format === undefined || format === 'table')) return;
+  printRows(reports as unknown as Record<string, unknown>[], format, {
+    header: ['UNIT', 'CONTAINER', 'IMAGE', 'POLICY', 'UPDATED'],
+    row: (r) => {
+      const report = r as unknown as UpdateReport;
+      return [report.Unit, report.Container, report.Image, report.Policy, statusText(report)];
+    },
+  });
 }

@@ -20,10 +20,12 @@ export interface Candidate {
   digest: Digest;
   /** For local: the store's descriptor, already named by the reference. For registry: to be pulled. */
   descriptor?: Descriptor;
+  /** For registry: the platform it was resolved for, which the pull asks for too. */
+  platform?: Platform;
 }
 
 /** The platform of the image a task runs (read from its config in the store). */
-export function runningPlatform(store: ImageStore, task: UpdateTask): Platform {
+function runningPlatform(store: ImageStore, task: UpdateTask): Platform {
   const manifest = store.readJsonBlob(task.manifestDigest) as { config?: { digest?: string } };
   const imageId = parseDigest(manifest.config?.digest, 'config digest');
   const config = parseImageConfig(store.readBlob(imageId), imageId);
@@ -36,9 +38,10 @@ export async function checkRegistry(task: UpdateTask, store: ImageStore, registr
   if (ref.digest !== undefined) return null;
   const head = await registry.headManifestDigest(ref);
   if (head === task.manifestDigest || head === task.indexDigest) return null;
-  const resolved = await registry.resolveImage(ref, runningPlatform(store, task));
+  const platform = runningPlatform(store, task);
+  const resolved = await registry.resolveImage(ref, platform);
   const digest = parseDigest(resolved.manifestDigest, 'manifest digest');
-  return digest === task.manifestDigest ? null : { digest };
+  return digest === task.manifestDigest ? null : { digest, platform };
 }
 
 export function checkLocal(task: UpdateTask, store: ImageStore): Candidate | null {

@@ -18,7 +18,7 @@ import { ImageStore } from '../image/store';
 import { type Descriptor, PREVIOUS_OF_ANNOTATION, plainDescriptor } from '../image/store-index';
 import { lockWithPid, lockHolder } from '../process/pid-lock';
 import type { SystemdClient } from '../systemd/systemd-client';
-import { type Candidate, checkLocal, checkRegistry, runningPlatform } from './check';
+import { type Candidate, checkLocal, checkRegistry } from './check';
 import { activeDependents, restoreDependents } from './dependents';
 import { runHooks } from './hooks';
 import { type Intent, clearIntent, writeIntent } from './intent';
@@ -301,7 +301,7 @@ async function updateOne(
     const pullStart = Date.now();
     try {
       const registry = registryFor(task);
-      await pullImage(byDigest, { store, registry, platform: runningPlatform(store, task) });
+      await pullImage(byDigest, { store, registry, platform: candidate.platform! });
     } catch (err) {
       report.Cause = 'pull';
       report.Error = `pulling ${byDigest}: ${asCtrmonError(err).message}`;
