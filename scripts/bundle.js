@@ -1,8 +1,10 @@
 #!/usr/bin/env node
-// bundle.js - after tsc: bundles each entry point with its dependencies (commander, pino) into one
-// minified file, then makes V8's code cache for them (code-cache.js). The native addon stays a
-// separate file (build/Release). Each bundle's list of inputs goes to dist/<name>.inputs.json,
-// which the import-rule test reads.
+// bundle.js - after tsc (which type-checks and compiles the tests): bundles each entry point from
+// the TypeScript sources, as ES modules, with its dependencies (commander, pino) into one minified
+// file, so that esbuild leaves out every export a bundle does not use; then makes V8's code cache
+// for the product's bundles (code-cache.js). The native addon stays a separate file
+// (build/Release). Each bundle's list of inputs goes to dist/<name>.inputs.json, which the
+// import-rule test reads.
 'use strict';
 const path = require('node:path');
 const fs = require('node:fs');
@@ -10,10 +12,13 @@ const esbuild = require('esbuild');
 
 const root = path.resolve(__dirname, '..');
 const entries = {
-  'ctrmon.js': 'dist/src/cli/main.js',
-  'ctrmon-monitor.js': 'dist/src/cli/monitor-main.js',
-  'ctrmon-update.js': 'dist/src/cli/update-main.js',
-  'ctrmon-systemd-generator.js': 'dist/src/systemd/generator-main.js',
+  'ctrmon.js': 'src/cli/main.ts',
+  'ctrmon-monitor.js': 'src/cli/monitor-main.ts',
+  'ctrmon-update.js': 'src/cli/update-main.ts',
+  'ctrmon-systemd-generator.js': 'src/systemd/generator-main.ts',
+  // The harness: loaded only by `ctrmon bench` and `ctrmon demo` (src/cli/harness.ts).
+  'ctrmon-bench.js': 'bench/index.ts',
+  'ctrmon-demo.js': 'demo/index.ts',
 };
 
 // pino reaches its transports through thread-stream (worker threads); ctrmon uses none, and the
@@ -33,7 +38,8 @@ async function main() {
   for (const [out, entry] of Object.entries(entries)) {
     const outfile = path.join(root, 'dist', out);
     const result = await esbuild.build({
-      entryPoints: [path.join(root, entry)],
+      absWorkingDir: root,
+      entryPoints: [entry],
       outfile,
       bundle: true,
       minify: true,
@@ -45,10 +51,11 @@ async function main() {
       plugins: [noWorkerThreads],
       metafile: true,
     });
-    fs.writeFileSync(
-      `${outfile.replace(/\.js$/, '')}.inputs.json`,
-      `${JSON.stringify(Object.keys(result.metafile.inputs).sort(), null, 2)}\n`,
-    );
+    // What the bundle really carries: the inputs with bytes in the output (a module whose exports
+    // were all left out is read but not carried).
+    const output = result.metafile.outputs[path.relative(root, outfile)];
+    const carried = Object.entries(output.inputs).filter(([, i]) => i.bytesInOutput > 0);
+    fs.writeFileSync(`${outfile.replace(/\.js$/, '')}.inputs.json`, `${JSON.stringify(carried.map(([input]) => input).sort(), null, 2)}\n`);
   }
   require('./code-cache');
 }

@@ -25,7 +25,7 @@ for (const step of [biome, [require.resolve('typescript/bin/tsc'), '-p', root], 
 
 // The demo bundle every integration test runs, built once here rather than by each test process.
 const bundle = path.join(root, '.cache', 'test-bundle');
-require(path.join(root, 'dist', 'src', 'harness', 'demo', 'demo-bundle.js')).buildDemoBundle(bundle);
+require(path.join(root, 'dist', 'test', 'lab', 'demo-bundle.js')).buildDemoBundle(bundle);
 process.env.CTRMON_TEST_BUNDLE = bundle;
 
 function testFiles(dir) {

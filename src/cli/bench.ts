@@ -4,7 +4,7 @@ import * as path from 'node:path';
 
 import { MONITOR_OPTIONS } from '../config/monitor-options';
 import { badOption } from '../config/parse';
-import { BENCH_SECTIONS as SECTIONS, type BenchSection } from '../harness/bench/sections';
+import { loadHarness } from './harness';
 
 const RUNTIME = MONITOR_OPTIONS.runtime.flags[0];
 
@@ -23,7 +23,7 @@ export function registerBench(program: Command): void {
     .option('--quick', 'fewer samples (a smoke run, not for comparisons)')
     .option('--starts <n>', 'start/stop cycles per candidate under systemd')
     .option('--idle-seconds <s>', 'how long the idle cost is measured')
-    .option('--only <sections>', `only these sections, comma-separated: ${SECTIONS.join(', ')}`)
+    .option('--only <sections>', 'only these sections, comma-separated (a wrong name lists them)')
     .action(
       async (opts: {
         output: string;
@@ -34,14 +34,15 @@ export function registerBench(program: Command): void {
         idleSeconds?: string;
         only?: string;
       }) => {
+        const { runBench, FULL, QUICK, BENCH_SECTIONS } = loadHarness('ctrmon-bench.js');
         const only = opts.only?.split(',').map((s) => s.trim());
-        const unknown = only?.filter((s) => !(SECTIONS as readonly string[]).includes(s)) ?? [];
-        if (only && (unknown.length || !only.length)) throw badOption('--only', opts.only!, `expected some of ${SECTIONS.join(', ')}`);
-        const { runBench, FULL, QUICK } = await import('../harness/bench/run-bench');
+        const unknown = only?.filter((s) => !(BENCH_SECTIONS as readonly string[]).includes(s)) ?? [];
+        if (only && (unknown.length || !only.length))
+          throw badOption('--only', opts.only!, `expected some of ${BENCH_SECTIONS.join(', ')}`);
         const preset = opts.quick ? QUICK : FULL;
         const report = await runBench({
           ...preset,
-          only: only as BenchSection[] | undefined,
+          only: only as (typeof BENCH_SECTIONS)[number][] | undefined,
           starts: opts.starts ? Number(opts.starts) : preset.starts,
           idleSeconds: opts.idleSeconds ? Number(opts.idleSeconds) : preset.idleSeconds,
           outputDir: path.resolve(opts.output),

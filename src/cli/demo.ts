@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { MONITOR_OPTIONS } from '../config/monitor-options';
 import { packagePath } from '../package-root';
 import { resolveRuntime } from '../runtime/resolve';
+import { loadHarness } from './harness';
 
 const RUNTIME = MONITOR_OPTIONS.runtime.flags[0];
 
@@ -29,12 +30,7 @@ export function registerDemo(program: Command): void {
         fromImage: opts.image === true,
         print: (line: string) => process.stdout.write(`${line}\n`),
       };
-      if (opts.systemd) {
-        const { runSystemdDemo } = await import('../harness/demo/run-demo-systemd');
-        process.exitCode = await runSystemdDemo(options);
-      } else {
-        const { runDemo } = await import('../harness/demo/run-demo');
-        process.exitCode = await runDemo(options);
-      }
+      const demo = loadHarness('ctrmon-demo.js');
+      process.exitCode = opts.systemd ? await demo.runSystemdDemo(options) : await demo.runDemo(options);
     });
 }

@@ -2,9 +2,9 @@
 import { Command } from 'commander';
 
 import { renderTemplate } from '../format/go-template';
-import { inspectImage } from '../image/images';
-import { ImageStore } from '../image/store';
-import { DEFAULT_STORE_ROOT } from '../image/store-root';
+import { inspectImage } from '../image/store/images';
+import { ImageStore } from '../image/store/store';
+import { DEFAULT_STORE_ROOT } from '../image/store/root';
 
 export function imageInspectCommand(): Command {
   return new Command('inspect')

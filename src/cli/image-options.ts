@@ -1,7 +1,7 @@
 // The options every image command shares (podman's names).
 import type { Command } from 'commander';
 
-import { DEFAULT_STORE_ROOT } from '../image/store-root';
+import { DEFAULT_STORE_ROOT } from '../image/store/root';
 
 export interface ImageCommandOptions {
   root: string;

@@ -2,9 +2,9 @@
 // uses), then the blobs and layers nothing reaches.
 import { Command } from 'commander';
 
-import { pruneImages } from '../image/images';
-import { ImageStore } from '../image/store';
-import { DEFAULT_STORE_ROOT } from '../image/store-root';
+import { pruneImages } from '../image/store/images';
+import { ImageStore } from '../image/store/store';
+import { DEFAULT_STORE_ROOT } from '../image/store/root';
 
 export function imagePruneCommand(): Command {
   return new Command('prune')

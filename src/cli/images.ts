@@ -1,9 +1,9 @@
 // `ctrmon images` (also `ctrmon image ls`): the stored images, podman's columns.
 import { Command } from 'commander';
 
-import { listImages } from '../image/images';
-import { ImageStore } from '../image/store';
-import { DEFAULT_STORE_ROOT } from '../image/store-root';
+import { listImages } from '../image/store/images';
+import { ImageStore } from '../image/store/store';
+import { DEFAULT_STORE_ROOT } from '../image/store/root';
 import { printRows } from './image-format';
 
 function age(iso: string): string {

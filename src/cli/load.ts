@@ -1,9 +1,9 @@
 // `ctrmon load -i <archive>`: an oci-archive or docker-archive into the store (boards without a registry).
 import { Command } from 'commander';
 
-import { loadArchive } from '../image/archive';
-import { ImageStore } from '../image/store';
-import { DEFAULT_STORE_ROOT } from '../image/store-root';
+import { loadArchive } from '../image/archive/archive';
+import { ImageStore } from '../image/store/store';
+import { DEFAULT_STORE_ROOT } from '../image/store/root';
 
 export function loadCommand(): Command {
   return new Command('load')

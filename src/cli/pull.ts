@@ -1,11 +1,11 @@
 // `ctrmon pull [options] <reference>`: into the image store, as podman pull does; prints the image ID.
 import type { Command } from 'commander';
 
-import { ImageStore } from '../image/store';
+import { ImageStore } from '../image/store/store';
 import { pullImage } from '../image/pull';
 import { PullProgress } from '../image/pull-progress';
-import { RegistryClient } from '../image/registry';
-import { loadRegistriesConf } from '../image/registries-conf';
+import { RegistryClient } from '../image/registry/client';
+import { loadRegistriesConf } from '../image/registry/registries-conf';
 import { hostPlatform, parsePlatform } from '../image/platform';
 import { type ImageCommandOptions, addImageOptions } from './image-options';
 

@@ -2,9 +2,9 @@
 // never while a container uses it.
 import { Command } from 'commander';
 
-import { removeImage } from '../image/images';
-import { ImageStore } from '../image/store';
-import { DEFAULT_STORE_ROOT } from '../image/store-root';
+import { removeImage } from '../image/store/images';
+import { ImageStore } from '../image/store/store';
+import { DEFAULT_STORE_ROOT } from '../image/store/root';
 
 export function rmiCommand(name: string): Command {
   return new Command(name)

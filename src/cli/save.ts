@@ -1,10 +1,10 @@
 // `ctrmon save -o <archive> <image>`: an oci-archive of a stored image.
 import { Command } from 'commander';
 
-import { saveOciArchive } from '../image/archive';
-import { findImage } from '../image/images';
-import { ImageStore } from '../image/store';
-import { DEFAULT_STORE_ROOT } from '../image/store-root';
+import { saveOciArchive } from '../image/archive/archive';
+import { findImage } from '../image/store/images';
+import { ImageStore } from '../image/store/store';
+import { DEFAULT_STORE_ROOT } from '../image/store/root';
 
 export function saveCommand(): Command {
   return new Command('save')

@@ -1,10 +1,10 @@
 // `ctrmon tag <image> <name...>` (also `ctrmon image tag`): more names for a stored image.
 import { Command } from 'commander';
 
-import { findImage } from '../image/images';
+import { findImage } from '../image/store/images';
 import { formatReference, parseReference } from '../image/reference';
-import { ImageStore } from '../image/store';
-import { DEFAULT_STORE_ROOT } from '../image/store-root';
+import { ImageStore } from '../image/store/store';
+import { DEFAULT_STORE_ROOT } from '../image/store/root';
 
 export function tagCommand(): Command {
   return new Command('tag')

@@ -13,15 +13,15 @@ import { Transform } from 'node:stream';
 import { mapConcurrently } from '../concurrently';
 import { CtrmonError } from '../errors';
 import { type Digest, chainIds, parseDigest } from './digest';
-import { type ImageConfig, parseImageConfig } from './image-config';
+import { type ImageConfig, parseImageConfig } from './conversion/image-config';
 import type { Platform } from './platform';
 import { type ImageReference, formatReference, parseReference } from './reference';
-import type { RegistryClient } from './registry';
+import type { RegistryClient } from './registry/client';
 import { LAYER_MEDIA_TYPES } from './media-types';
-import type { Lease } from './lease';
-import type { ImageStore } from './store';
-import type { BlobIngest } from './store-ingest';
-import { type LayerLimits, unpackLayer } from './unpack';
+import type { Lease } from './store/lease';
+import type { ImageStore } from './store/store';
+import type { BlobIngest } from './store/ingest';
+import { type LayerLimits, unpackLayer } from './store/unpack';
 
 export const DEFAULT_CONCURRENCY = 3;
 

@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 
 import { CtrmonError, errorMessage } from '../errors';
-import { DEFAULT_STORE_ROOT } from '../image/store-root';
+import { DEFAULT_STORE_ROOT } from '../image/store/root';
 import { stateFile } from './paths';
 import { type ContainerState, HEALTH_STATUSES, PHASES, SDNOTIFY_MODES } from './types';
 

@@ -7,12 +7,12 @@
 // A reference pinned by digest never changes, so it never has an update.
 import { CtrmonError } from '../errors';
 import { type Digest, parseDigest } from '../image/digest';
-import { parseImageConfig } from '../image/image-config';
+import { parseImageConfig } from '../image/conversion/image-config';
 import type { Platform } from '../image/platform';
 import { parseReference } from '../image/reference';
-import type { RegistryClient } from '../image/registry';
-import type { ImageStore } from '../image/store';
-import type { Descriptor } from '../image/store-index';
+import type { RegistryClient } from '../image/registry/client';
+import type { ImageStore } from '../image/store/store';
+import type { Descriptor } from '../image/store/index-file';
 import type { UpdateTask } from './tasks';
 
 export interface Candidate {

@@ -4,7 +4,7 @@
 // does anything else. One unit is changed at a time, so there is at most one record.
 import { CtrmonError } from '../errors';
 import { isDigest } from '../image/digest';
-import type { Descriptor } from '../image/store-index';
+import type { Descriptor } from '../image/store/index-file';
 import { readRecord, removeRecord, writeRecord } from './records';
 
 export interface Intent {

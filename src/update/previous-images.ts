@@ -5,8 +5,8 @@
 // name and go at the next prune, as podman's shipped prune removes every old image at once.
 import { type Digest, parseDigest } from '../image/digest';
 import { formatReference, parseReference, withDigest } from '../image/reference';
-import type { ImageStore } from '../image/store';
-import { type Descriptor, PREVIOUS_OF_ANNOTATION, REPLACED_ANNOTATION, plainDescriptor } from '../image/store-index';
+import type { ImageStore } from '../image/store/store';
+import { type Descriptor, PREVIOUS_OF_ANNOTATION, REPLACED_ANNOTATION, plainDescriptor } from '../image/store/index-file';
 
 export const DEFAULT_KEEP = 3;
 

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
 
-import { ImageStore } from '../../src/image/store';
+import { ImageStore } from '../../src/image/store/store';
 import type { UpdateReport } from '../../src/update/report';
 import { updateSuite } from '../helpers/update-suite';
 

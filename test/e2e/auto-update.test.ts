@@ -8,8 +8,8 @@ import { existsSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 
-import { startTestRegistry } from '../../src/harness/registry/test-registry';
-import { ImageStore } from '../../src/image/store';
+import { startTestRegistry } from '../lab/registry/test-registry';
+import { ImageStore } from '../../src/image/store/store';
 import { EXIT_ROLLED_BACK } from '../../src/update/report';
 import { updateSuite } from '../helpers/update-suite';
 

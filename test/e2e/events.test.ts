@@ -1,4 +1,4 @@
-// Container events under a real systemd and its journald (src/harness/systemd/private-systemd.ts):
+// Container events under a real systemd and its journald (test/lab/systemd/private-systemd.ts):
 // a demo container unit becomes ready and then exits with 3; its monitor's events are structured
 // journal entries, and `ctrmon events`, run inside the namespace as a user would, gives them back in
 // order, filtered by container, event and unit, and bounded by --since and --until. Skipped with
@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 
-import { PrivateSystemd, privateSystemdUnavailable } from '../../src/harness/systemd/private-systemd';
+import { PrivateSystemd, privateSystemdUnavailable } from '../lab/systemd/private-systemd';
 import { CTRMON, testBundle } from '../helpers/monitor-process';
 import { delay } from '../helpers/wait';
 

@@ -10,7 +10,7 @@ import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { GENERATOR_DIR, PrivateSystemd, privateSystemdUnavailable } from '../../src/harness/systemd/private-systemd';
+import { GENERATOR_DIR, PrivateSystemd, privateSystemdUnavailable } from '../lab/systemd/private-systemd';
 import { CTRMON, testBundle } from '../helpers/monitor-process';
 
 const RUNTIMES: Record<string, string[]> = {

@@ -7,7 +7,7 @@ import { rmSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 
 import { CtrmonError } from '../../src/errors';
-import { PrivateSystemd, privateSystemdUnavailable } from '../../src/harness/systemd/private-systemd';
+import { PrivateSystemd, privateSystemdUnavailable } from '../lab/systemd/private-systemd';
 import type { RunResult } from '../../src/process/spawn';
 import { SystemdClient } from '../../src/systemd/systemd-client';
 

@@ -9,9 +9,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { PrivateSystemd, privateSystemdUnavailable } from '../../src/harness/systemd/private-systemd';
+import { PrivateSystemd, privateSystemdUnavailable } from '../lab/systemd/private-systemd';
 import type { ContainerState } from '../../src/state/types';
-import { buildLayout } from '../../src/harness/registry/layout-builder';
+import { buildLayout } from '../lab/registry/layout-builder';
 import { CTRMON, testBundle } from '../helpers/monitor-process';
 
 const unavailable = privateSystemdUnavailable() ?? (spawnSync('skopeo', ['--version']).status === 0 ? null : 'skopeo is not installed');

@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 
 import type { ContainerState } from '../../src/state/types';
 import type { JobResult } from '../../src/systemd/systemd-client';
-import { GENERATOR_DIR, PrivateSystemd, privateSystemdUnavailable } from '../../src/harness/systemd/private-systemd';
+import { GENERATOR_DIR, PrivateSystemd, privateSystemdUnavailable } from '../lab/systemd/private-systemd';
 import { CTRMON, testBundle } from '../helpers/monitor-process';
 import { delay } from '../helpers/wait';
 

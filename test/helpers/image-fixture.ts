@@ -7,9 +7,9 @@ import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 
 import { chainIds, type Digest, digestOf } from '../../src/image/digest';
-import type { ImageStore } from '../../src/image/store';
+import type { ImageStore } from '../../src/image/store/store';
 import { MEDIA_TYPE } from '../../src/image/media-types';
-import type { Descriptor } from '../../src/image/store-index';
+import type { Descriptor } from '../../src/image/store/index-file';
 
 export interface TestImage {
   manifest: Descriptor;

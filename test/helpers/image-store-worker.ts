@@ -1,9 +1,9 @@
 // A second ctrmon process for the image store's tests (run with node, compiled):
 //   tag <root> <prefix> <count> <descriptor json>   tags <prefix>-0 .. <prefix>-<count-1>, prints "done"
 //   ingest <root> <digest> <size> <bytes>           writes the first <bytes> of a blob of zeros, prints "written", then waits to be killed
-import { ImageStore } from '../../src/image/store';
+import { ImageStore } from '../../src/image/store/store';
 import { parseDigest } from '../../src/image/digest';
-import { parseDescriptor } from '../../src/image/store-index';
+import { parseDescriptor } from '../../src/image/store/index-file';
 
 async function main(): Promise<void> {
   const [command, root, ...args] = process.argv.slice(2);

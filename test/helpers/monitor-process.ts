@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 
-import { buildDemoBundle } from '../../src/harness/demo/demo-bundle';
+import { buildDemoBundle } from '../lab/demo-bundle';
 import { stateFile } from '../../src/state/paths';
 import { readState } from '../../src/state/reader';
 import type { ContainerState, Phase } from '../../src/state/types';

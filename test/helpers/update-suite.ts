@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 
-import { registrySkipReason } from '../../src/harness/registry/test-registry';
-import { privateSystemdUnavailable } from '../../src/harness/systemd/private-systemd';
-import { UpdateLab } from '../../src/harness/update/update-lab';
+import { registrySkipReason } from '../lab/registry/test-registry';
+import { privateSystemdUnavailable } from '../lab/systemd/private-systemd';
+import { UpdateLab } from '../lab/update-lab';
 import type { UpdateReport } from '../../src/update/report';
 
 export interface UpdateSuite {

@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 
-import type { AutoUpdateSamples } from '../../src/harness/bench/auto-update';
-import type { BenchReport } from '../../src/harness/bench/report';
-import { privateSystemdUnavailable } from '../../src/harness/systemd/private-systemd';
+import type { AutoUpdateSamples } from '../../bench/auto-update';
+import type { BenchReport } from '../../bench/report';
+import { privateSystemdUnavailable } from '../lab/systemd/private-systemd';
 import { CTRMON } from '../helpers/monitor-process';
 
 const out = mkdtempSync(path.join(tmpdir(), 'ctrmon-bench-test-'));

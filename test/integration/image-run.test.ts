@@ -11,9 +11,9 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { registrySkipReason, startTestRegistry, type TestRegistry } from '../../src/harness/registry/test-registry';
-import { ImageStore } from '../../src/image/store';
-import { buildLayout, type LayoutImage, pushLayout } from '../../src/harness/registry/layout-builder';
+import { registrySkipReason, startTestRegistry, type TestRegistry } from '../lab/registry/test-registry';
+import { ImageStore } from '../../src/image/store/store';
+import { buildLayout, type LayoutImage, pushLayout } from '../lab/registry/layout-builder';
 import { integrationSuite } from '../helpers/integration-suite';
 import { CTRMON, testBundle } from '../helpers/monitor-process';
 import { delay } from '../helpers/wait';

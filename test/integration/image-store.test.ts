@@ -8,9 +8,9 @@ import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 
-import { loadArchive, saveOciArchive } from '../../src/image/archive';
+import { loadArchive, saveOciArchive } from '../../src/image/archive/archive';
 import { digestHex, digestOf } from '../../src/image/digest';
-import { ImageStore } from '../../src/image/store';
+import { ImageStore } from '../../src/image/store/store';
 import { putTestImage } from '../helpers/image-fixture';
 
 const run = promisify(execFile);

@@ -9,12 +9,12 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import type { CtrmonError } from '../../src/errors';
-import { startBlobProxy } from '../../src/harness/registry/blob-proxy';
-import { type BuiltLayout, buildImageLayout, pushLayout, skopeoDigest } from '../../src/harness/registry/test-images';
-import { registrySkipReason, startTestRegistry, type TestRegistry } from '../../src/harness/registry/test-registry';
-import { startTokenServer, type TokenServer } from '../../src/harness/registry/token-server';
+import { startBlobProxy } from '../lab/registry/blob-proxy';
+import { type BuiltLayout, buildImageLayout, pushLayout, skopeoDigest } from '../lab/registry/test-images';
+import { registrySkipReason, startTestRegistry, type TestRegistry } from '../lab/registry/test-registry';
+import { startTokenServer, type TokenServer } from '../lab/registry/token-server';
 import { parseReference } from '../../src/image/reference';
-import { RegistryClient } from '../../src/image/registry';
+import { RegistryClient } from '../../src/image/registry/client';
 
 const skip = registrySkipReason();
 const FAST_RETRY = { attempts: 4, baseDelayMs: 20, maxDelayMs: 200 };

@@ -10,8 +10,8 @@ import { connect } from 'node:net';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 
-import { buildLayout } from '../../src/harness/registry/layout-builder';
-import { freePort } from '../../src/harness/registry/test-registry';
+import { buildLayout } from '../lab/registry/layout-builder';
+import { freePort } from '../lab/registry/test-registry';
 import { integrationSuite } from '../helpers/integration-suite';
 import { delay } from '../helpers/wait';
 

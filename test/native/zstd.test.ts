@@ -9,7 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import { describe, test } from 'node:test';
 
 import { CtrmonError } from '../../src/errors';
-import { createZstdDecompress } from '../../src/image/zstd';
+import { createZstdDecompress } from '../../src/image/store/zstd';
 
 const hasZstd = spawnSync('zstd', ['--version']).status === 0;
 

@@ -7,9 +7,9 @@ import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 
 import { type Digest, digestOf } from '../../src/image/digest';
-import { pruneImages } from '../../src/image/images';
-import { ImageStore } from '../../src/image/store';
-import { PREVIOUS_OF_ANNOTATION, REPLACED_ANNOTATION } from '../../src/image/store-index';
+import { pruneImages } from '../../src/image/store/images';
+import { ImageStore } from '../../src/image/store/store';
+import { PREVIOUS_OF_ANNOTATION, REPLACED_ANNOTATION } from '../../src/image/store/index-file';
 import { type Intent, clearIntent, readIntent, writeIntent } from '../../src/update/intent';
 import { DEFAULT_KEEP, descriptorOf, digestName, previousChanges, previousImages } from '../../src/update/previous-images';
 import { Quarantine, type QuarantineEntry } from '../../src/update/quarantine';

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { describeMachine } from '../../src/harness/bench/machine';
-import { type BenchReport, headlineRatios, renderMarkdown } from '../../src/harness/bench/report';
-import { percentile, summarize } from '../../src/harness/bench/stats';
-import { renderChart } from '../../src/harness/bench/svg-chart';
+import { describeMachine } from '../../bench/machine';
+import { type BenchReport, headlineRatios, renderMarkdown } from '../../bench/report';
+import { percentile, summarize } from '../../bench/stats';
+import { renderChart } from '../../bench/svg-chart';
 
 function report(): BenchReport {
   const s = (values: number[]) => summarize(values);

@@ -6,12 +6,12 @@ import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 
 import type { CtrmonError } from '../../src/errors';
-import { authFileLocations, lookupCredentials } from '../../src/image/auth-file';
+import { authFileLocations, lookupCredentials } from '../../src/image/registry/auth-file';
 import { formatPlatform, hostPlatform, parsePlatform, selectPlatformManifest } from '../../src/image/platform';
 import { formatReference, isFullyQualified, parseReference } from '../../src/image/reference';
-import { findRegistryEntry, loadRegistriesConf, parseToml, rewriteName } from '../../src/image/registries-conf';
-import { parseChallenges } from '../../src/image/registry-auth';
-import { parseManifest } from '../../src/image/registry-manifest';
+import { findRegistryEntry, loadRegistriesConf, parseToml, rewriteName } from '../../src/image/registry/registries-conf';
+import { parseChallenges } from '../../src/image/registry/auth';
+import { parseManifest } from '../../src/image/manifest';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'ctrmon-image-unit-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));

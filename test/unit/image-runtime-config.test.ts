@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 
-import { type ImageConfig, parseImageConfig } from '../../src/image/image-config';
-import { commandOf, type ContainerFromImage, runtimeConfig, SYSTEMD_STOP_SIGNAL } from '../../src/image/runtime-config';
-import { systemdModeOn } from '../../src/image/systemd-mode';
-import { resolveUser } from '../../src/image/user';
+import { type ImageConfig, parseImageConfig } from '../../src/image/conversion/image-config';
+import { commandOf, type ContainerFromImage, runtimeConfig, SYSTEMD_STOP_SIGNAL } from '../../src/image/conversion/runtime-config';
+import { systemdModeOn } from '../../src/image/conversion/systemd-mode';
+import { resolveUser } from '../../src/image/conversion/user';
 import { testBundle } from '../helpers/monitor-process';
 
 const PASSWD = 'root:x:0:0:root:/root:/bin/sh\nweb:x:1000:1000:web:/home/web:/bin/sh\n# comment\nbroken:line\n';

@@ -6,12 +6,12 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 
-import { findFile, readTarIndex, TarWriter } from '../../src/image/archive-tar';
+import { findFile, readTarIndex, TarWriter } from '../../src/image/archive/tar';
 import { chainIds, type Digest, digestHex, digestOf, parseDigest } from '../../src/image/digest';
 import { FileLock } from '../../src/native';
-import { ImageStore } from '../../src/image/store';
+import { ImageStore } from '../../src/image/store/store';
 import { MEDIA_TYPE } from '../../src/image/media-types';
-import { REF_NAME_ANNOTATION } from '../../src/image/store-index';
+import { REF_NAME_ANNOTATION } from '../../src/image/store/index-file';
 import { putTestImage } from '../helpers/image-fixture';
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'ctrmon-image-store-'));

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 
-import { DEFAULT_STORE_ROOT } from '../../src/image/store-root';
+import { DEFAULT_STORE_ROOT } from '../../src/image/store/root';
 import { listContainers } from '../../src/state/listing';
 import { stateFile } from '../../src/state/paths';
 import { listStates, readState } from '../../src/state/reader';

@@ -1,0 +1,72 @@
+// podman's side of a benchmark: a store, settings and run root of its own (never the host's), and
+// the demo rootfs imported into it as an image, from inside the service manager's namespaces.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+
+import type { ResolvedRuntime } from '../src/runtime/resolve';
+import type { ServiceManager } from '../test/lab/systemd/service-manager';
+
+export interface PodmanStore {
+  /** CONTAINERS_CONF for every podman command and unit. */
+  conf: string;
+  /** podman's global options for this store: `--root ... --runroot ...`. */
+  global: string;
+  /** The imported image. */
+  image: string;
+}
+
+export interface PodmanStoreOptions {
+  sm: ServiceManager;
+  /** Store, settings and the rootfs tarball go here. */
+  dir: string;
+  runtime: ResolvedRuntime;
+  /** The rootfs imported as the image. */
+  rootfs: string;
+  /** Inside the manager's namespaces (below /run: gone with a private systemd). */
+  runroot: string;
+  /** Its default command. */
+  cmd: string[];
+  image?: string;
+}
+
+/**
+ * podman's settings for a store of its own under dir: this machine class has no CAP_SYS_RESOURCE
+ * (podman's default rlimits fail) and cgroup2 without controllers (no pids.max); without a system
+ * bus, cgroupfs instead of systemd. Returns the CONTAINERS_CONF file.
+ */
+export function writePodmanConf(dir: string, runtime: ResolvedRuntime): string {
+  const conf = path.join(dir, 'containers.conf');
+  const networks = path.join(dir, 'networks');
+  mkdirSync(networks, { recursive: true });
+  writeFileSync(
+    conf,
+    `[containers]
+default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
+pids_limit = 0
+[engine]
+runtime = "${runtime.name}"
+cgroup_manager = "cgroupfs"
+[network]
+network_config_dir = "${networks}"
+`,
+  );
+  return conf;
+}
+
+export function preparePodmanStore(o: PodmanStoreOptions): PodmanStore {
+  const conf = writePodmanConf(o.dir, o.runtime);
+  const global = `--root ${o.dir}/storage --runroot ${o.runroot}`;
+  const image = o.image ?? 'localhost/ctrmon-bench:latest';
+  const tar = path.join(o.dir, 'rootfs.tar');
+  execFileSync('tar', ['-C', o.rootfs, '-cf', tar, '.']);
+  const imported = o.sm.exec([
+    'env',
+    `CONTAINERS_CONF=${conf}`,
+    'sh',
+    '-c',
+    `podman ${global} import --change 'CMD ${JSON.stringify(o.cmd)}' ${tar} ${image}`,
+  ]);
+  if (imported.status !== 0) throw new Error(`podman import failed: ${imported.stderr.trim()}`);
+  return { conf, global, image };
+}

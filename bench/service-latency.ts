@@ -1,0 +1,196 @@
+// (a) start-to-active and (f) stop latency of a Type=notify service under a real systemd, for
+// three main PIDs running the same container, whose application sends READY=1 at once:
+//   runc    the bare runtime (`runc run`, its own notify proxy): the floor
+//   podman  `podman run --sdnotify=container` as `podman generate systemd --new` writes it (conmon)
+//   ctrmon  the unit `ctrmon generate systemd` writes
+// Candidates take turns, in a rotating order, so that drift on the machine hits all alike.
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+
+import { buildMonitorOptions } from '../src/config/monitor-options';
+import { type Bundle, deriveConfig, writeBundle } from '../src/runtime/bundle';
+import type { ResolvedRuntime } from '../src/runtime/resolve';
+import { RUNTIME_UNIT_DIR, type ServiceManager } from '../test/lab/systemd/service-manager';
+import { renderUnit } from '../src/systemd/unit-generator';
+import { packagePath } from '../src/package-root';
+import { buildLayout } from '../test/lab/registry/layout-builder';
+import { preparePodmanStore } from './podman-store';
+
+export interface ServiceCandidate {
+  name: string;
+  unit: string;
+}
+
+export interface ServiceContext {
+  sm: ServiceManager;
+  bundle: Bundle;
+  runtime: ResolvedRuntime;
+  workDir: string;
+  /** The command that runs the baseline ctrmon build, measured as 'ctrmon-baseline'. */
+  baselineCommand?: string[];
+}
+
+export interface Prepared {
+  candidates: ServiceCandidate[];
+  /** Candidates that cannot run here, with the reason. */
+  skipped: Record<string, string>;
+}
+
+const READY_AT_ONCE = 'READY_DELAY=0';
+
+function commandExists(command: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${command}`]).status === 0;
+}
+
+function bareRuntimeUnit(ctx: ServiceContext): string {
+  const dir = writeBundle(path.join(ctx.workDir, 'runc-bundle'), deriveConfig(ctx.bundle, { command: [], env: [READY_AT_ONCE] }));
+  const rt = ctx.runtime.path;
+  return `[Unit]
+Description=benchmark: bare ${ctx.runtime.name} as the main PID (its own notify proxy)
+[Service]
+Type=notify
+NotifyAccess=all
+ExecStart=${rt} run --bundle ${dir} bench-runc
+ExecStopPost=-${rt} delete --force bench-runc
+TimeoutStartSec=30
+Restart=no
+`;
+}
+
+/** podman's side: its own store and settings under workDir, so the host's are never touched. */
+function preparePodman(ctx: ServiceContext): string {
+  const { conf, global, image } = preparePodmanStore({
+    sm: ctx.sm,
+    dir: path.join(ctx.workDir, 'podman'),
+    runtime: ctx.runtime,
+    rootfs: ctx.bundle.rootfs,
+    runroot: '/run/ctrmon-bench-podman',
+    cmd: ['/bin/demo-app'],
+  });
+  // The [Unit] dependencies are those podman generate systemd --new writes.
+  return `[Unit]
+Description=benchmark: podman run --sdnotify=container (conmon)
+Wants=network-online.target
+After=network-online.target
+RequiresMountsFor=%t/containers
+[Service]
+Type=notify
+NotifyAccess=all
+Environment=PODMAN_SYSTEMD_UNIT=%n CONTAINERS_CONF=${conf}
+ExecStartPre=/bin/rm -f %t/%n.ctr-id
+ExecStart=/usr/bin/podman ${global} run --cidfile=%t/%n.ctr-id --cgroups=no-conmon --rm --sdnotify=container -d --replace \\
+  --name bench-podman --network none -e ${READY_AT_ONCE} ${image}
+ExecStop=/usr/bin/podman ${global} stop --ignore -t 10 --cidfile=%t/%n.ctr-id
+ExecStopPost=/usr/bin/podman ${global} rm -f --ignore -t 10 --cidfile=%t/%n.ctr-id
+TimeoutStartSec=60
+Restart=no
+`;
+}
+
+function ctrmonUnit(ctx: ServiceContext, name: string, command?: string[]): string {
+  const options = buildMonitorOptions(`bench-${name}`, [], {
+    bundle: ctx.bundle.dir,
+    runtime: ctx.runtime.path,
+    sdnotify: 'container',
+    env: [READY_AT_ONCE],
+  });
+  return renderUnit(options, { restart: 'no', header: `benchmark: ${name} monitor (ctrmon generate systemd)` }, command);
+}
+
+/**
+ * The same container from a cached image: the bundle's rootfs as a one-layer image, loaded into a
+ * store of the benchmark's own (--pull=never: the private systemd has no network to pull over).
+ */
+function ctrmonImageUnit(ctx: ServiceContext): string {
+  const name = 'localhost/ctrmon-bench:1';
+  const layout = buildLayout(path.join(ctx.workDir, 'image-layout'), 'bench', [ctx.bundle.rootfs], { Cmd: ctx.bundle.config.process.args });
+  const archive = path.join(ctx.workDir, 'image.tar');
+  execFileSync('skopeo', ['copy', '--quiet', `oci:${layout.dir}:bench`, `oci-archive:${archive}:${name}`]);
+  const store = path.join(ctx.workDir, 'image-store');
+  execFileSync(process.execPath, [packagePath('bin', 'ctrmon.js'), 'load', '--root', store, '-i', archive], { stdio: 'ignore' });
+  const options = buildMonitorOptions('bench-ctrmon-image', [], {
+    image: name,
+    root: store,
+    pull: 'never',
+    runtime: ctx.runtime.path,
+    sdnotify: 'container',
+    env: [READY_AT_ONCE],
+  });
+  return renderUnit(options, { restart: 'no', header: 'benchmark: ctrmon monitor --image (ctrmon generate systemd)' });
+}
+
+export function prepareServices(ctx: ServiceContext): Prepared {
+  const prepared: Prepared = { candidates: [], skipped: {} };
+  const add = (name: string, make: () => string) => {
+    const unit = `bench-${name}.service`;
+    // Written only: measureServices loads them all with one daemon-reload.
+    ctx.sm.writeFile(path.posix.join(RUNTIME_UNIT_DIR, unit), make());
+    prepared.candidates.push({ name, unit });
+  };
+  add(ctx.runtime.name, () => bareRuntimeUnit(ctx));
+  if (!commandExists('podman') || !commandExists('conmon')) {
+    prepared.skipped.podman = 'podman or conmon is not installed';
+  } else {
+    try {
+      add('podman', () => preparePodman(ctx));
+    } catch (err) {
+      prepared.skipped.podman = (err as Error).message;
+    }
+  }
+  add('ctrmon', () => ctrmonUnit(ctx, 'ctrmon'));
+  if (ctx.baselineCommand) add('ctrmon-baseline', () => ctrmonUnit(ctx, 'ctrmon-baseline', ctx.baselineCommand));
+  if (!commandExists('skopeo')) prepared.skipped['ctrmon-image'] = 'skopeo is not installed';
+  else {
+    try {
+      add('ctrmon-image', () => ctrmonImageUnit(ctx));
+    } catch (err) {
+      prepared.skipped['ctrmon-image'] = (err as Error).message;
+    }
+  }
+  return prepared;
+}
+
+export interface ServiceTimes {
+  startMs: number[];
+  stopMs: number[];
+  failures: string[];
+}
+
+async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
+  const t0 = process.hrtime.bigint();
+  const value = await fn();
+  return [value, Number(process.hrtime.bigint() - t0) / 1e6];
+}
+
+/** `rounds` measured start/stop cycles per candidate after one unmeasured warm-up. */
+export async function measureServices(
+  sm: ServiceManager,
+  candidates: ServiceCandidate[],
+  rounds: number,
+  progress: (msg: string) => void,
+): Promise<Record<string, ServiceTimes>> {
+  const times: Record<string, ServiceTimes> = Object.fromEntries(
+    candidates.map((c) => [c.name, { startMs: [], stopMs: [], failures: [] }]),
+  );
+  await sm.client.daemonReload();
+  for (let round = -1; round < rounds; round++) {
+    const shift = Math.max(0, round) % candidates.length;
+    for (const c of [...candidates.slice(shift), ...candidates.slice(0, shift)]) {
+      // The latency is systemctl's alone: client.start would add the `systemctl show` that fills its JobResult.
+      const [start, startMs] = await timed(() => sm.systemctl('start', c.unit));
+      const active = (await sm.show(c.unit, 'ActiveState')).ActiveState === 'active';
+      const [, stopMs] = await timed(() => sm.systemctl('stop', c.unit));
+      if (round < 0) continue;
+      if (start.code !== 0 || !active) {
+        times[c.name].failures.push(`round ${round}: ${start.stderr.trim() || 'not active'}`);
+        await sm.client.resetFailed(c.unit);
+      } else {
+        times[c.name].startMs.push(startMs);
+        times[c.name].stopMs.push(stopMs);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    if (round >= 0 && (round + 1) % 10 === 0) progress(`start/stop round ${round + 1}/${rounds}`);
+  }
+  return times;
+}
