@@ -18,11 +18,14 @@ import { measurePulls } from './image-pull';
 import { measureSocketActivation } from './socket-activation';
 import { type MonitorKind, removeLeftovers } from './direct-monitors';
 import { type Machine, describeMachine } from './machine';
-import type { BenchSection } from './sections';
 import { renderChart } from './svg-chart';
 import { type BenchReport, renderMarkdown, headlineRatios } from './report';
 import { measureServices, prepareServices } from './service-latency';
 import { summarize } from './stats';
+
+/** The sections of a run, in their order (`--only` picks some). */
+export const BENCH_SECTIONS = ['relay', 'memory', 'idle', 'flood', 'pull', 'start', 'auto-update', 'socket'] as const;
+export type BenchSection = (typeof BENCH_SECTIONS)[number];
 
 export interface BenchOptions {
   outputDir: string;

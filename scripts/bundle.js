@@ -34,6 +34,20 @@ const noWorkerThreads = {
   },
 };
 
+// pino has no side effects that a bundle needs when it uses none of pino (its levels are shared
+// words of log.ts): marked so, the generator, which uses log.ts's level names only, leaves it out.
+// ctrmon's own sources are marked so in package.json ("sideEffects": false).
+const pinoWithoutSideEffects = {
+  name: 'pino-without-side-effects',
+  setup(build) {
+    build.onResolve({ filter: /^pino$/ }, async (args) => {
+      if (args.pluginData?.pino) return undefined;
+      const resolved = await build.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: { pino: true } });
+      return { ...resolved, sideEffects: false };
+    });
+  },
+};
+
 async function main() {
   for (const [out, entry] of Object.entries(entries)) {
     const outfile = path.join(root, 'dist', out);
@@ -48,7 +62,7 @@ async function main() {
       target: 'node20',
       format: 'cjs',
       logLevel: 'error',
-      plugins: [noWorkerThreads],
+      plugins: [noWorkerThreads, pinoWithoutSideEffects],
       metafile: true,
     });
     // What the bundle really carries: the inputs with bytes in the output (a module whose exports

@@ -2,9 +2,10 @@
 // nothing is lost at exit and no worker thread or transport is started.
 import pino, { type Logger } from 'pino';
 
-import type { LogLevel } from './config/monitor-options';
-
 export type { Logger };
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export function createLogger(level: LogLevel, base: Record<string, unknown> = {}): Logger {
   return pino(

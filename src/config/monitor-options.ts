@@ -6,8 +6,11 @@
 import * as path from 'node:path';
 
 import { CtrmonError } from '../errors';
+import { LOG_LEVELS, type LogLevel } from '../log';
+import { LOG_DRIVERS, type LogDriverName } from '../logs/driver';
+import { CGROUP_MODES, type CgroupMode } from '../monitor/cgroup';
 import { type HealthOptions, parseHealthCommand } from '../health/health-check';
-import { PULL_POLICIES, type PullPolicy } from '../image/pull-policy';
+import { PULL_POLICIES, type PullPolicy } from '../image/pull';
 import { parseReference } from '../image/reference';
 import { NETWORK_MODES, type NetworkMode, type Volume } from '../image/conversion/runtime-config';
 import { DEFAULT_STORE_ROOT } from '../image/store/root';
@@ -18,12 +21,6 @@ import { SDNOTIFY_MODES, type SdNotifyMode } from '../state/types';
 import { badOption, checkName, formatMs, oneOf, parseCount, parseDuration, parseEnv, parseLabels, parseSignal, parseSize } from './parse';
 
 export const DEFAULT_STOP_SIGNAL = 'SIGTERM';
-export const LOG_DRIVERS = ['passthrough', 'k8s-file', 'journald', 'none'] as const;
-export type LogDriverName = (typeof LOG_DRIVERS)[number];
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
-export const CGROUP_MODES = ['split', 'bundle'] as const;
-export type CgroupMode = (typeof CGROUP_MODES)[number];
 
 /** The options as the command line (or a .container file) gave them: commander's attribute names. */
 export type RawMonitorOptions = Record<string, string | string[] | undefined>;

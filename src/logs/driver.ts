@@ -7,13 +7,15 @@
 import type { StdioOptions } from 'node:child_process';
 import type { Readable } from 'node:stream';
 
-import type { LogDriverName } from '../config/monitor-options';
 import { CtrmonError } from '../errors';
 import type { Logger } from '../log';
 import { JOURNAL_SOCKET, JournaldSink } from './journald';
 import { FdSink } from './fd-sink';
 import { KubeFileSink } from './k8s-file';
 import type { LogSink, OutputStream } from './sink';
+
+export const LOG_DRIVERS = ['passthrough', 'k8s-file', 'journald', 'none'] as const;
+export type LogDriverName = (typeof LOG_DRIVERS)[number];
 
 export interface LogDriver {
   /** The stdio for the runtime's `create`; the container inherits it. */

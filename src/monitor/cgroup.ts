@@ -6,6 +6,10 @@
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import * as path from 'node:path';
 
+/** split: ctrmon in <unit>/supervisor, the container in <unit>/container; bundle: the bundle's cgroupsPath. */
+export const CGROUP_MODES = ['split', 'bundle'] as const;
+export type CgroupMode = (typeof CGROUP_MODES)[number];
+
 export interface OwnCgroup {
   /** The cgroup v2 path of this process ("/system.slice/web.service"), or null without one. */
   path: string | null;

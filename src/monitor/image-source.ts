@@ -12,7 +12,7 @@ import { CtrmonError, errorMessage } from '../errors';
 import { DEFAULT_PATH, type NetworkMode, type Volume, runtimeConfig } from '../image/conversion/runtime-config';
 import { type Digest, chainIds, parseDigest } from '../image/digest';
 import { parseImageConfig } from '../image/conversion/image-config';
-import type { PullPolicy } from '../image/pull-policy';
+import type { PullPolicy } from '../image/pull';
 import type { Lease } from '../image/store/lease';
 import { formatReference, parseReference } from '../image/reference';
 import { ImageStore } from '../image/store/store';

@@ -11,15 +11,19 @@ import { stateFile } from '../state/paths';
 import { readState } from '../state/reader';
 import { ImageStore } from '../image/store/store';
 import { plainDescriptor } from '../image/store/index-file';
-import type { EngineOptions } from './engine';
 import { clearIntent, readIntent } from './intent';
 import { ImagePin } from './pin';
 import type { UpdateDir } from './records';
 import { restoreDependents } from './dependents';
-import { restartAndVerify } from './verify';
+import { restartAndVerify, type VerifyOptions } from './verify';
+
+/** What a recovery needs: verification as an update does it, and where progress lines go. */
+export interface RecoveryOptions extends VerifyOptions {
+  progress?: (line: string) => void;
+}
 
 /** Settles an interrupted run's unit, if any; returns the units it settled. */
-export async function recoverInterrupted(dir: UpdateDir, o: EngineOptions): Promise<string[]> {
+export async function recoverInterrupted(dir: UpdateDir, o: RecoveryOptions): Promise<string[]> {
   const intent = readIntent(dir.intent);
   if (intent === undefined) return [];
   const { unit, container, from } = intent;
