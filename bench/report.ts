@@ -1,6 +1,7 @@
 // The benchmark's report: the JSON record, the headline ratios (ctrmon ÷ anchor, from the same
 // run: absolute numbers vary by machine, ratios much less) and the Markdown table.
 import type { AutoUpdateReport } from './auto-update';
+import type { Footprint } from './footprint';
 import type { FloodResult, IdleCost, MemoryPerMonitor } from './direct-measurements';
 import type { Machine } from './machine';
 import type { SocketActivationReport } from './socket-activation';
@@ -44,6 +45,8 @@ export interface BenchReport {
   autoUpdate: AutoUpdateReport | null;
   /** (j) The first connection to a socket-activated service: connect until the first byte, ms, by candidate. */
   socketActivation: SocketActivationReport | null;
+  /** (k) Bundle sizes and the generator's run time, by build. */
+  footprint: Footprint | null;
   ratios: Record<string, Ratio>;
 }
 
@@ -267,7 +270,53 @@ export function headlineRatios(r: BenchReport): Record<string, Ratio> {
         () => null,
       );
   }
+  const fp = r.footprint;
+  if (fp?.bundleBytes['ctrmon-baseline']) {
+    const kb = (n: number | undefined) => (n === undefined ? undefined : round(n / 1024, 1));
+    add(
+      'monitorBundle',
+      'monitor bundle size',
+      kb(fp.bundleBytes.ctrmon?.monitor),
+      kb(fp.bundleBytes['ctrmon-baseline'].monitor),
+      'the baseline build',
+      'KiB',
+      'information',
+      () => null,
+    );
+    add(
+      'generatorStart',
+      'systemd generator run, median',
+      fp.generatorMs.ctrmon?.median,
+      fp.generatorMs['ctrmon-baseline']?.median,
+      'the baseline build',
+      'ms',
+      'information',
+      () => null,
+    );
+  }
   return out;
+}
+
+function footprintSection(r: BenchReport): string[] {
+  const fp = r.footprint;
+  if (fp === null) return [];
+  const roles = ['monitor', 'generator', 'update', 'cli'] as const;
+  return [
+    '## Footprint: product bundles and the systemd generator, by build',
+    '',
+    'Bundle sizes in KiB (bin/ctrmon.js loads one per command: the monitor, the generator, auto-update and rollback, every other ' +
+      "command); the generator executable run as systemd runs it (into an empty output directory, this host's search " +
+      `directories), exec until exit, ms, ${r.settings.generatorRuns} runs per build, interleaved.`,
+    '',
+    table(
+      ['build', ...roles.map((x) => `${x} KiB`), 'generator min', 'generator median', 'generator p90'],
+      Object.entries(fp.bundleBytes).map(([build, sizes]) => {
+        const g = fp.generatorMs[build];
+        return [build, ...roles.map((x) => f(sizes[x] === undefined ? undefined : sizes[x] / 1024)), f(g?.min), f(g?.median), f(g?.p90)];
+      }),
+    ),
+    '',
+  ];
 }
 
 const AUTO_UPDATE_ROW_TEXT: Record<string, string> = {
@@ -473,6 +522,7 @@ export function renderMarkdown(r: BenchReport): string {
     '',
     ...autoUpdateSection(r),
     ...socketActivationSection(r),
+    ...footprintSection(r),
   ];
   if (Object.keys(r.skipped).length) {
     lines.push('## Skipped', '', ...Object.entries(r.skipped).map(([k, why]) => `- ${k}: ${why}`), '');

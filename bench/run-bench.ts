@@ -14,6 +14,7 @@ import type { ServiceManager } from '../test/lab/systemd/service-manager';
 import { ctrmonCommand } from '../src/systemd/unit-generator';
 import { type DirectContext, flood, idleCost, memory, readyLatency, steadyLatency } from './direct-measurements';
 import { measureAutoUpdate } from './auto-update';
+import { measureFootprint } from './footprint';
 import { measurePulls } from './image-pull';
 import { measureSocketActivation } from './socket-activation';
 import { type MonitorKind, removeLeftovers } from './direct-monitors';
@@ -24,7 +25,7 @@ import { measureServices, prepareServices } from './service-latency';
 import { summarize } from './stats';
 
 /** The sections of a run, in their order (`--only` picks some). */
-export const BENCH_SECTIONS = ['relay', 'memory', 'idle', 'flood', 'pull', 'start', 'auto-update', 'socket'] as const;
+export const BENCH_SECTIONS = ['relay', 'memory', 'idle', 'flood', 'pull', 'start', 'auto-update', 'socket', 'footprint'] as const;
 export type BenchSection = (typeof BENCH_SECTIONS)[number];
 
 export interface BenchOptions {
@@ -41,6 +42,8 @@ export interface BenchOptions {
   autoUpdateRounds: number;
   /** Measured rounds per candidate of the socket-activation section (after one warm-up round). */
   socketRounds: number;
+  /** Generator runs per build in the footprint section. */
+  generatorRuns: number;
   /** Only these sections (BENCH_SECTIONS); all when undefined. */
   only?: BenchSection[];
   /** Another ctrmon checkout (installed and built) measured beside this one in start-to-active and memory. */
@@ -60,6 +63,7 @@ export const FULL: Omit<BenchOptions, 'outputDir' | 'runtime' | 'print'> = {
   pullRounds: 3,
   autoUpdateRounds: 15,
   socketRounds: 15,
+  generatorRuns: 30,
 };
 export const QUICK: Omit<BenchOptions, 'outputDir' | 'runtime' | 'print'> = {
   starts: 5,
@@ -71,6 +75,7 @@ export const QUICK: Omit<BenchOptions, 'outputDir' | 'runtime' | 'print'> = {
   pullRounds: 1,
   autoUpdateRounds: 3,
   socketRounds: 3,
+  generatorRuns: 5,
 };
 
 async function serviceManager(workDir: string): Promise<ServiceManager | string> {
@@ -115,6 +120,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
       pullRounds: o.pullRounds,
       autoUpdateRounds: o.autoUpdateRounds,
       socketRounds: o.socketRounds,
+      generatorRuns: o.generatorRuns,
       runtime: runtime.path,
       ...(o.only ? { only: o.only.join(',') } : {}),
     },
@@ -131,6 +137,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     pullPeakRssMb: null,
     autoUpdate: null,
     socketActivation: null,
+    footprint: null,
     ratios: {},
   };
   const want = (section: BenchSection) => o.only === undefined || o.only.includes(section);
@@ -223,6 +230,11 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
       } catch (err) {
         report.skipped.socketActivation = errorMessage(err);
       }
+    }
+
+    if (want('footprint')) {
+      print(`[bench] footprint: bundle sizes, and the systemd generator run ${o.generatorRuns} times per build`);
+      report.footprint = measureFootprint(o.generatorRuns, o.baseline);
     }
   } finally {
     rmSync(workDir, { recursive: true, force: true });

@@ -13,7 +13,7 @@ function report(): BenchReport {
     date: '2026-11-22T00:00:00.000Z',
     machine: describeMachine(),
     ctrmonCommand: 'node ctrmon.js',
-    settings: { starts: 3, idleSeconds: 30, readyRuns: 3, relayRounds: 1, relayMessages: 3, floodCount: 10 },
+    settings: { starts: 3, idleSeconds: 30, readyRuns: 3, relayRounds: 1, relayMessages: 3, floodCount: 10, generatorRuns: 3 },
     skipped: { crun: 'not wanted' },
     serviceManager: 'private systemd',
     startToActive: {
@@ -74,6 +74,13 @@ function report(): BenchReport {
         ctrmon: { ...s([100, 110, 120]), samples: [100, 110, 120], failures: [], maxConnectMs: null },
       },
     },
+    footprint: {
+      bundleBytes: {
+        ctrmon: { monitor: 200 * 1024, generator: 25 * 1024, update: 130 * 1024, cli: 300 * 1024 },
+        'ctrmon-baseline': { monitor: 240 * 1024, generator: 40 * 1024, update: 180 * 1024, cli: 450 * 1024 },
+      },
+      generatorMs: { ctrmon: s([30, 32, 34]), 'ctrmon-baseline': s([38, 40, 42]) },
+    },
     ratios: {},
   };
   r.ratios = headlineRatios(r);
@@ -115,6 +122,9 @@ describe('benchmark report', () => {
     assert.equal(ratios.socketVsPodman.met, null);
     assert.equal(ratios.socketVsRuntime.anchorName, 'bare runc (the floor)');
     assert.equal(ratios.socketVsRuntime.ratio, 2.619); // 110 ÷ 42
+    assert.equal(ratios.monitorBundle.ratio, 0.833); // 200 KiB ÷ 240 KiB
+    assert.equal(ratios.generatorStart.ratio, 0.8); // 32 ÷ 40
+    assert.equal(ratios.generatorStart.anchorName, 'the baseline build');
   });
 
   test('the Markdown names the machine, every measurement and what was skipped', () => {
@@ -130,6 +140,7 @@ describe('benchmark report', () => {
       '## Pull and unpack',
       '## Auto-update',
       '## Socket activation',
+      '## Footprint',
       '## Skipped',
     ]) {
       assert.ok(md.includes(heading), heading);
@@ -145,6 +156,7 @@ describe('benchmark report', () => {
       md,
       /\| first connection to a socket-activated service, .* \| 110 ms \| 200 ms \(podman \+ conmon\) \| 0.55x \| information \| {2}\|/,
     );
+    assert.match(md, /\| ctrmon-baseline \| 240 \| 40 \| 180 \| 450 \| 38 \| 40 \| 42 \|/);
     assert.match(md, /\| start-to-active, median \| 120 ms \| 160 ms \(podman \+ conmon\) \| 0.75x \| <= 0.8x \| yes \|/);
   });
 
