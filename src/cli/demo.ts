@@ -21,7 +21,8 @@ export function registerDemo(program: Command): void {
     .option('--exit-code <n>', 'the exit status the demo application ends with', '3')
     .option('--systemd', "run it as a service of a private systemd (the machine's own, in private namespaces; needs root)")
     .option('--image', 'with --systemd: run it from an image pushed to a registry on loopback and pulled with ctrmon pull')
-    .action(async (opts: { runtime?: string; workDir: string; exitCode: string; systemd?: boolean; image?: boolean }) => {
+    .option('--update', 'with --systemd (implied): ctrmon auto-update to a new image, then roll back one that crashes')
+    .action(async (opts: { runtime?: string; workDir: string; exitCode: string; systemd?: boolean; image?: boolean; update?: boolean }) => {
       const options = {
         workDir: path.resolve(opts.workDir),
         // Resolved here, on the host: the systemd demo's monitor runs where crun may look usable but is not.
@@ -31,6 +32,7 @@ export function registerDemo(program: Command): void {
         print: (line: string) => process.stdout.write(`${line}\n`),
       };
       const demo = loadHarness('ctrmon-demo.js');
-      process.exitCode = opts.systemd ? await demo.runSystemdDemo(options) : await demo.runDemo(options);
+      if (opts.update) process.exitCode = await demo.runUpdateDemo(options);
+      else process.exitCode = opts.systemd ? await demo.runSystemdDemo(options) : await demo.runDemo(options);
     });
 }

@@ -17,18 +17,19 @@ export const SDNOTIFY_BINARY = packagePath('build', 'Release', 'ctrmon-sdnotify'
 export const HELLO_BINARY = packagePath('build', 'Release', 'ctrmon-hello');
 
 // The application, in busybox sh. Environment: READY_DELAY (seconds before READY=1, default 1),
-// EXIT_AFTER (stop by itself after this many seconds), EXIT_CODE (its exit status then).
+// EXIT_AFTER (stop by itself after this many seconds), EXIT_CODE (its exit status then),
+// APP_VERSION (when set, shown in its first line and its STATUS=; update-lab.ts sets it per image).
 const DEMO_APP = `#!/bin/sh
-echo "demo-app: starting (pid $$, NOTIFY_SOCKET=\${NOTIFY_SOCKET:-unset})"
+echo "demo-app\${APP_VERSION:+ $APP_VERSION}: starting (pid $$, NOTIFY_SOCKET=\${NOTIFY_SOCKET:-unset})"
 trap 'echo "demo-app: got SIGTERM, stopping"; exit 0' TERM INT
 sleep "\${READY_DELAY:-1}" & wait $!
-[ -n "\${NOTIFY_SOCKET:-}" ] && sdnotify -q READY=1 "STATUS=demo-app serving"
+[ -n "\${NOTIFY_SOCKET:-}" ] && sdnotify -q READY=1 "STATUS=demo-app \${APP_VERSION:+$APP_VERSION }serving"
 echo "demo-app: ready"
 n=0
 while [ -z "\${EXIT_AFTER:-}" ] || [ "$n" -lt "$EXIT_AFTER" ]; do
   sleep 1 & wait $!
   n=$((n + 1))
-  [ -n "\${NOTIFY_SOCKET:-}" ] && [ -n "\${WATCHDOG_USEC:-}" ] && sdnotify -q WATCHDOG=1 "STATUS=demo-app serving for \${n}s"
+  [ -n "\${NOTIFY_SOCKET:-}" ] && [ -n "\${WATCHDOG_USEC:-}" ] && sdnotify -q WATCHDOG=1 "STATUS=demo-app \${APP_VERSION:+$APP_VERSION }serving for \${n}s"
 done
 echo "demo-app: exiting with \${EXIT_CODE:-0}"
 exit "\${EXIT_CODE:-0}"
