@@ -45,7 +45,7 @@ function readContainer(stateDir: string, name: string): ContainerState | null {
   }
 }
 
-function exitText(s: ContainerState): string {
+function exitText(s: Pick<ContainerState, 'exitCode' | 'exitSignal'>): string {
   return s.exitSignal ? `was killed by ${s.exitSignal}` : `exited with code ${s.exitCode}`;
 }
 
