@@ -225,7 +225,7 @@ export class Monitor {
     return prepared;
   }
 
-  /** systemd's socket (when there is one) and, in container mode, the container's own; returns its directory. */
+  /** systemd's socket (when there is one) and, in a mode that relays, the container's own; returns its directory. */
   private openNotify(): string | undefined {
     const o = this.options;
     const readiness = READINESS[o.sdnotify];

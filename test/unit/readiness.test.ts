@@ -19,6 +19,7 @@ import { containerToUnit } from '../../src/systemd/quadlet';
 import { parseUnitFile } from '../../src/systemd/unit-file';
 import { defaultStartTimeoutSec, renderUnit } from '../../src/systemd/unit-generator';
 import { restartAndVerify } from '../../src/update/verify';
+import { containerState } from '../helpers/state-fixture';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'ctrmon-readiness-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -32,41 +33,13 @@ function optionsIn(mode: SdNotifyMode) {
 }
 
 function state(name: string, mode: SdNotifyMode, phase: Phase, invocationId: string): ContainerState {
-  return {
-    version: 1,
-    name,
-    monitorPid: process.pid,
-    monitorStartTime: null,
-    containerPid: null,
-    runtime: { name: 'runc', path: '/usr/sbin/runc', args: [] },
-    bundle: '/b',
-    source: { kind: 'bundle', path: '/b' },
-    sdnotify: mode,
-    unit: `${name}.service`,
-    invocationId,
-    labels: {},
-    phase,
-    timestamps: { created: new Date().toISOString(), started: null, ready: null, stopping: null, exited: null },
-    exitCode: null,
-    exitSignal: null,
-    health: null,
-    logDriver: 'passthrough',
-    logPath: null,
-    error: null,
-  };
+  return containerState(name, { sdnotify: mode, unit: `${name}.service`, invocationId, phase });
 }
 
 /** A systemd whose restart job succeeds at once and starts a monitor that writes `written`. */
 function restartingClient(stateDir: string, written: ContainerState): SystemdClient {
-  const job: JobResult = {
-    unit: written.unit!,
-    result: 'done',
-    activeState: 'active',
-    subState: 'running',
-    serviceResult: 'success',
-    execMainStatus: null,
-    message: '',
-  };
+  // The verifier reads only the job's result.
+  const job = { unit: written.unit, result: 'done' } as JobResult;
   return {
     resetFailed: async () => undefined,
     show: async () => ({ InvocationID: 'before' }),
@@ -82,7 +55,7 @@ describe('the readiness table', () => {
     for (const mode of SDNOTIFY_MODES) {
       const r = READINESS[mode];
       assert.deepEqual(Object.keys(r).sort(), [...FIELDS].sort(), mode);
-      // The application's READY=1 reaches systemd only through the relay, and the relay only talks to systemd.
+      // The application's READY=1 reaches systemd only through the relay, and what the relay passes goes to systemd.
       if (r.readyBy === 'application') assert.ok(r.relay, mode);
       if (r.relay) assert.ok(r.notifiesSystemd, mode);
       // A Type=notify unit whose READY=1 never comes would fail its start at TimeoutStartSec.
