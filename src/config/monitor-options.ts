@@ -15,9 +15,9 @@ import { parseReference } from '../image/reference';
 import { NETWORK_MODES, type NetworkMode, type Volume } from '../image/conversion/runtime-config';
 import { DEFAULT_STORE_ROOT } from '../image/store/root';
 import { SYSTEMD_MODES, type SystemdMode } from '../image/conversion/systemd-mode';
+import { READINESS, SDNOTIFY_MODES, type SdNotifyMode } from '../notify/readiness';
 import { DEFAULT_STATE_DIR } from '../state/paths';
 import { AUTO_UPDATE_LABEL, checkUpdatable } from '../update/policy';
-import { SDNOTIFY_MODES, type SdNotifyMode } from '../state/types';
 import { badOption, checkName, formatMs, oneOf, parseCount, parseDuration, parseEnv, parseLabels, parseSignal, parseSize } from './parse';
 
 export const DEFAULT_STOP_SIGNAL = 'SIGTERM';
@@ -69,7 +69,12 @@ function option<T>(spec: OptionSpec<T>): OptionSpec<T> {
   return spec;
 }
 
-const SDNOTIFY_KEYS: Record<string, SdNotifyMode> = { true: 'container', false: 'conmon', healthy: 'healthy' };
+/** The .container Notify= values, each with the mode it selects. */
+const SDNOTIFY_KEYS = new Map<string, SdNotifyMode>();
+for (const mode of SDNOTIFY_MODES) {
+  const key = READINESS[mode].notifyKey;
+  if (key !== null) SDNOTIFY_KEYS.set(key, mode);
+}
 
 const words = (_v: string, ctx: ContainerKeyContext) => ctx.words();
 const keyValues = (_v: string, ctx: ContainerKeyContext) => {
@@ -244,8 +249,11 @@ export const MONITOR_OPTIONS = {
         default: 'conmon',
         containerKeys: {
           Notify: (v) => {
-            const mode = SDNOTIFY_KEYS[v];
-            if (!mode) throw new CtrmonError('ERR_INVALID_OPTION', 'expected true, false or healthy');
+            const mode = SDNOTIFY_KEYS.get(v);
+            if (!mode) {
+              const keys = [...SDNOTIFY_KEYS.keys()];
+              throw new CtrmonError('ERR_INVALID_OPTION', `expected ${keys.slice(0, -1).join(', ')} or ${keys.at(-1)}`);
+            }
             return [mode];
           },
         },
@@ -509,8 +517,11 @@ export function buildMonitorOptions(
   const out: Record<string, unknown> = { name, command };
   for (const [key, spec] of Object.entries(MONITOR_OPTIONS) as [string, OptionSpec<unknown>][]) out[key] = spec.parse(get, ownEnv);
   const options = out as MonitorOptions;
-  if (options.sdnotify === 'healthy' && !options.health) {
-    throw new CtrmonError('ERR_INVALID_OPTION', '--sdnotify=healthy requires --health-cmd: readiness is the first passing health check');
+  if (READINESS[options.sdnotify].readyBy === 'health' && !options.health) {
+    throw new CtrmonError(
+      'ERR_INVALID_OPTION',
+      `--sdnotify=${options.sdnotify} requires --health-cmd: readiness is the first passing health check`,
+    );
   }
   checkUpdatable(options.labels, options.image, options.pull);
   return options;

@@ -22,6 +22,7 @@ import { ThrottledWarnings } from '../log-throttle';
 import { createLogDriver, type LogDriver } from '../logs/driver';
 import { type ExitStatus, ProcessHandle, type SystemError, setChildSubreaper } from '../native';
 import { parseNotifySocket } from '../notify/address';
+import { READINESS } from '../notify/readiness';
 import { NotifyRelay, isStateChange } from '../notify/relay';
 import { processStartTime } from '../process/identity';
 import { OrphanReaper } from '../process/orphan-reaper';
@@ -224,10 +225,11 @@ export class Monitor {
     return prepared;
   }
 
-  /** systemd's socket (when there is one) and, in container mode, the container's own; returns its directory. */
+  /** systemd's socket (when there is one) and, in a mode that relays, the container's own; returns its directory. */
   private openNotify(): string | undefined {
     const o = this.options;
-    const hostSocket = o.sdnotify !== 'ignore' && process.env.NOTIFY_SOCKET ? parseNotifySocket(process.env.NOTIFY_SOCKET) : undefined;
+    const readiness = READINESS[o.sdnotify];
+    const hostSocket = readiness.notifiesSystemd && process.env.NOTIFY_SOCKET ? parseNotifySocket(process.env.NOTIFY_SOCKET) : undefined;
     if (hostSocket) {
       this.sender = new QueuedDatagramSender(hostSocket, {
         limit: NOTIFY_QUEUE_LIMIT,
@@ -236,7 +238,7 @@ export class Monitor {
         peer: 'systemd notify socket',
       });
     }
-    if (o.sdnotify !== 'container') return undefined;
+    if (!readiness.relay) return undefined;
     const notifyDir = path.join(this.dir, 'notify');
     ensureDirectory(notifyDir);
     const relay = new NotifyRelay({
@@ -362,7 +364,7 @@ export class Monitor {
       this.signalContainer(this.stopSignal()); // the stop that came while it started
       return;
     }
-    if (this.options.sdnotify === 'conmon') this.recordReady();
+    if (READINESS[this.options.sdnotify].readyBy === 'start') this.recordReady();
     if (this.options.health) this.startHealthChecks(this.options.health);
   }
 
@@ -385,7 +387,7 @@ export class Monitor {
         this.state.health = { ...state };
         this.save();
         this.events.emit('health_status', { healthStatus: state.status });
-        if (state.status === 'healthy' && this.options.sdnotify === 'healthy') this.recordReady();
+        if (state.status === 'healthy' && READINESS[this.options.sdnotify].readyBy === 'health') this.recordReady();
       },
       this.log,
     );
@@ -395,10 +397,10 @@ export class Monitor {
     health.start();
   }
 
-  /** READY: sent to systemd by ctrmon itself (conmon, healthy), or relayed already (container). */
+  /** READY: sent to systemd by ctrmon itself, unless the application said it (relayed already). */
   private recordReady(): void {
     if (this.state.timestamps.ready) return;
-    if (this.options.sdnotify !== 'container') this.sender?.send(Buffer.from('READY=1'));
+    if (READINESS[this.options.sdnotify].readyBy !== 'application') this.sender?.send(Buffer.from('READY=1'));
     const now = new Date().toISOString();
     this.state.timestamps.ready = now;
     // READY before `runtime start` returned: the application runs, so it has started.
@@ -419,7 +421,7 @@ export class Monitor {
     this.state.timestamps.stopping = new Date().toISOString();
     this.update();
     this.events.emit('stop');
-    if (this.options.sdnotify !== 'ignore') this.sender?.send(Buffer.from('STOPPING=1'));
+    this.sender?.send(Buffer.from('STOPPING=1')); // there is a sender only in a mode that notifies systemd
     // Before start the container runs nothing of its own: lifecycle() removes it after create, or
     // signals it once a `start` in progress has returned.
     if (this.started) this.signalContainer(this.stopSignal());

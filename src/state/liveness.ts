@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { isRunning } from '../process/identity';
 import type { ContainerState } from './types';
 
-export function monitorAlive(state: ContainerState): boolean {
+export function monitorAlive(state: Pick<ContainerState, 'name' | 'monitorPid' | 'monitorStartTime'>): boolean {
   if (state.monitorStartTime !== null) return isRunning({ pid: state.monitorPid, startTime: state.monitorStartTime });
   // A file written before start times were recorded: the command line is the best evidence left.
   try {

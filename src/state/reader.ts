@@ -5,8 +5,9 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 
 import { CtrmonError, errorMessage } from '../errors';
 import { DEFAULT_STORE_ROOT } from '../image/store/root';
+import { SDNOTIFY_MODES } from '../notify/readiness';
 import { stateFile } from './paths';
-import { type ContainerState, HEALTH_STATUSES, PHASES, SDNOTIFY_MODES } from './types';
+import { type ContainerState, HEALTH_STATUSES, PHASES } from './types';
 
 type Check = (value: unknown) => boolean;
 

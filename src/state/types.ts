@@ -2,11 +2,10 @@
 // everything that observes it (`ctrmon ps`, the update engine, the benchmark). These are its
 // types; reader.ts validates them, writer.ts replaces the file atomically at every transition.
 // Readers ignore fields they do not know, so that later versions can add some.
+import type { SdNotifyMode } from '../notify/readiness';
 
 export const STATE_VERSION = 1;
 
-export const SDNOTIFY_MODES = ['container', 'conmon', 'healthy', 'ignore'] as const;
-export type SdNotifyMode = (typeof SDNOTIFY_MODES)[number];
 export const PHASES = ['creating', 'running', 'ready', 'stopping', 'exited'] as const;
 export type Phase = (typeof PHASES)[number];
 export const HEALTH_STATUSES = ['starting', 'healthy', 'unhealthy'] as const;

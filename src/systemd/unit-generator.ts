@@ -6,6 +6,7 @@
 import { realpathSync } from 'node:fs';
 
 import { DEFAULT_STOP_SIGNAL, type MonitorOptions, monitorArgs } from '../config/monitor-options';
+import { READINESS } from '../notify/readiness';
 import { PACKAGE_MANIFEST, packagePath } from '../package-root';
 import { signalExitCode } from '../process/signal-numbers';
 import { quoteWord } from './unit-file';
@@ -40,11 +41,11 @@ export function ctrmonCommand(): string[] {
   return [process.execPath, ...PACKAGE_MANIFEST.ctrmon.nodeFlags, realpathSync(packagePath('bin', 'ctrmon.js'))];
 }
 
-/** Long enough for readiness: in healthy mode the start period plus one check must fit. */
-export function defaultStartTimeoutSec(o: MonitorOptions): number {
+/** Long enough for readiness: where the first passing health check says READY, the start period plus one check must fit. */
+export function defaultStartTimeoutSec(o: Pick<MonitorOptions, 'image' | 'pull' | 'sdnotify' | 'health'>): number {
   // A start that may pull first needs room for the download.
   const base = o.image !== undefined && o.pull !== 'never' ? PULL_START_TIMEOUT_SEC : DEFAULT_START_TIMEOUT_SEC;
-  if (o.sdnotify !== 'healthy' || !o.health) return base;
+  if (READINESS[o.sdnotify].readyBy !== 'health' || !o.health) return base;
   const needed = Math.ceil((o.health.startPeriodMs + o.health.intervalMs + o.health.timeoutMs) / 1000) + 30;
   return Math.max(base, needed);
 }
@@ -63,8 +64,7 @@ export function renderUnit(o: MonitorOptions, settings: UnitSettings, command: s
   );
 
   const service: Entries = [
-    // With --sdnotify=ignore nothing ever says READY=1, so the unit is started once ctrmon runs.
-    ['Type', o.sdnotify === 'ignore' ? 'exec' : 'notify'],
+    ['Type', READINESS[o.sdnotify].unitType],
     ['NotifyAccess', 'main'],
     ['Delegate', 'yes'],
     ['KillMode', 'mixed'],

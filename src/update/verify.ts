@@ -7,6 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { errorMessage } from '../errors';
+import { READINESS } from '../notify/readiness';
 import { monitorAlive } from '../state/liveness';
 import { stateFile } from '../state/paths';
 import { readState } from '../state/reader';
@@ -44,7 +45,7 @@ function readContainer(stateDir: string, name: string): ContainerState | null {
   }
 }
 
-function exitText(s: ContainerState): string {
+function exitText(s: Pick<ContainerState, 'exitCode' | 'exitSignal'>): string {
   return s.exitSignal ? `was killed by ${s.exitSignal}` : `exited with code ${s.exitCode}`;
 }
 
@@ -96,8 +97,7 @@ export async function restartAndVerify(unit: string, container: string, digest: 
         return fail('start', 'the unit was restarted before the container was ready');
       invocation = s.invocationId;
       if (s.phase === 'exited') return fail('start', `the container ${exitText(s)} before it was ready`);
-      const isReady = s.phase === 'ready' || (s.sdnotify === 'ignore' && s.phase === 'running');
-      if (isReady && job?.result === 'done') ready = s;
+      if (s.phase === READINESS[s.sdnotify].readyPhase && job?.result === 'done') ready = s;
     }
     if (ready === null) {
       if (Date.now() - started >= o.timeoutMs) return fail('readiness', `not ready within ${o.timeoutMs / 1000} s`);

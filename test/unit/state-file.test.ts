@@ -10,41 +10,16 @@ import { stateFile } from '../../src/state/paths';
 import { listStates, readState } from '../../src/state/reader';
 import type { ContainerState } from '../../src/state/types';
 import { writeState } from '../../src/state/writer';
+import { containerState } from '../helpers/state-fixture';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'ctrmon-statefile-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-function state(name: string, extra: Partial<ContainerState> = {}): ContainerState {
-  return {
-    version: 1,
-    name,
-    monitorPid: 999_999,
-    monitorStartTime: null,
-    containerPid: null,
-    runtime: { name: 'runc', path: '/usr/sbin/runc', args: [] },
-    bundle: '/b',
-    source: { kind: 'bundle', path: '/b' },
-    sdnotify: 'container',
-    unit: null,
-    invocationId: null,
-    labels: {},
-    phase: 'running',
-    timestamps: { created: new Date().toISOString(), started: null, ready: null, stopping: null, exited: null },
-    exitCode: null,
-    exitSignal: null,
-    health: null,
-    logDriver: 'passthrough',
-    logPath: null,
-    error: null,
-    ...extra,
-  };
-}
-
 describe('state file', () => {
   test('is written atomically and read back; no temporary file stays behind', () => {
     const file = stateFile(dir, 'a');
-    writeState(file, state('a'));
-    writeState(file, state('a', { phase: 'ready' }));
+    writeState(file, containerState('a'));
+    writeState(file, containerState('a', { phase: 'ready' }));
     assert.equal(readState(file).phase, 'ready');
     assert.deepEqual(readdirSync(path.dirname(file)), ['state.json']);
   });
@@ -69,8 +44,8 @@ describe('state file', () => {
   });
 
   test('ps: a monitor that died without recording an exit is "lost"; an exit shows its code', () => {
-    writeState(stateFile(dir, 'gone'), state('gone', { phase: 'ready' }));
-    writeState(stateFile(dir, 'done'), state('done', { phase: 'exited', exitCode: 3 }));
+    writeState(stateFile(dir, 'gone'), containerState('gone', { phase: 'ready' }));
+    writeState(stateFile(dir, 'done'), containerState('done', { phase: 'exited', exitCode: 3 }));
     const rows = Object.fromEntries(listContainers(dir).rows.map((r) => [r.state.name, r.status]));
     assert.equal(rows.gone, 'lost');
     assert.equal(rows.done, 'exited (3)');
@@ -80,9 +55,9 @@ describe('state file', () => {
     const other = mkdtempSync(path.join(tmpdir(), 'ctrmon-statefile-old-'));
     const file = stateFile(other, 'old');
     const record = { kind: 'image', reference: 'r/x:1', name: 'r/x:1', manifestDigest: null, indexDigest: null, imageId: null };
-    writeState(file, { ...state('old'), source: record as unknown as ContainerState['source'] });
+    writeState(file, { ...containerState('old'), source: record as unknown as ContainerState['source'] });
     assert.deepEqual(readState(file).source, { ...record, root: DEFAULT_STORE_ROOT });
-    writeState(file, { ...state('old'), source: { ...record, root: '/srv/images' } as ContainerState['source'] });
+    writeState(file, { ...containerState('old'), source: { ...record, root: '/srv/images' } as ContainerState['source'] });
     assert.equal((readState(file).source as { root: string }).root, '/srv/images');
     rmSync(other, { recursive: true, force: true });
   });
