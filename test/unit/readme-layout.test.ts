@@ -41,10 +41,6 @@ describe("the README's layout", () => {
       if (parts[0] === 'src' && parts.length > 2) folders.add(`src/${parts[1]}`);
     }
     assert.ok(folders.has('src/cli'), 'the walk sees the folders under src/');
-    assert.deepEqual(
-      [...folders].filter((f) => !named.has(f)).sort(),
-      [],
-      "folders README.md's Layout does not name",
-    );
+    assert.deepEqual([...folders].filter((f) => !named.has(f)).sort(), [], "folders README.md's Layout does not name");
   });
 });
