@@ -28,20 +28,20 @@ function registerImages(program: Command): void {
     image.addCommand(command);
 }
 
+/** Every command of the full command line, in the order `ctrmon --help` lists them (the man-page test builds the program from it). */
+export const REGISTER_COMMANDS: ReadonlyArray<(program: Command) => void> = [
+  registerMonitor,
+  registerPs,
+  registerEvents,
+  registerPull,
+  registerImages,
+  registerGenerate,
+  registerAutoUpdate,
+  registerRollback,
+  registerDemo,
+  registerBench,
+];
+
 export function main(argv: string[]): Promise<void> {
-  return runProgram(
-    createProgram([
-      registerMonitor,
-      registerPs,
-      registerEvents,
-      registerPull,
-      registerImages,
-      registerGenerate,
-      registerAutoUpdate,
-      registerRollback,
-      registerDemo,
-      registerBench,
-    ]),
-    argv,
-  );
+  return runProgram(createProgram([...REGISTER_COMMANDS]), argv);
 }
