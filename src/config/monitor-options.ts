@@ -6,14 +6,14 @@
 import * as path from 'node:path';
 
 import { CtrmonError } from '../errors';
+import { HOST_PATH_FLAGS, type HostPathName, flagDefault } from '../host/flags';
+import type { Host } from '../host/host';
 import { LOG_LEVELS, type LogLevel } from '../log';
 import { LOG_DRIVERS, type LogDriverName } from '../logs/driver';
 import { CGROUP_MODES, type CgroupMode } from '../monitor/cgroup';
 import { type HealthOptions, parseHealthCommand } from '../health/health-check';
 import { PULL_POLICIES, type PullPolicy } from '../image/pull';
 import { parseReference } from '../image/reference';
-import { HOST_PATH_FLAGS, type HostPathName, flagDefault } from '../host/flags';
-import type { Host } from '../host/host';
 import { NETWORK_MODES, type NetworkMode, type Volume } from '../image/conversion/runtime-config';
 import { SYSTEMD_MODES, type SystemdMode } from '../image/conversion/systemd-mode';
 import { AUTO_UPDATE_LABEL, checkUpdatable } from '../update/policy';

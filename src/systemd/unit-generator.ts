@@ -54,7 +54,7 @@ function section(name: string, entries: Entries): string {
   return `[${name}]\n${entries.map(([k, v]) => `${k}=${v}`).join('\n')}\n`;
 }
 
-/** The unit for host's manager (ExecStart leaves out host's default paths). */
+/** The unit that runs o on host: its ExecStart leaves out the host's default paths. */
 export function renderUnit(o: MonitorOptions, host: Host, settings: UnitSettings, command: string[] = ctrmonCommand()): string {
   const unit: Entries = [['Description', settings.description ?? `ctrmon container ${o.name}`]];
   if (settings.sourcePath) unit.push(['SourcePath', settings.sourcePath]);

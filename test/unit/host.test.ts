@@ -39,20 +39,23 @@ const USER = describeHost(USER_ENV, 1000);
 
 describe('describeHost', () => {
   test("root: the system manager and today's paths, whatever the environment says", () => {
-    const system = {
-      rootless: false,
-      manager: 'system',
-      paths: {
-        stateDir: '/run/ctrmon',
-        storeRoot: '/var/lib/ctrmon',
-        updateDir: '/var/lib/ctrmon/auto-update',
-        hooksDir: '/etc/ctrmon/auto-update',
-        searchDirs: ['/run/ctrmon/systemd', '/etc/ctrmon/systemd', '/usr/share/ctrmon/systemd'],
-        unitDir: '/etc/systemd/system',
-      },
-    };
-    assert.deepEqual(SYSTEM, system);
-    assert.deepEqual(describeHost(USER_ENV, 0), system, "a root shell's XDG variables change nothing");
+    const today = [
+      'stateDir /run/ctrmon',
+      'storeRoot /var/lib/ctrmon',
+      'updateDir /var/lib/ctrmon/auto-update',
+      'hooksDir /etc/ctrmon/auto-update',
+      'searchDirs /run/ctrmon/systemd,/etc/ctrmon/systemd,/usr/share/ctrmon/systemd',
+      'unitDir /etc/systemd/system',
+    ];
+    for (const host of [SYSTEM, describeHost(USER_ENV, 0)]) {
+      assert.equal(host.rootless, false);
+      assert.equal(host.manager, 'system');
+      assert.deepEqual(
+        Object.entries(host.paths).map(([name, value]) => `${name} ${value}`),
+        today,
+        "a root shell's XDG variables change nothing",
+      );
+    }
   });
 
   test('a user: state in XDG_RUNTIME_DIR, store and records in XDG_DATA_HOME, hooks and units in XDG_CONFIG_HOME', () => {

@@ -1,6 +1,6 @@
-// The image store: a standard OCI image layout under a root (default /var/lib/ctrmon) that skopeo
-// (`oci:<root>:<ref>`) and umoci read and write too, and beside it a cache of extracted layers,
-// leases and work in progress (store-paths.ts has the map).
+// The image store: a standard OCI image layout under a root (--root, the host's by default) that
+// skopeo (`oci:<root>:<ref>`) and umoci read and write too, and beside it a cache of extracted
+// layers, leases and work in progress (store-paths.ts has the map).
 //
 // Locking protocol, between any number of ctrmon processes:
 // - The store lock (root/store.lock, an flock) serialises every change of index.json, every lease
