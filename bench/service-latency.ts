@@ -88,13 +88,18 @@ Restart=no
 }
 
 function ctrmonUnit(ctx: ServiceContext, name: string, command?: string[]): string {
-  const options = buildMonitorOptions(`bench-${name}`, [], {
-    bundle: ctx.bundle.dir,
-    runtime: ctx.runtime.path,
-    sdnotify: 'container',
-    env: [READY_AT_ONCE],
-  });
-  return renderUnit(options, { restart: 'no', header: `benchmark: ${name} monitor (ctrmon generate systemd)` }, command);
+  const options = buildMonitorOptions(
+    `bench-${name}`,
+    [],
+    {
+      bundle: ctx.bundle.dir,
+      runtime: ctx.runtime.path,
+      sdnotify: 'container',
+      env: [READY_AT_ONCE],
+    },
+    ctx.sm.host,
+  );
+  return renderUnit(options, ctx.sm.host, { restart: 'no', header: `benchmark: ${name} monitor (ctrmon generate systemd)` }, command);
 }
 
 /**
@@ -108,15 +113,20 @@ function ctrmonImageUnit(ctx: ServiceContext): string {
   execFileSync('skopeo', ['copy', '--quiet', `oci:${layout.dir}:bench`, `oci-archive:${archive}:${name}`]);
   const store = path.join(ctx.workDir, 'image-store');
   execFileSync(process.execPath, [packagePath('bin', 'ctrmon.js'), 'load', '--root', store, '-i', archive], { stdio: 'ignore' });
-  const options = buildMonitorOptions('bench-ctrmon-image', [], {
-    image: name,
-    root: store,
-    pull: 'never',
-    runtime: ctx.runtime.path,
-    sdnotify: 'container',
-    env: [READY_AT_ONCE],
-  });
-  return renderUnit(options, { restart: 'no', header: 'benchmark: ctrmon monitor --image (ctrmon generate systemd)' });
+  const options = buildMonitorOptions(
+    'bench-ctrmon-image',
+    [],
+    {
+      image: name,
+      root: store,
+      pull: 'never',
+      runtime: ctx.runtime.path,
+      sdnotify: 'container',
+      env: [READY_AT_ONCE],
+    },
+    ctx.sm.host,
+  );
+  return renderUnit(options, ctx.sm.host, { restart: 'no', header: 'benchmark: ctrmon monitor --image (ctrmon generate systemd)' });
 }
 
 export function prepareServices(ctx: ServiceContext): Prepared {

@@ -56,13 +56,18 @@ export async function runSystemdDemo(options: SystemdDemoOptions): Promise<numbe
   try {
     print(`[demo] booted a private systemd (host pid ${nsd.pid}) in ${Date.now() - t0} ms`);
     const source = image ? { image, root: store, pull: 'never' } : { bundle };
-    const monitor = buildMonitorOptions('ctrmon-demo', [], {
-      ...source,
-      runtime: options.runtime,
-      sdnotify: 'container',
-      env: ['READY_DELAY=1', 'EXIT_AFTER=3', `EXIT_CODE=${options.exitCode}`],
-    });
-    const unit = renderUnit(monitor, { restart: 'no', header: 'ctrmon demo (ctrmon generate systemd)' });
+    const monitor = buildMonitorOptions(
+      'ctrmon-demo',
+      [],
+      {
+        ...source,
+        runtime: options.runtime,
+        sdnotify: 'container',
+        env: ['READY_DELAY=1', 'EXIT_AFTER=3', `EXIT_CODE=${options.exitCode}`],
+      },
+      nsd.host,
+    );
+    const unit = renderUnit(monitor, nsd.host, { restart: 'no', header: 'ctrmon demo (ctrmon generate systemd)' });
     print(`[demo] ${UNIT}:\n${unit.replace(/^/gm, '    ')}`);
     await nsd.installUnit(UNIT, unit);
     print(`$ systemctl start ${UNIT}    # returns when the application says READY=1`);

@@ -3,6 +3,7 @@
 // anything failed.
 import type { Command } from 'commander';
 
+import type { Host } from '../host/host';
 import { autoUpdate } from '../update/engine';
 import { type RawEngineOptions, addEngineOptions, engineOptions, printReports } from './update-options';
 
@@ -10,7 +11,7 @@ type AutoUpdateFlags = RawEngineOptions & { dryRun?: boolean; rollback: boolean;
 
 const bool = (v: string) => v !== 'false';
 
-export function registerAutoUpdate(program: Command): void {
+export function registerAutoUpdate(program: Command, host: Host): void {
   const command = program
     .command('auto-update')
     .description('update the images of containers with an io.containers.autoupdate label and restart their units')
@@ -18,9 +19,9 @@ export function registerAutoUpdate(program: Command): void {
     .option('--rollback <bool>', 'go back to the previous image when the new one does not become ready and stay up', bool, true)
     .option('--authfile <file>', 'registry credentials (the io.containers.autoupdate.authfile label wins)')
     .option('--tls-verify <bool>', 'false: plain http to the registry (default: registries.conf decides)', bool);
-  addEngineOptions(command).action(async (flags: AutoUpdateFlags) => {
+  addEngineOptions(command, host).action(async (flags: AutoUpdateFlags) => {
     const result = await autoUpdate({
-      ...engineOptions(flags, (line) => process.stderr.write(`${line}\n`)),
+      ...engineOptions(flags, host, (line) => process.stderr.write(`${line}\n`)),
       dryRun: flags.dryRun === true,
       rollback: flags.rollback,
       authfile: flags.authfile,

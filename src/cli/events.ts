@@ -6,7 +6,8 @@ import type { Command } from 'commander';
 import { type EventFollower, followEvents, readEvents } from '../events/reader';
 import { EventPrinter, parseFormat } from '../events/format';
 import { buildQuery } from '../events/query';
-import { DEFAULT_STATE_DIR } from '../state/paths';
+import type { Host } from '../host/host';
+import { pathOption } from './flag-option';
 
 interface EventsFlags {
   since?: string;
@@ -20,7 +21,7 @@ interface EventsFlags {
 const collect = (value: string, previous: string[]) => [...previous, value];
 const bool = (v: string) => v !== 'false';
 
-export function registerEvents(program: Command): void {
+export function registerEvents(program: Command, host: Host): void {
   program
     .command('events')
     .description("show the containers' events (from the journal, and the fallback file under the state directory)")
@@ -29,7 +30,7 @@ export function registerEvents(program: Command): void {
     .option('-f, --filter <key=value>', 'container=NAME, event=EVENT (or status=), unit=UNIT; repeatable', collect, [])
     .option('--format <format>', 'json (one object per line) or a Go template such as "{{.Name}} {{.Status}}"')
     .option('--stream [bool]', 'keep printing new events as they come', bool, false)
-    .option('--state-dir <dir>', "the monitors' state directory (where the fallback file lives)", DEFAULT_STATE_DIR)
+    .addOption(pathOption('stateDir', host))
     .action(async (flags: EventsFlags) => {
       const query = buildQuery(flags);
       const printer = new EventPrinter(parseFormat(flags.format), (text) => process.stdout.write(text), flags.stream);

@@ -1,16 +1,17 @@
 // `ctrmon image inspect <ref...>`: podman's JSON array, or a Go template per image.
 import { Command } from 'commander';
 
+import type { Host } from '../host/host';
 import { renderTemplate } from '../format/go-template';
 import { inspectImage } from '../image/store/images';
 import { ImageStore } from '../image/store/store';
-import { DEFAULT_STORE_ROOT } from '../image/store/root';
+import { pathOption } from './flag-option';
 
-export function imageInspectCommand(): Command {
+export function imageInspectCommand(host: Host): Command {
   return new Command('inspect')
     .description('show what the store knows of images')
     .argument('<image...>', 'names, IDs or digests')
-    .option('--root <dir>', 'the image store', DEFAULT_STORE_ROOT)
+    .addOption(pathOption('storeRoot', host))
     .option('--format <format>', 'json (the default) or a Go template such as "{{.Id}} {{.Architecture}}"')
     .action(async (images: string[], opts: { root: string; format?: string }) => {
       const store = await ImageStore.open(opts.root);

@@ -1,7 +1,8 @@
 // The options every image command shares (podman's names).
 import type { Command } from 'commander';
 
-import { DEFAULT_STORE_ROOT } from '../image/store/root';
+import type { Host } from '../host/host';
+import { pathOption } from './flag-option';
 
 export interface ImageCommandOptions {
   root: string;
@@ -10,9 +11,9 @@ export interface ImageCommandOptions {
   quiet?: boolean;
 }
 
-export function addImageOptions(command: Command): Command {
+export function addImageOptions(command: Command, host: Host): Command {
   return command
-    .option('--root <dir>', 'the image store', DEFAULT_STORE_ROOT)
+    .addOption(pathOption('storeRoot', host))
     .option('--authfile <file>', 'registry credentials (containers-auth.json)')
     .option('--tls-verify <bool>', 'false: plain http to the registry', (v) => v !== 'false', true)
     .option('-q, --quiet', 'print only the image ID');

@@ -2,14 +2,15 @@
 // uses), then the blobs and layers nothing reaches.
 import { Command } from 'commander';
 
+import type { Host } from '../host/host';
 import { pruneImages } from '../image/store/images';
 import { ImageStore } from '../image/store/store';
-import { DEFAULT_STORE_ROOT } from '../image/store/root';
+import { pathOption } from './flag-option';
 
-export function imagePruneCommand(): Command {
+export function imagePruneCommand(host: Host): Command {
   return new Command('prune')
     .description('remove unused images')
-    .option('--root <dir>', 'the image store', DEFAULT_STORE_ROOT)
+    .addOption(pathOption('storeRoot', host))
     .option('-a, --all', 'also images with a name that no container uses (images auto-update keeps for rollbacks stay)')
     .option('-f, --force', "podman's flag for not asking; ctrmon never asks")
     .action(async (opts: { root: string; all?: boolean }) => {

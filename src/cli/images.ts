@@ -1,10 +1,11 @@
 // `ctrmon images` (also `ctrmon image ls`): the stored images, podman's columns.
 import { Command } from 'commander';
 
+import type { Host } from '../host/host';
 import { listImages } from '../image/store/images';
 import { ImageStore } from '../image/store/store';
-import { DEFAULT_STORE_ROOT } from '../image/store/root';
 import { printRows } from './image-format';
+import { pathOption } from './flag-option';
 
 function age(iso: string): string {
   if (!iso) return '';
@@ -18,10 +19,10 @@ function size(bytes: number): string {
   return bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${(bytes / 1e3).toFixed(1)} kB`;
 }
 
-export function imagesCommand(name: string): Command {
+export function imagesCommand(name: string, host: Host): Command {
   return new Command(name)
     .description('list the images in the store')
-    .option('--root <dir>', 'the image store', DEFAULT_STORE_ROOT)
+    .addOption(pathOption('storeRoot', host))
     .option('--format <format>', 'table, json, or a Go template such as "{{.Repository}}:{{.Tag}} {{.Digest}}"')
     .option('-q, --quiet', 'print only image IDs')
     .action(async (opts: { root: string; format?: string; quiet?: boolean }) => {

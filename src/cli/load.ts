@@ -1,15 +1,16 @@
 // `ctrmon load -i <archive>`: an oci-archive or docker-archive into the store (boards without a registry).
 import { Command } from 'commander';
 
+import type { Host } from '../host/host';
 import { loadArchive } from '../image/archive/archive';
 import { ImageStore } from '../image/store/store';
-import { DEFAULT_STORE_ROOT } from '../image/store/root';
+import { pathOption } from './flag-option';
 
-export function loadCommand(): Command {
+export function loadCommand(host: Host): Command {
   return new Command('load')
     .description('load images from an oci-archive or docker-archive file')
     .requiredOption('-i, --input <file>', 'the archive')
-    .option('--root <dir>', 'the image store', DEFAULT_STORE_ROOT)
+    .addOption(pathOption('storeRoot', host))
     .action(async (opts: { input: string; root: string }) => {
       const loaded = await loadArchive(await ImageStore.open(opts.root), opts.input);
       for (const image of loaded) {

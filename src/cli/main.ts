@@ -1,6 +1,7 @@
 // The ctrmon command line: one file per command, each only parsing and printing.
 import type { Command } from 'commander';
 
+import type { Host } from '../host/host';
 import { registerAutoUpdate } from './auto-update';
 import { registerBench } from './bench';
 import { registerDemo } from './demo';
@@ -20,16 +21,22 @@ import { saveCommand } from './save';
 import { tagCommand } from './tag';
 
 /** podman's image commands, each at the top level and, as podman has them, under `ctrmon image`. */
-function registerImages(program: Command): void {
-  for (const command of [imagesCommand('images'), tagCommand(), rmiCommand('rmi'), loadCommand(), saveCommand()])
+function registerImages(program: Command, host: Host): void {
+  for (const command of [imagesCommand('images', host), tagCommand(host), rmiCommand('rmi', host), loadCommand(host), saveCommand(host)])
     program.addCommand(command);
   const image = program.command('image').description('manage the image store');
-  for (const command of [imagesCommand('ls'), imageInspectCommand(), imagePruneCommand(), rmiCommand('rm'), tagCommand()])
+  for (const command of [
+    imagesCommand('ls', host),
+    imageInspectCommand(host),
+    imagePruneCommand(host),
+    rmiCommand('rm', host),
+    tagCommand(host),
+  ])
     image.addCommand(command);
 }
 
 /** Every command of the full command line, in the order `ctrmon --help` lists them (the man-page test builds the program from it). */
-export const REGISTER_COMMANDS: ReadonlyArray<(program: Command) => void> = [
+export const REGISTER_COMMANDS: ReadonlyArray<(program: Command, host: Host) => void> = [
   registerMonitor,
   registerPs,
   registerEvents,

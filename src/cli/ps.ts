@@ -1,8 +1,9 @@
 // `ctrmon ps`: the containers ctrmon monitors or monitored, from their state files.
 import { type Command, Option } from 'commander';
 
+import type { Host } from '../host/host';
 import { listContainers } from '../state/listing';
-import { DEFAULT_STATE_DIR } from '../state/paths';
+import { pathOption } from './flag-option';
 
 function age(iso: string | null): string {
   if (!iso) return '-';
@@ -12,11 +13,11 @@ function age(iso: string | null): string {
   return `${Math.round(s / 3600)}h`;
 }
 
-export function registerPs(program: Command): void {
+export function registerPs(program: Command, host: Host): void {
   program
     .command('ps')
     .description('list containers from their state files')
-    .option('--state-dir <dir>', "the monitors' state directory", DEFAULT_STATE_DIR)
+    .addOption(pathOption('stateDir', host))
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
     .action((opts: { stateDir: string; format: 'table' | 'json' }) => {
       const { rows, errors } = listContainers(opts.stateDir);

@@ -1,6 +1,7 @@
 // `ctrmon pull [options] <reference>`: into the image store, as podman pull does; prints the image ID.
 import type { Command } from 'commander';
 
+import type { Host } from '../host/host';
 import { ImageStore } from '../image/store/store';
 import { pullImage } from '../image/pull';
 import { PullProgress } from '../image/pull-progress';
@@ -9,9 +10,9 @@ import { loadRegistriesConf } from '../image/registry/registries-conf';
 import { hostPlatform, parsePlatform } from '../image/platform';
 import { type ImageCommandOptions, addImageOptions } from './image-options';
 
-export function registerPull(program: Command): void {
+export function registerPull(program: Command, host: Host): void {
   const command = program.command('pull').description('pull an image from a registry into the image store').argument('<reference>');
-  addImageOptions(command)
+  addImageOptions(command, host)
     .option('--platform <os/arch[/variant]>', "the platform to pull (default: this machine's)")
     .action(async (reference: string, opts: ImageCommandOptions & { platform?: string }) => {
       const store = await ImageStore.open(opts.root);

@@ -2,15 +2,16 @@
 // never while a container uses it.
 import { Command } from 'commander';
 
+import type { Host } from '../host/host';
 import { removeImage } from '../image/store/images';
 import { ImageStore } from '../image/store/store';
-import { DEFAULT_STORE_ROOT } from '../image/store/root';
+import { pathOption } from './flag-option';
 
-export function rmiCommand(name: string): Command {
+export function rmiCommand(name: string, host: Host): Command {
   return new Command(name)
     .description('remove images from the store')
     .argument('<image...>', 'names, IDs or digests')
-    .option('--root <dir>', 'the image store', DEFAULT_STORE_ROOT)
+    .addOption(pathOption('storeRoot', host))
     .action(async (images: string[], opts: { root: string }) => {
       const store = await ImageStore.open(opts.root);
       for (const image of images) {

@@ -1,17 +1,18 @@
 // `ctrmon tag <image> <name...>` (also `ctrmon image tag`): more names for a stored image.
 import { Command } from 'commander';
 
+import type { Host } from '../host/host';
 import { findImage } from '../image/store/images';
 import { formatReference, parseReference } from '../image/reference';
 import { ImageStore } from '../image/store/store';
-import { DEFAULT_STORE_ROOT } from '../image/store/root';
+import { pathOption } from './flag-option';
 
-export function tagCommand(): Command {
+export function tagCommand(host: Host): Command {
   return new Command('tag')
     .description('give a stored image another name')
     .argument('<image>', 'name, ID or digest')
     .argument('<name...>', 'the new names')
-    .option('--root <dir>', 'the image store', DEFAULT_STORE_ROOT)
+    .addOption(pathOption('storeRoot', host))
     .action(async (image: string, names: string[], opts: { root: string }) => {
       const store = await ImageStore.open(opts.root);
       const { digest } = findImage(store, image);

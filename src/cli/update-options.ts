@@ -3,13 +3,12 @@
 import type { Command } from 'commander';
 
 import { badOption, parseDuration } from '../config/parse';
-import { DEFAULT_STATE_DIR } from '../state/paths';
+import type { Host } from '../host/host';
 import { SystemdClient } from '../systemd/systemd-client';
 import type { EngineOptions } from '../update/engine';
-import { DEFAULT_HOOKS_DIR } from '../update/hooks';
 import { DEFAULT_KEEP } from '../update/previous-images';
-import { DEFAULT_UPDATE_DIR } from '../update/records';
 import { type UpdateReport, statusText } from '../update/report';
+import { pathOption } from './flag-option';
 import { printRows } from './image-format';
 
 export interface RawEngineOptions {
@@ -22,18 +21,18 @@ export interface RawEngineOptions {
   format?: string;
 }
 
-export function addEngineOptions(command: Command): Command {
+export function addEngineOptions(command: Command, host: Host): Command {
   return command
-    .option('--state-dir <dir>', "the monitors' state directory", DEFAULT_STATE_DIR)
-    .option('--update-dir <dir>', "auto-update's own records: lock, intent, quarantine", DEFAULT_UPDATE_DIR)
-    .option('--hooks-dir <dir>', 'hooks: <dir>/updated.d and <dir>/rolled-back.d', DEFAULT_HOOKS_DIR)
+    .addOption(pathOption('stateDir', host))
+    .addOption(pathOption('updateDir', host))
+    .addOption(pathOption('hooksDir', host))
     .option('--timeout <duration>', 'how long a restarted unit may take to be ready', '2m')
     .option('--soak <duration>', 'how long it must then stay up (0: not at all)', '10s')
     .option('--keep <n>', 'previous images kept per reference, for rollbacks', String(DEFAULT_KEEP))
     .option('--format <format>', 'table, json, or a Go template over the JSON keys');
 }
 
-export function engineOptions(raw: RawEngineOptions, progress: (line: string) => void): EngineOptions {
+export function engineOptions(raw: RawEngineOptions, host: Host, progress: (line: string) => void): EngineOptions {
   const keep = Number(raw.keep);
   if (!/^\d+$/.test(raw.keep) || keep < 1) throw badOption('--keep', raw.keep, 'expected a whole number of at least 1');
   const timeoutMs = parseDuration('--timeout', raw.timeout);
@@ -42,7 +41,7 @@ export function engineOptions(raw: RawEngineOptions, progress: (line: string) =>
     stateDir: raw.stateDir,
     updateDir: raw.updateDir,
     hooksDir: raw.hooksDir,
-    client: new SystemdClient(),
+    client: new SystemdClient({ user: host.manager === 'user' }),
     timeoutMs,
     soakMs: parseDuration('--soak', raw.soak),
     keep,

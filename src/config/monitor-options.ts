@@ -6,6 +6,8 @@
 import * as path from 'node:path';
 
 import { CtrmonError } from '../errors';
+import { HOST_PATH_FLAGS, type HostPathName, flagDefault } from '../host/flags';
+import type { Host } from '../host/host';
 import { LOG_LEVELS, type LogLevel } from '../log';
 import { LOG_DRIVERS, type LogDriverName } from '../logs/driver';
 import { CGROUP_MODES, type CgroupMode } from '../monitor/cgroup';
@@ -13,10 +15,8 @@ import { type HealthOptions, parseHealthCommand } from '../health/health-check';
 import { PULL_POLICIES, type PullPolicy } from '../image/pull';
 import { parseReference } from '../image/reference';
 import { NETWORK_MODES, type NetworkMode, type Volume } from '../image/conversion/runtime-config';
-import { DEFAULT_STORE_ROOT } from '../image/store/root';
 import { SYSTEMD_MODES, type SystemdMode } from '../image/conversion/systemd-mode';
 import { READINESS, SDNOTIFY_MODES, type SdNotifyMode } from '../notify/readiness';
-import { DEFAULT_STATE_DIR } from '../state/paths';
 import { AUTO_UPDATE_LABEL, checkUpdatable } from '../update/policy';
 import { badOption, checkName, formatMs, oneOf, parseCount, parseDuration, parseEnv, parseLabels, parseSignal, parseSize } from './parse';
 
@@ -41,6 +41,8 @@ export interface FlagSpec {
   help: string;
   /** The value used when the flag is absent, as a user would write it. */
   default?: string;
+  /** The default is this path of the host ctrmon runs on (host/host.ts), instead. */
+  hostPath?: HostPathName;
   choices?: readonly string[];
   repeatable?: boolean;
   /** Checks one value as given; the .container parser calls it to report the file's line. */
@@ -53,8 +55,8 @@ export interface FlagSpec {
 interface OptionSpec<T> {
   flags: FlagSpec[];
   parse(get: ValueGetter, own: NodeJS.ProcessEnv): T;
-  /** ExecStart arguments that give this value; none when it is the default. */
-  write(value: T): string[];
+  /** ExecStart arguments that give this value on host; none when it is the default. */
+  write(value: T, host: Host): string[];
 }
 
 interface ValueGetter {
@@ -233,9 +235,9 @@ export const MONITOR_OPTIONS = {
     write: (v) => (v === 'true' ? [] : ['--systemd', v]),
   }),
   storeRoot: option<string>({
-    flags: [{ flag: '--root', arg: '<dir>', help: 'the image store (with --image)', default: DEFAULT_STORE_ROOT }],
+    flags: [HOST_PATH_FLAGS.storeRoot],
     parse: (get) => path.resolve(get.one('--root')!),
-    write: (v) => (v === DEFAULT_STORE_ROOT ? [] : ['--root', v]),
+    write: (v, host) => (v === host.paths.storeRoot ? [] : ['--root', v]),
   }),
   sdnotify: option<SdNotifyMode>({
     flags: [
@@ -413,11 +415,9 @@ export const MONITOR_OPTIONS = {
     write: (v) => (v === undefined ? [] : ['--pidfile', v]),
   }),
   stateDir: option<string>({
-    flags: [
-      { flag: '--state-dir', arg: '<dir>', help: 'where state.json, sockets and the derived bundle live', default: DEFAULT_STATE_DIR },
-    ],
+    flags: [HOST_PATH_FLAGS.stateDir],
     parse: (get) => path.resolve(get.one('--state-dir')!),
-    write: (v) => (v === DEFAULT_STATE_DIR ? [] : ['--state-dir', v]),
+    write: (v, host) => (v === host.paths.stateDir ? [] : ['--state-dir', v]),
   }),
   cgroups: option<CgroupMode>({
     flags: [
@@ -500,10 +500,11 @@ export function buildMonitorOptions(
   name: string,
   command: string[],
   raw: RawMonitorOptions,
+  host: Host,
   ownEnv: NodeJS.ProcessEnv = process.env,
 ): MonitorOptions {
   checkName(name);
-  const defaults = new Map(MONITOR_FLAGS.map((f) => [f.flag, f.default]));
+  const defaults = new Map(MONITOR_FLAGS.map((f) => [f.flag, flagDefault(f, host)]));
   const get: ValueGetter = {
     one: (flag) => {
       const value = raw[attributeOf(flag)];
@@ -527,10 +528,10 @@ export function buildMonitorOptions(
   return options;
 }
 
-/** The options as `ctrmon monitor` arguments (options, then name and command); defaults are left out. */
-export function monitorArgs(o: MonitorOptions): string[] {
+/** The options as `ctrmon monitor` arguments on host (options, then name and command); its defaults are left out. */
+export function monitorArgs(o: MonitorOptions, host: Host): string[] {
   const args = ['monitor'];
-  for (const [key, spec] of Object.entries(MONITOR_OPTIONS) as [keyof Specs, OptionSpec<unknown>][]) args.push(...spec.write(o[key]));
+  for (const [key, spec] of Object.entries(MONITOR_OPTIONS) as [keyof Specs, OptionSpec<unknown>][]) args.push(...spec.write(o[key], host));
   args.push(o.name, ...o.command);
   return args;
 }

@@ -2,8 +2,6 @@
 // derived bundle, the runtime's log, and the image pin the update engine may leave there.
 import * as path from 'node:path';
 
-export const DEFAULT_STATE_DIR = '/run/ctrmon';
-
 export function containerDir(stateDir: string, name: string): string {
   return path.join(stateDir, name);
 }

@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 
 import { CtrmonError, errorMessage } from '../errors';
-import { DEFAULT_STORE_ROOT } from '../image/store/root';
+import { describeHost } from '../host/host';
 import { SDNOTIFY_MODES } from '../notify/readiness';
 import { stateFile } from './paths';
 import { type ContainerState, HEALTH_STATUSES, PHASES } from './types';
@@ -103,9 +103,9 @@ export function readState(file: string): ContainerState {
   // Files written before sources and start times were recorded.
   if (parsed.source === undefined && typeof parsed.bundle === 'string') parsed.source = { kind: 'bundle', path: parsed.bundle };
   if (parsed.monitorStartTime === undefined) parsed.monitorStartTime = null;
-  // ... and before an image's store root was.
+  // ... and before an image's store root was, when only root ran ctrmon: root's store.
   const source = parsed.source as Record<string, unknown> | undefined;
-  if (source?.kind === 'image' && source.root === undefined) source.root = DEFAULT_STORE_ROOT;
+  if (source?.kind === 'image' && source.root === undefined) source.root = describeHost({}, 0).paths.storeRoot;
   const bad = badField(parsed);
   if (bad) throw new CtrmonError('ERR_STATE', `state file ${file} is corrupt: "${bad}" is missing or invalid`, { path: file });
   return parsed as unknown as ContainerState;

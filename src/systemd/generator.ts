@@ -6,23 +6,13 @@
 // in an earlier directory hides one of the same name in a later one. A bad file is reported and
 // skipped; the others are still generated.
 import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { errorMessage } from '../errors';
+import type { Host } from '../host/host';
 import { containerToUnit } from './quadlet';
 import { checkSocketFile } from './socket-unit';
 import { splitWords } from './unit-file';
-
-/** System units: /run for transient files, /etc for the administrator's, /usr/share for packages'. */
-export const SYSTEM_SEARCH_DIRS = ['/run/ctrmon/systemd', '/etc/ctrmon/systemd', '/usr/share/ctrmon/systemd'];
-
-export function userSearchDirs(env: NodeJS.ProcessEnv = process.env): string[] {
-  const home = env.HOME || os.homedir();
-  const dirs = [path.join(env.XDG_CONFIG_HOME || path.join(home, '.config'), 'ctrmon', 'systemd')];
-  if (env.XDG_RUNTIME_DIR) dirs.unshift(path.join(env.XDG_RUNTIME_DIR, 'ctrmon', 'systemd'));
-  return dirs;
-}
 
 export interface GeneratorResult {
   written: string[];
@@ -31,11 +21,12 @@ export interface GeneratorResult {
 
 const INSTALL_LINKS: Record<string, string> = { WantedBy: 'wants', RequiredBy: 'requires', UpheldBy: 'upholds' };
 
-export function generateUnits(searchDirs: string[], outDir: string, header: string, command?: string[]): GeneratorResult {
+/** The units of the .container files in host's search directories, for host. */
+export function generateUnits(host: Host, outDir: string, header: string, command?: string[]): GeneratorResult {
   const result: GeneratorResult = { written: [], errors: [] };
   const seen = new Set<string>();
   mkdirSync(outDir, { recursive: true });
-  for (const dir of searchDirs) {
+  for (const dir of host.paths.searchDirs) {
     if (!existsSync(dir)) continue;
     for (const name of readdirSync(dir)
       .filter((n) => n.endsWith('.container'))
@@ -44,7 +35,7 @@ export function generateUnits(searchDirs: string[], outDir: string, header: stri
       seen.add(name);
       const file = path.join(dir, name);
       try {
-        const unit = containerToUnit(file, readFileSync(file, 'utf8'), header, command);
+        const unit = containerToUnit(file, readFileSync(file, 'utf8'), header, host, command);
         const socketFile = file.replace(/\.container$/, '.socket');
         const socket = existsSync(socketFile) ? readFileSync(socketFile, 'utf8') : undefined;
         const socketInstall = socket === undefined ? [] : checkSocketFile(socketFile, socket);

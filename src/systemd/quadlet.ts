@@ -16,6 +16,7 @@ import {
 } from '../config/monitor-options';
 import { checkName } from '../config/parse';
 import { CtrmonError, errorMessage } from '../errors';
+import type { Host } from '../host/host';
 import { type Entries, renderUnit } from './unit-generator';
 import { type UnitEntry, parseUnitFile, splitWords, unitError } from './unit-file';
 
@@ -72,8 +73,8 @@ for (const flag of MONITOR_FLAGS) {
   for (const [key, toValues] of Object.entries(flag.containerKeys ?? {})) KEYS[key] = fromFlag(flag, toValues);
 }
 
-/** Turns one .container file into its unit. */
-export function containerToUnit(file: string, text: string, header: string, command?: string[]): GeneratedUnit {
+/** Turns one .container file into its unit for host. */
+export function containerToUnit(file: string, text: string, header: string, host: Host, command?: string[]): GeneratedUnit {
   const base = path.basename(file).replace(/\.container$/, '');
   const draft: Draft = { name: base, command: [], raw: {} };
   const passthrough: Record<string, Entries> = { Unit: [], Service: [], Install: [] };
@@ -97,13 +98,13 @@ export function containerToUnit(file: string, text: string, header: string, comm
   }
   let options: MonitorOptions;
   try {
-    options = buildMonitorOptions(draft.name, draft.command, draft.raw as RawMonitorOptions);
+    options = buildMonitorOptions(draft.name, draft.command, draft.raw as RawMonitorOptions, host);
   } catch (err) {
     throw unitError(file, null, errorMessage(err));
   }
   const unitName = `${base}.service`;
   if (!/^[A-Za-z0-9:_.\\-]+\.service$/.test(unitName))
     throw new CtrmonError('ERR_UNIT_FILE', `${file}: "${base}" cannot name a unit`, { path: file });
-  const unitText = renderUnit(options, { restart: 'on-failure', sourcePath: file, extra: passthrough, header }, command);
+  const unitText = renderUnit(options, host, { restart: 'on-failure', sourcePath: file, extra: passthrough, header }, command);
   return { unitName, text: unitText, options, install: passthrough.Install };
 }

@@ -6,6 +6,7 @@
 import { realpathSync } from 'node:fs';
 
 import { DEFAULT_STOP_SIGNAL, type MonitorOptions, monitorArgs } from '../config/monitor-options';
+import type { Host } from '../host/host';
 import { READINESS } from '../notify/readiness';
 import { PACKAGE_MANIFEST, packagePath } from '../package-root';
 import { signalExitCode } from '../process/signal-numbers';
@@ -54,7 +55,8 @@ function section(name: string, entries: Entries): string {
   return `[${name}]\n${entries.map(([k, v]) => `${k}=${v}`).join('\n')}\n`;
 }
 
-export function renderUnit(o: MonitorOptions, settings: UnitSettings, command: string[] = ctrmonCommand()): string {
+/** The unit that runs o on host: its ExecStart leaves out the host's default paths. */
+export function renderUnit(o: MonitorOptions, host: Host, settings: UnitSettings, command: string[] = ctrmonCommand()): string {
   const unit: Entries = [['Description', settings.description ?? `ctrmon container ${o.name}`]];
   if (settings.sourcePath) unit.push(['SourcePath', settings.sourcePath]);
   unit.push(
@@ -73,7 +75,7 @@ export function renderUnit(o: MonitorOptions, settings: UnitSettings, command: s
     // A container that dies of the stop signal it was sent has stopped cleanly.
     ['SuccessExitStatus', String(signalExitCode(o.stopSignal ?? DEFAULT_STOP_SIGNAL))],
     ['Restart', settings.restart],
-    ['ExecStart', [...command, ...monitorArgs(o)].map(quoteWord).join(' ')],
+    ['ExecStart', [...command, ...monitorArgs(o, host)].map(quoteWord).join(' ')],
   ];
   const install = settings.extra?.Install ?? [];
   return [

@@ -9,7 +9,6 @@ import { errorMessage } from '../errors';
 import { run } from '../process/spawn';
 import type { UpdateReport } from './report';
 
-export const DEFAULT_HOOKS_DIR = '/etc/ctrmon/auto-update';
 export const HOOK_DIRS = { updated: 'updated.d', rolledBack: 'rolled-back.d' } as const;
 const HOOK_TIMEOUT_MS = 60_000;
 

@@ -1,5 +1,5 @@
-// The update engine's own files, in its data directory (default /var/lib/ctrmon/auto-update, on
-// disk so that they survive a reboot): the lock that keeps two runs apart, the intent record of the
+// The update engine's own files, in its data directory (--update-dir; the host's default is on disk,
+// so that they survive a reboot): the lock that keeps two runs apart, the intent record of the
 // unit being changed, and the quarantine of digests that failed. Each is replaced atomically and
 // durably (fs/durable-file.ts); errors are ERR_UPDATE naming the file and the cause.
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -7,8 +7,6 @@ import * as path from 'node:path';
 
 import { CtrmonError, errorMessage } from '../errors';
 import { replaceFile } from '../fs/durable-file';
-
-export const DEFAULT_UPDATE_DIR = '/var/lib/ctrmon/auto-update';
 
 export class UpdateDir {
   readonly lock: string;

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import { buildMonitorOptions } from '../../src/config/monitor-options';
+import { describeHost } from '../../src/host/host';
 import { containerToUnit } from '../../src/systemd/quadlet';
 import { parseUnitFile } from '../../src/systemd/unit-file';
 import { AUTO_UPDATE_LABEL, POLICY_VALUES, checkUpdatable, policyOf } from '../../src/update/policy';
@@ -13,6 +14,7 @@ import { report as makeReport } from '../helpers/update-report';
 import { AUTO_UPDATE_SERVICE, AUTO_UPDATE_TIMER, autoUpdateUnits } from '../../src/update/units';
 
 const QUALIFIED = 'docker.io/library/alpine:3';
+const HOST = describeHost({}, 0);
 const label = (value: string) => [`${AUTO_UPDATE_LABEL}=${value}`];
 
 const report = (updated: UpdateStatus, extra: Partial<UpdateReport> = {}) => makeReport(updated, extra, QUALIFIED);
@@ -38,47 +40,53 @@ describe('auto-update policy', () => {
   });
 
   test('registry needs a fully qualified reference: a short name is refused when the monitor is configured', () => {
-    assert.throws(() => buildMonitorOptions('web', [], { image: 'alpine', label: label('registry') }), {
+    assert.throws(() => buildMonitorOptions('web', [], { image: 'alpine', label: label('registry') }, HOST), {
       code: 'ERR_INVALID_OPTION',
       message: 'short name: auto updates require fully-qualified image reference: "alpine"',
     });
-    assert.throws(() => buildMonitorOptions('web', [], { image: 'docker.io/alpine', label: label('image') }), {
+    assert.throws(() => buildMonitorOptions('web', [], { image: 'docker.io/alpine', label: label('image') }, HOST), {
       message: 'short name: auto updates require fully-qualified image reference: "docker.io/alpine"',
     });
-    const o = buildMonitorOptions('web', [], { image: QUALIFIED, label: label('registry') });
+    const o = buildMonitorOptions('web', [], { image: QUALIFIED, label: label('registry') }, HOST);
     assert.equal(o.image, QUALIFIED);
     assert.deepEqual(o.labels, { [AUTO_UPDATE_LABEL]: 'registry' });
   });
 
   test('local takes a short name: it only compares with the store', () => {
-    const o = buildMonitorOptions('web', [], { image: 'alpine', label: label('local') });
+    const o = buildMonitorOptions('web', [], { image: 'alpine', label: label('local') }, HOST);
     assert.equal(o.image, 'alpine');
     assert.deepEqual(o.labels, { [AUTO_UPDATE_LABEL]: 'local' });
   });
 
   test('a bundle has nothing to update to', () => {
     for (const value of ['registry', 'local']) {
-      assert.throws(() => buildMonitorOptions('web', [], { bundle: 'b', label: label(value) }), {
+      assert.throws(() => buildMonitorOptions('web', [], { bundle: 'b', label: label(value) }, HOST), {
         code: 'ERR_INVALID_OPTION',
         message: 'auto updates require an image (--image): a bundle has nothing to update to',
       });
     }
-    assert.deepEqual(buildMonitorOptions('web', [], { bundle: 'b', label: label('disabled') }).labels, { [AUTO_UPDATE_LABEL]: 'disabled' });
+    assert.deepEqual(buildMonitorOptions('web', [], { bundle: 'b', label: label('disabled') }, HOST).labels, {
+      [AUTO_UPDATE_LABEL]: 'disabled',
+    });
   });
 
   test('--pull=always or newer would undo a rollback at the next start: refused', () => {
     for (const pull of ['always', 'newer']) {
-      assert.throws(() => buildMonitorOptions('web', [], { image: QUALIFIED, pull, label: label('registry') }), {
+      assert.throws(() => buildMonitorOptions('web', [], { image: QUALIFIED, pull, label: label('registry') }, HOST), {
         code: 'ERR_INVALID_OPTION',
         message: new RegExp(`^--pull=${pull} cannot be combined with io\\.containers\\.autoupdate=registry: `),
       });
     }
-    assert.equal(buildMonitorOptions('web', [], { image: QUALIFIED, pull: 'never', label: label('registry') }).pull, 'never');
-    assert.equal(buildMonitorOptions('web', [], { image: QUALIFIED, pull: 'always' }).pull, 'always', 'without a policy --pull is free');
+    assert.equal(buildMonitorOptions('web', [], { image: QUALIFIED, pull: 'never', label: label('registry') }, HOST).pull, 'never');
+    assert.equal(
+      buildMonitorOptions('web', [], { image: QUALIFIED, pull: 'always' }, HOST).pull,
+      'always',
+      'without a policy --pull is free',
+    );
   });
 
   test('an invalid policy is accepted at creation (podman reports it at each auto-update run)', () => {
-    const o = buildMonitorOptions('web', [], { image: 'alpine', label: label('fakevalue') });
+    const o = buildMonitorOptions('web', [], { image: 'alpine', label: label('fakevalue') }, HOST);
     assert.deepEqual(o.labels, { [AUTO_UPDATE_LABEL]: 'fakevalue' });
     assert.doesNotThrow(() => checkUpdatable({ [AUTO_UPDATE_LABEL]: 'fakevalue' }, undefined, 'always'));
   });
@@ -92,14 +100,19 @@ describe('auto-update policy', () => {
   });
 
   test('a .container file: AutoUpdate= becomes the label; a short name with registry is refused', () => {
-    const unit = containerToUnit('/x/web.container', `[Container]\nImage=${QUALIFIED}\nAutoUpdate=registry\n`, 'h', ['/usr/bin/ctrmon']);
+    const unit = containerToUnit('/x/web.container', `[Container]\nImage=${QUALIFIED}\nAutoUpdate=registry\n`, 'h', HOST, [
+      '/usr/bin/ctrmon',
+    ]);
     assert.deepEqual(unit.options.labels, { [AUTO_UPDATE_LABEL]: 'registry' });
     assert.ok(unit.text.includes(`--label ${AUTO_UPDATE_LABEL}=registry`), unit.text);
-    const local = containerToUnit('/x/web.container', '[Container]\nImage=alpine\nAutoUpdate=local\n', 'h', ['/usr/bin/ctrmon']);
+    const local = containerToUnit('/x/web.container', '[Container]\nImage=alpine\nAutoUpdate=local\n', 'h', HOST, ['/usr/bin/ctrmon']);
     assert.deepEqual(local.options.labels, { [AUTO_UPDATE_LABEL]: 'local' });
-    assert.throws(() => containerToUnit('/x/web.container', '[Container]\nImage=alpine\nAutoUpdate=registry\n', 'h', ['/usr/bin/ctrmon']), {
-      message: /^\/x\/web\.container: short name: auto updates require fully-qualified image reference: "alpine"/,
-    });
+    assert.throws(
+      () => containerToUnit('/x/web.container', '[Container]\nImage=alpine\nAutoUpdate=registry\n', 'h', HOST, ['/usr/bin/ctrmon']),
+      {
+        message: /^\/x\/web\.container: short name: auto updates require fully-qualified image reference: "alpine"/,
+      },
+    );
   });
 });
 

@@ -22,6 +22,7 @@ import type { Command, Option } from 'commander';
 import { REGISTER_COMMANDS } from '../../src/cli/main';
 import { createProgram } from '../../src/cli/program';
 import { MONITOR_FLAGS } from '../../src/config/monitor-options';
+import { describeHost } from '../../src/host/host';
 import { PACKAGE_ROOT, packagePath } from '../../src/package-root';
 import { containerToUnit } from '../../src/systemd/quadlet';
 
@@ -290,7 +291,7 @@ describe('man pages: ctrmon.container(5)', () => {
     entries(sectionLines(page(file), '[Container] SECTION') ?? [])
       .map((e) => ({ key: /^([A-Za-z0-9]+)=/.exec(e.tag)?.[1], body: e.body }))
       .filter((e): e is { key: string; body: string } => e.key !== undefined);
-  const unit = (text: string) => containerToUnit('/etc/ctrmon/systemd/web.container', text, 'test', ['/bin/true']);
+  const unit = (text: string) => containerToUnit('/etc/ctrmon/systemd/web.container', text, 'test', describeHost({}, 0), ['/bin/true']);
 
   test('it lists exactly the [Container] keys the .container parser accepts', () => {
     let supported: string[] = [];

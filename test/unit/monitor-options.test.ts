@@ -3,6 +3,10 @@ import { describe, test } from 'node:test';
 
 import { buildMonitorOptions } from '../../src/config/monitor-options';
 import { checkName, parseDuration, parseEnv, parseLabels, parseSignal, parseSize } from '../../src/config/parse';
+import { describeHost } from '../../src/host/host';
+
+/** Root's host, whose defaults these are. */
+const HOST = describeHost({}, 0);
 
 describe('monitor options', () => {
   test('durations: units, combinations and bare seconds', () => {
@@ -45,10 +49,14 @@ describe('monitor options', () => {
   });
 
   test("defaults follow podman: conmon mode, no stop signal given (SIGTERM or the image's), 10 s, passthrough, /run/ctrmon", () => {
-    const o = buildMonitorOptions('web', [], { bundle: 'b' });
+    const o = buildMonitorOptions('web', [], { bundle: 'b' }, HOST);
     assert.equal(o.sdnotify, 'conmon');
     assert.equal(o.stopSignal, undefined);
-    assert.equal(buildMonitorOptions('web', [], { bundle: 'b', stopSignal: 'TERM' }).stopSignal, 'SIGTERM', 'given, even as the default');
+    assert.equal(
+      buildMonitorOptions('web', [], { bundle: 'b', stopSignal: 'TERM' }, HOST).stopSignal,
+      'SIGTERM',
+      'given, even as the default',
+    );
     assert.equal(o.stopTimeoutMs, 10_000);
     assert.equal(o.logDriver, 'passthrough');
     assert.equal(o.stateDir, '/run/ctrmon');
@@ -58,11 +66,14 @@ describe('monitor options', () => {
   });
 
   test('health options get podman defaults; inconsistent combinations are refused', () => {
-    const o = buildMonitorOptions('web', [], { bundle: 'b', sdnotify: 'healthy', healthCmd: 'true' });
+    const o = buildMonitorOptions('web', [], { bundle: 'b', sdnotify: 'healthy', healthCmd: 'true' }, HOST);
     assert.deepEqual(o.health, { command: ['/bin/sh', '-c', 'true'], intervalMs: 30_000, timeoutMs: 30_000, retries: 3, startPeriodMs: 0 });
-    assert.throws(() => buildMonitorOptions('web', [], {}), /--bundle is required/);
-    assert.throws(() => buildMonitorOptions('web', [], { bundle: 'b', sdnotify: 'healthy' }), /requires --health-cmd/);
-    assert.throws(() => buildMonitorOptions('web', [], { bundle: 'b', logSizeMax: '1m' }), /only applies to --log-driver=k8s-file/);
-    assert.throws(() => buildMonitorOptions('web', [], { bundle: 'b', healthCmd: 'true', healthRetries: '0' }), /--health-retries "0"/);
+    assert.throws(() => buildMonitorOptions('web', [], {}, HOST), /--bundle is required/);
+    assert.throws(() => buildMonitorOptions('web', [], { bundle: 'b', sdnotify: 'healthy' }, HOST), /requires --health-cmd/);
+    assert.throws(() => buildMonitorOptions('web', [], { bundle: 'b', logSizeMax: '1m' }, HOST), /only applies to --log-driver=k8s-file/);
+    assert.throws(
+      () => buildMonitorOptions('web', [], { bundle: 'b', healthCmd: 'true', healthRetries: '0' }, HOST),
+      /--health-retries "0"/,
+    );
   });
 });

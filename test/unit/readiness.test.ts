@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 
 import { MONITOR_FLAGS, buildMonitorOptions } from '../../src/config/monitor-options';
+import { describeHost } from '../../src/host/host';
 import { READINESS, type Readiness, SDNOTIFY_MODES, type SdNotifyMode } from '../../src/notify/readiness';
 import { stateFile } from '../../src/state/paths';
 import { readState } from '../../src/state/reader';
@@ -24,12 +25,13 @@ import { containerState } from '../helpers/state-fixture';
 const dir = mkdtempSync(path.join(tmpdir(), 'ctrmon-readiness-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const COMMAND = ['/usr/bin/node', '/opt/ctrmon/bin/ctrmon.js'];
+const HOST = describeHost({}, 0);
 const FIELDS: (keyof Readiness)[] = ['readyBy', 'relay', 'notifiesSystemd', 'unitType', 'readyPhase', 'notifyKey'];
 const modes = (pick: (r: Readiness) => boolean) => SDNOTIFY_MODES.filter((m) => pick(READINESS[m]));
 
 /** Options in a mode, with a health check whether or not the mode needs one. */
 function optionsIn(mode: SdNotifyMode) {
-  return buildMonitorOptions('web', [], { bundle: '/b', sdnotify: mode, healthCmd: 'true', healthStartPeriod: '10m' });
+  return buildMonitorOptions('web', [], { bundle: '/b', sdnotify: mode, healthCmd: 'true', healthStartPeriod: '10m' }, HOST);
 }
 
 function state(name: string, mode: SdNotifyMode, phase: Phase, invocationId: string): ContainerState {
@@ -82,7 +84,7 @@ describe('the readiness table', () => {
 
   test('a mode needs a health check exactly when the first passing check says READY', () => {
     for (const mode of SDNOTIFY_MODES) {
-      const build = () => buildMonitorOptions('web', [], { bundle: '/b', sdnotify: mode });
+      const build = () => buildMonitorOptions('web', [], { bundle: '/b', sdnotify: mode }, HOST);
       if (READINESS[mode].readyBy === 'health') assert.throws(build, { code: 'ERR_INVALID_OPTION', message: /requires --health-cmd/ });
       else assert.equal(build().sdnotify, mode);
     }
@@ -92,7 +94,9 @@ describe('the readiness table', () => {
     const withoutHealth = defaultStartTimeoutSec({ ...optionsIn('conmon'), health: undefined });
     for (const mode of SDNOTIFY_MODES) {
       const o = optionsIn(mode);
-      const service = parseUnitFile(renderUnit(o, { restart: 'no', header: 'h' }, COMMAND), 'u').filter((e) => e.section === 'Service');
+      const service = parseUnitFile(renderUnit(o, HOST, { restart: 'no', header: 'h' }, COMMAND), 'u').filter(
+        (e) => e.section === 'Service',
+      );
       assert.deepEqual(
         service.filter((e) => e.key === 'Type').map((e) => e.value),
         [READINESS[mode].unitType],
@@ -107,10 +111,10 @@ describe('the readiness table', () => {
   test('Notify= in a .container file selects the mode the table names, and no other value is taken', () => {
     for (const mode of modes((r) => r.notifyKey !== null)) {
       const text = `[Container]\nBundle=/b\nNotify=${READINESS[mode].notifyKey}\nHealthCmd=true\n`;
-      assert.equal(containerToUnit('/x/a.container', text, 'h', COMMAND).options.sdnotify, mode);
+      assert.equal(containerToUnit('/x/a.container', text, 'h', HOST, COMMAND).options.sdnotify, mode);
     }
     const keys = modes((r) => r.notifyKey !== null).map((m) => READINESS[m].notifyKey);
-    assert.throws(() => containerToUnit('/x/a.container', '[Container]\nBundle=/b\nNotify=ignore\n', 'h', COMMAND), {
+    assert.throws(() => containerToUnit('/x/a.container', '[Container]\nBundle=/b\nNotify=ignore\n', 'h', HOST, COMMAND), {
       message: `/x/a.container:3: Notify=ignore: expected ${keys.slice(0, -1).join(', ')} or ${keys.at(-1)}`,
     });
   });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 
-import { DEFAULT_STORE_ROOT } from '../../src/image/store/root';
+import { describeHost } from '../../src/host/host';
 import { listContainers } from '../../src/state/listing';
 import { stateFile } from '../../src/state/paths';
 import { listStates, readState } from '../../src/state/reader';
@@ -56,7 +56,7 @@ describe('state file', () => {
     const file = stateFile(other, 'old');
     const record = { kind: 'image', reference: 'r/x:1', name: 'r/x:1', manifestDigest: null, indexDigest: null, imageId: null };
     writeState(file, { ...containerState('old'), source: record as unknown as ContainerState['source'] });
-    assert.deepEqual(readState(file).source, { ...record, root: DEFAULT_STORE_ROOT });
+    assert.deepEqual(readState(file).source, { ...record, root: describeHost({}, 0).paths.storeRoot });
     writeState(file, { ...containerState('old'), source: { ...record, root: '/srv/images' } as ContainerState['source'] });
     assert.equal((readState(file).source as { root: string }).root, '/srv/images');
     rmSync(other, { recursive: true, force: true });

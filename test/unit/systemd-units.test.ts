@@ -6,7 +6,8 @@ import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 
 import { buildMonitorOptions, monitorArgs } from '../../src/config/monitor-options';
-import { generateUnits, userSearchDirs } from '../../src/systemd/generator';
+import { describeHost } from '../../src/host/host';
+import { generateUnits } from '../../src/systemd/generator';
 import { containerToUnit } from '../../src/systemd/quadlet';
 import { parseUnitFile, quoteWord, splitWords } from '../../src/systemd/unit-file';
 import { renderUnit } from '../../src/systemd/unit-generator';
@@ -15,6 +16,8 @@ import { CTRMON } from '../helpers/monitor-process';
 const dir = mkdtempSync(path.join(tmpdir(), 'ctrmon-units-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const COMMAND = ['/usr/bin/node', '/opt/ctrmon/bin/ctrmon.js'];
+/** Root's host: these units are the system manager's. */
+const HOST = describeHost({}, 0);
 
 /** The unit's entries as [section, key, value]. */
 function entriesOf(text: string): [string, string, string][] {
@@ -64,15 +67,25 @@ describe('unit-file syntax', () => {
 
 describe('generated units', () => {
   test('carry what the monitor needs, with the timeouts that fit its options', () => {
-    const o = buildMonitorOptions('web', ['/bin/app', 'a b'], {
-      bundle: '/srv/web',
-      sdnotify: 'container',
-      stopSignal: 'SIGINT',
-      stopTimeout: '20',
-      env: ['A=1'],
-      runtime: 'runc',
-    });
-    const text = renderUnit(o, { restart: 'on-failure', header: 'test', extra: { Install: [['WantedBy', 'default.target']] } }, COMMAND);
+    const o = buildMonitorOptions(
+      'web',
+      ['/bin/app', 'a b'],
+      {
+        bundle: '/srv/web',
+        sdnotify: 'container',
+        stopSignal: 'SIGINT',
+        stopTimeout: '20',
+        env: ['A=1'],
+        runtime: 'runc',
+      },
+      HOST,
+    );
+    const text = renderUnit(
+      o,
+      HOST,
+      { restart: 'on-failure', header: 'test', extra: { Install: [['WantedBy', 'default.target']] } },
+      COMMAND,
+    );
     const entries = entriesOf(text);
     for (const expected of [
       ['Service', 'Type', 'notify'],
@@ -94,26 +107,31 @@ describe('generated units', () => {
     const execStart = entries.find((e) => e[1] === 'ExecStart')![2];
     assert.deepEqual(
       splitWords(execStart, () => 'ExecStart'),
-      [...COMMAND, ...monitorArgs(o)],
+      [...COMMAND, ...monitorArgs(o, HOST)],
     );
   });
 
   test('the generated ExecStart parses back to the same monitor options', () => {
-    const o = buildMonitorOptions('web', ['sleep', '1'], {
-      bundle: '/srv/web',
-      sdnotify: 'healthy',
-      healthCmd: 'test -e /ok',
-      healthInterval: '2s',
-      healthRetries: '5',
-      healthStartPeriod: '1m',
-      label: ['tier=web'],
-      logDriver: 'k8s-file',
-      logSizeMax: '1m',
-      stateDir: '/var/run/x',
-      notifyExtendTimeoutMax: '30s',
-      logLevel: 'debug',
-    });
-    const args = monitorArgs(o);
+    const o = buildMonitorOptions(
+      'web',
+      ['sleep', '1'],
+      {
+        bundle: '/srv/web',
+        sdnotify: 'healthy',
+        healthCmd: 'test -e /ok',
+        healthInterval: '2s',
+        healthRetries: '5',
+        healthStartPeriod: '1m',
+        label: ['tier=web'],
+        logDriver: 'k8s-file',
+        logSizeMax: '1m',
+        stateDir: '/var/run/x',
+        notifyExtendTimeoutMax: '30s',
+        logLevel: 'debug',
+      },
+      HOST,
+    );
+    const args = monitorArgs(o, HOST);
     const parsed = spawnSync(
       process.execPath,
       [
@@ -122,8 +140,10 @@ describe('generated units', () => {
       const { Command } = require('commander');
       const { addMonitorOptions } = require(${JSON.stringify(path.join(__dirname, '..', '..', 'src', 'cli', 'monitor-options.js'))});
       const { buildMonitorOptions } = require(${JSON.stringify(path.join(__dirname, '..', '..', 'src', 'config', 'monitor-options.js'))});
-      const cmd = addMonitorOptions(new Command('monitor').argument('<name>').argument('[command...]').passThroughOptions());
-      cmd.action((name, command, raw) => process.stdout.write(JSON.stringify(buildMonitorOptions(name, command, raw))));
+      const { describeHost } = require(${JSON.stringify(path.join(__dirname, '..', '..', 'src', 'host', 'host.js'))});
+      const HOST = describeHost({}, 0);
+      const cmd = addMonitorOptions(new Command('monitor').argument('<name>').argument('[command...]').passThroughOptions(), HOST);
+      cmd.action((name, command, raw) => process.stdout.write(JSON.stringify(buildMonitorOptions(name, command, raw, HOST))));
       cmd.parse(${JSON.stringify(args.slice(1))}, { from: 'user' });
     `,
       ],
@@ -134,14 +154,16 @@ describe('generated units', () => {
   });
 
   test('healthy mode raises TimeoutStartSec past the start period; ignore mode is Type=exec', () => {
-    const healthy = buildMonitorOptions('web', [], { bundle: '/b', sdnotify: 'healthy', healthCmd: 'true', healthStartPeriod: '3m' });
+    const healthy = buildMonitorOptions('web', [], { bundle: '/b', sdnotify: 'healthy', healthCmd: 'true', healthStartPeriod: '3m' }, HOST);
     assert.ok(
-      entriesOf(renderUnit(healthy, { restart: 'no', header: 'h' }, COMMAND)).some(
+      entriesOf(renderUnit(healthy, HOST, { restart: 'no', header: 'h' }, COMMAND)).some(
         (e) => e[1] === 'TimeoutStartSec' && Number(e[2]) >= 180 + 30,
       ),
     );
-    const ignore = buildMonitorOptions('web', [], { bundle: '/b', sdnotify: 'ignore' });
-    assert.ok(entriesOf(renderUnit(ignore, { restart: 'no', header: 'h' }, COMMAND)).some((e) => e.join('|') === 'Service|Type|exec'));
+    const ignore = buildMonitorOptions('web', [], { bundle: '/b', sdnotify: 'ignore' }, HOST);
+    assert.ok(
+      entriesOf(renderUnit(ignore, HOST, { restart: 'no', header: 'h' }, COMMAND)).some((e) => e.join('|') === 'Service|Type|exec'),
+    );
   });
 });
 
@@ -182,7 +204,7 @@ describe('.container files', () => {
         '',
       ].join('\n'),
     );
-    const unit = containerToUnit(file, readFileSync(file, 'utf8'), 'h', COMMAND);
+    const unit = containerToUnit(file, readFileSync(file, 'utf8'), 'h', HOST, COMMAND);
     assert.equal(unit.unitName, 'web.service');
     const o = unit.options;
     assert.equal(o.name, 'webby');
@@ -212,9 +234,9 @@ describe('.container files', () => {
 
   test('Notify=true is the container mode, false (the default) conmon mode', () => {
     const base = `[Container]\nBundle=/b\n`;
-    assert.equal(containerToUnit('/x/a.container', `${base}Notify=true\n`, 'h', COMMAND).options.sdnotify, 'container');
-    assert.equal(containerToUnit('/x/a.container', base, 'h', COMMAND).options.sdnotify, 'conmon');
-    assert.equal(containerToUnit('/x/a.container', base, 'h', COMMAND).options.name, 'a');
+    assert.equal(containerToUnit('/x/a.container', `${base}Notify=true\n`, 'h', HOST, COMMAND).options.sdnotify, 'container');
+    assert.equal(containerToUnit('/x/a.container', base, 'h', HOST, COMMAND).options.sdnotify, 'conmon');
+    assert.equal(containerToUnit('/x/a.container', base, 'h', HOST, COMMAND).options.name, 'a');
   });
 
   test('unknown keys, bad values and missing pieces are errors naming file and line', () => {
@@ -239,7 +261,7 @@ describe('.container files', () => {
     ];
     for (const [text, message] of cases) {
       assert.throws(
-        () => containerToUnit('bad.container', text, 'h', COMMAND),
+        () => containerToUnit('bad.container', text, 'h', HOST, COMMAND),
         (err: Error & { code: string }) => {
           assert.equal(err.code, 'ERR_UNIT_FILE');
           assert.ok(err.message.startsWith(message), `${err.message}\n  should start with\n${message}`);
@@ -263,7 +285,7 @@ describe('.container files', () => {
     writeFileSync(path.join(etc, 'db.container'), '[Container]\nBundle=/srv/db\n[Install]\nRequiredBy=app.target\n');
     writeFileSync(path.join(etc, 'bad.container'), '[Container]\nBundle=/b\nDevice=/dev/x\n');
     writeFileSync(path.join(etc, 'notes.txt'), 'not a container');
-    const result = generateUnits([run, etc], out, 'h', COMMAND);
+    const result = generateUnits({ ...HOST, paths: { ...HOST.paths, searchDirs: [run, etc] } }, out, 'h', COMMAND);
     assert.deepEqual(result.written.sort(), ['db.service', 'web.service']);
     assert.deepEqual(result.errors, [
       `${path.join(etc, 'bad.container')}:3: unsupported key Device= in [Container] (supported: ContainerName, Exec, Bundle, Image, ` +
@@ -292,7 +314,7 @@ describe('.container files', () => {
     assert.equal(r.status, 1);
     assert.equal(r.stderr, `ctrmon-systemd-generator: ${path.join(quadlets, 'broken.container')}:1: malformed section header [Container\n`);
     assert.ok(existsSync(path.join(out, 'mine.service')));
-    assert.deepEqual(userSearchDirs({ HOME: '/home/u', XDG_RUNTIME_DIR: '/run/user/1000' }), [
+    assert.deepEqual(describeHost({ SYSTEMD_SCOPE: 'user', HOME: '/home/u', XDG_RUNTIME_DIR: '/run/user/1000' }, 0).paths.searchDirs, [
       '/run/user/1000/ctrmon/systemd',
       '/home/u/.config/ctrmon/systemd',
     ]);

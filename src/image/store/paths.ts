@@ -1,5 +1,5 @@
-// Where everything of the image store lives under its root (default /var/lib/ctrmon). The OCI
-// image layout (oci-layout, index.json, blobs/sha256/) is what skopeo and umoci read and write; the
+// Where everything of the image store lives under its root (--root, the host's by default). The
+// OCI image layout (oci-layout, index.json, blobs/sha256/) is what skopeo and umoci read and write; the
 // other directories are ctrmon's and, being unknown to the layout, are ignored by those tools.
 // Everything is on one filesystem, so every final step is a rename.
 import * as path from 'node:path';

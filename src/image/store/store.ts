@@ -1,6 +1,6 @@
-// The image store: a standard OCI image layout under a root (default /var/lib/ctrmon) that skopeo
-// (`oci:<root>:<ref>`) and umoci read and write too, and beside it a cache of extracted layers,
-// leases and work in progress (store-paths.ts has the map).
+// The image store: a standard OCI image layout under a root (--root, the host's by default) that
+// skopeo (`oci:<root>:<ref>`) and umoci read and write too, and beside it a cache of extracted
+// layers, leases and work in progress (store-paths.ts has the map).
 //
 // Locking protocol, between any number of ctrmon processes:
 // - The store lock (root/store.lock, an flock) serialises every change of index.json, every lease
@@ -18,7 +18,6 @@
 // - Readers take no lock: index.json and every blob and layer are replaced or created atomically.
 // - Write order: layers and config, then the manifest, then index.json, so a name only ever leads
 //   to complete content; tag() checks that the manifest's config and layers are there.
-import { DEFAULT_STORE_ROOT } from './root';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 
@@ -75,7 +74,7 @@ export class ImageStore {
   }
 
   /** Opens the store at root, creating the layout when it is missing. */
-  static async open(root: string = DEFAULT_STORE_ROOT, options: ImageStoreOptions = {}): Promise<ImageStore> {
+  static async open(root: string, options: ImageStoreOptions = {}): Promise<ImageStore> {
     const store = new ImageStore(root, options);
     const p = store.paths;
     ensureDirectories(p.root, p.blobs);

@@ -6,6 +6,7 @@
 import type { SpawnSyncReturns } from 'node:child_process';
 import * as path from 'node:path';
 
+import { describeHost } from '../../../src/host/host';
 import type { RunResult } from '../../../src/process/spawn';
 import { SystemdClient } from '../../../src/systemd/systemd-client';
 
@@ -23,6 +24,9 @@ export abstract class ServiceManager {
   abstract readFile(file: string): string;
   /** Ends it (private) or removes what was installed (host). */
   abstract shutdown(): Promise<void>;
+
+  /** The host its units run on: a system manager, its services root. */
+  readonly host = describeHost({}, 0);
 
   /** systemctl where the manager runs, through run(). */
   readonly client = new SystemdClient({ runner: (argv) => this.run(argv) });
