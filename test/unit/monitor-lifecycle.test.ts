@@ -38,13 +38,13 @@ afterEach(async () => {
 let n = 0;
 
 /** A bundle the fake runtime can run: only its process (args, env) matters. */
-function writeBundle(config: string): string {
+function bundleWith(config: string): string {
   const bundle = path.join(dir, `bundle-${++n}`);
   mkdirSync(path.join(bundle, 'rootfs'), { recursive: true });
   writeFileSync(path.join(bundle, 'config.json'), config);
   return bundle;
 }
-const bundle = writeBundle(
+const bundle = bundleWith(
   JSON.stringify({ ociVersion: '1.0.2', process: { args: ['true'], env: ['PATH=/usr/bin:/bin'] }, root: { path: 'rootfs' } }),
 );
 
@@ -58,6 +58,7 @@ interface Run {
   exited: Promise<{ code: number; error: CtrmonError | null }>;
   state(): ContainerState;
   waitForPhase(phase: Phase): Promise<ContainerState>;
+  waitForOutput(text: string): Promise<void>;
 }
 
 interface RunOptions {
@@ -99,14 +100,17 @@ function monitor(command: string[], run: RunOptions = {}): Run {
       await waitFor(() => state().phase === phase, 5000, `phase ${phase}`);
       return state();
     },
+    waitForOutput: (text) => waitFor(() => s.logs?.output.includes(text) ?? false, 5000, `"${text}" from the container`),
   };
   runs.push(r);
   return r;
 }
 
 const sh = (script: string) => ['/bin/sh', '-c', script];
-/** A container that runs until a signal ends it (a shell runs its traps between two sleeps). */
-const LOOP = 'while :; do sleep 0.05; done';
+/** Printed by a container once its traps are set: a signal sent earlier would meet the default action. */
+const TRAPS_SET = 'traps-set';
+/** A container with these traps, which runs until a signal ends it (the shell runs traps between two sleeps). */
+const trapping = (traps: string, then = 'while :; do sleep 0.05; done') => sh(`${traps}; echo ${TRAPS_SET}; ${then}`);
 
 /** What ctrmon gets as a unit's main PID when systemd stops the unit (or Ctrl-C). */
 function signalMonitor(signal: NodeJS.Signals): void {
@@ -174,11 +178,12 @@ describe('exit codes', () => {
 
 describe('readiness', () => {
   test('conmon: ctrmon sends READY=1 once started, STOPPING=1 on stop; no relay', async () => {
-    const r = monitor(sh(`trap "exit 0" TERM; ${LOOP}`), { systemd: true, options: { sdnotify: 'conmon' } });
+    const r = monitor(trapping('trap "exit 0" TERM'), { systemd: true, options: { sdnotify: 'conmon' } });
     await waitFor(() => r.systemd.includes('READY=1'), 5000, 'READY=1');
     const state = await r.waitForPhase('ready');
     assert.ok(state.timestamps.started! <= state.timestamps.ready!);
     assert.equal(r.s.relay, undefined, 'the container gets no notify socket');
+    await r.waitForOutput(TRAPS_SET);
     signalMonitor('SIGTERM');
     assert.equal((await ended(r)).code, 0);
     assert.deepEqual(r.systemd, ['READY=1', 'STOPPING=1']);
@@ -186,7 +191,7 @@ describe('readiness', () => {
   });
 
   test("container: READY is the application's (through the relay); the relay is closed at the end", async () => {
-    const r = monitor(sh(`echo "NOTIFY_SOCKET=$NOTIFY_SOCKET"; trap "exit 0" TERM; ${LOOP}`), {
+    const r = monitor(trapping('echo "NOTIFY_SOCKET=$NOTIFY_SOCKET"; trap "exit 0" TERM'), {
       systemd: true,
       options: { sdnotify: 'container' },
     });
@@ -194,7 +199,8 @@ describe('readiness', () => {
     const relay = r.s.relay!;
     assert.ok(relay.started);
     assert.equal(relay.options.socketPath, path.join(containerDir(stateDir, r.name), 'notify', 'notify.sock'));
-    await waitFor(() => r.s.logs!.output.includes('NOTIFY_SOCKET=/run/notify/notify.sock'), 5000, 'the container');
+    await r.waitForOutput(TRAPS_SET);
+    assert.match(r.s.logs!.output, /NOTIFY_SOCKET=\/run\/notify\/notify\.sock\n/);
     await delay(100);
     assert.equal(r.state().phase, 'running', 'not ready before the application says so');
     relay.stateChange('READY=1', 'STATUS=up');
@@ -221,7 +227,7 @@ describe('readiness', () => {
 
   test('healthy: READY=1 only after the first passing health check', async () => {
     const ok = path.join(dir, `healthy-${++n}`);
-    const r = monitor(sh(`trap "exit 0" TERM; ${LOOP}`), {
+    const r = monitor(trapping('trap "exit 0" TERM'), {
       systemd: true,
       options: { sdnotify: 'healthy', healthCmd: `test -e ${ok}`, healthInterval: '50ms', healthStartPeriod: '5s' },
     });
@@ -234,13 +240,14 @@ describe('readiness', () => {
     await waitFor(() => r.systemd.includes('READY=1'), 5000, 'READY=1');
     const state = await r.waitForPhase('ready');
     assert.equal(state.health?.status, 'healthy');
+    await r.waitForOutput(TRAPS_SET);
     signalMonitor('SIGTERM');
     assert.equal((await ended(r)).code, 0);
   });
 
   test('ignore: nothing is sent, not even STOPPING', async () => {
-    const r = monitor(sh(`trap "exit 0" TERM; ${LOOP}`), { systemd: true, options: { sdnotify: 'ignore' } });
-    await r.waitForPhase('running');
+    const r = monitor(trapping('trap "exit 0" TERM'), { systemd: true, options: { sdnotify: 'ignore' } });
+    await r.waitForOutput(TRAPS_SET);
     signalMonitor('SIGTERM');
     assert.equal((await ended(r)).code, 0);
     await delay(50);
@@ -251,15 +258,16 @@ describe('readiness', () => {
 
 describe('stop', () => {
   test('--stop-signal is what the container receives', async () => {
-    const r = monitor(sh(`trap "exit 7" USR2; ${LOOP}`), { options: { stopSignal: 'USR2' } });
-    await r.waitForPhase('ready');
+    const r = monitor(trapping('trap "exit 7" USR2'), { options: { stopSignal: 'USR2' } });
+    await r.waitForOutput(TRAPS_SET);
     signalMonitor('SIGINT');
     assert.equal((await ended(r)).code, 7);
   });
 
   test('a container that ignores the stop signal gets SIGKILL after the stop timeout: 137', async () => {
-    const r = monitor(sh('trap "" TERM; exec sleep 30'), { options: { stopTimeout: '0.3' } });
-    await r.waitForPhase('ready');
+    // An ignored signal stays ignored across exec: only the SIGKILL ends the sleep.
+    const r = monitor(trapping('trap "" TERM', 'exec sleep 30'), { options: { stopTimeout: '0.3' } });
+    await r.waitForOutput(TRAPS_SET);
     const t0 = Date.now();
     signalMonitor('SIGTERM');
     assert.equal((await ended(r)).code, 137);
@@ -270,7 +278,7 @@ describe('stop', () => {
   });
 
   test('a stop while `runtime start` runs waits for it, then signals the container: 143, never 125', async () => {
-    const r = monitor(sh(`trap "exit 143" TERM; ${LOOP}`), {
+    const r = monitor(['sleep', '30'], {
       prepare: (s) => {
         s.runtime.during.start = async () => {
           signalMonitor('SIGTERM');
@@ -298,11 +306,11 @@ describe('stop', () => {
 
   test('HUP, QUIT, USR1 and USR2 are forwarded to the container', async () => {
     const traps = ['HUP', 'QUIT', 'USR1', 'USR2'].map((s) => `trap "echo got-${s}" ${s};`).join(' ');
-    const r = monitor(sh(`${traps} trap "exit 0" TERM; ${LOOP}`));
-    await r.waitForPhase('ready');
+    const r = monitor(trapping(`${traps} trap "exit 0" TERM`));
+    await r.waitForOutput(TRAPS_SET);
     for (const s of ['SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'] as const) {
       signalMonitor(s);
-      await waitFor(() => r.s.logs!.output.includes(`got-${s.slice(3)}`), 3000, `got-${s}`);
+      await r.waitForOutput(`got-${s.slice(3)}`);
     }
     signalMonitor('SIGTERM');
     assert.equal((await ended(r)).code, 0);
@@ -333,7 +341,7 @@ describe('a failure in each step', () => {
   });
 
   test('the source cannot be prepared (an invalid bundle): 125, the runtime never called', async () => {
-    const broken = writeBundle('{"process": ');
+    const broken = bundleWith('{"process": ');
     const r = monitor(['true'], { options: { bundle: broken, sdnotify: 'container' } });
     await assertFailed(r, 125, 'ERR_BUNDLE_INVALID', /config\.json is not valid JSON/);
     assert.deepEqual(r.s.runtime.calls, []);
@@ -423,7 +431,8 @@ describe('a failure in each step', () => {
   });
 
   test('a second monitor of a live container name is refused; the first runs on', async () => {
-    const first = monitor(sh(`trap "exit 0" TERM; ${LOOP}`));
+    const first = monitor(trapping('trap "exit 0" TERM'));
+    await first.waitForOutput(TRAPS_SET);
     await first.waitForPhase('ready');
     const second = monitor(['true'], { name: first.name });
     const { code, error } = await ended(second);
