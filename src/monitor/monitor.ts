@@ -19,19 +19,18 @@ import { MonitorEvents, subjectOf } from '../events/emitter';
 import { HealthChecker } from '../health/health-check';
 import type { Logger } from '../log';
 import { ThrottledWarnings } from '../log-throttle';
-import { createLogDriver, type LogDriver } from '../logs/driver';
+import type { LogDriver } from '../logs/driver';
 import { type ExitStatus, ProcessHandle, type SystemError, setChildSubreaper } from '../native';
 import { parseNotifySocket } from '../notify/address';
 import { READINESS } from '../notify/readiness';
-import { NotifyRelay, isStateChange } from '../notify/relay';
+import { isStateChange } from '../notify/relay';
 import { processStartTime } from '../process/identity';
 import { OrphanReaper } from '../process/orphan-reaper';
 import { run } from '../process/spawn';
 import { PACKAGE_MANIFEST, packagePath } from '../package-root';
 import { signalExitCode } from '../process/signal-numbers';
 import { deriveConfig, writeBundle } from '../runtime/bundle';
-import { type ContainerOutput, OciRuntime } from '../runtime/oci-runtime';
-import { resolveRuntime } from '../runtime/resolve';
+import type { ContainerOutput } from '../runtime/oci-runtime';
 import { checkOwner, claimName } from '../state/claim';
 import { ensureDirectory, stateError } from '../state/directory';
 import { containerDir, imagePinFile, stateFile } from '../state/paths';
@@ -41,6 +40,7 @@ import { writeState } from '../state/writer';
 import { BundleSource } from './bundle-source';
 import type { ImageSource } from './image-source';
 import { type OwnCgroup, ownCgroup, splitUnitCgroup } from './cgroup';
+import { type ContainerRuntime, type MonitorDependencies, PRODUCTION_DEPENDENCIES } from './dependencies';
 import { type ListenFds, closeListenFds, listenEnv, listenFds } from './listen-fds';
 import { ReleaseStack } from './release-stack';
 import { handleSignals } from './signals';
@@ -69,7 +69,7 @@ export class Monitor {
   private source!: ContainerSource;
   private readonly releases = new ReleaseStack();
   private readonly warnings: ThrottledWarnings;
-  private runtime!: OciRuntime;
+  private runtime!: ContainerRuntime;
   private sender?: QueuedDatagramSender;
   private events!: MonitorEvents;
   private sockets?: ListenFds;
@@ -92,6 +92,7 @@ export class Monitor {
   constructor(
     private readonly options: MonitorOptions,
     private readonly log: Logger,
+    private readonly dependencies: MonitorDependencies = PRODUCTION_DEPENDENCIES,
   ) {
     this.fatal.catch(() => undefined); // observed through guard(); this keeps it from counting as unhandled
     this.reaper = new OrphanReaper(log);
@@ -212,10 +213,10 @@ export class Monitor {
 
   private openRuntime(): void {
     const o = this.options;
-    const resolved = resolveRuntime(o.runtime);
-    this.state.runtime = { name: resolved.name, path: resolved.path, args: o.runtimeArgs };
     const logFile = path.join(this.dir, 'runtime.log');
-    this.runtime = new OciRuntime(resolved, { globalArgs: o.runtimeArgs, logFile, env: runtimeEnv(process.env) });
+    this.runtime = this.dependencies.createRuntime(o.runtime, { globalArgs: o.runtimeArgs, logFile, env: runtimeEnv(process.env) });
+    const resolved = this.runtime.runtime;
+    this.state.runtime = { name: resolved.name, path: resolved.path, args: o.runtimeArgs };
   }
 
   private async prepareSource(): Promise<PreparedSource> {
@@ -241,7 +242,7 @@ export class Monitor {
     if (!readiness.relay) return undefined;
     const notifyDir = path.join(this.dir, 'notify');
     ensureDirectory(notifyDir);
-    const relay = new NotifyRelay({
+    const relay = this.dependencies.createNotifyRelay({
       socketPath: path.join(notifyDir, 'notify.sock'),
       sender: this.sender,
       filter: { extendTimeoutMaxUsec: o.extendTimeoutMaxUsec },
@@ -261,7 +262,7 @@ export class Monitor {
 
   private openLogs(): void {
     const o = this.options;
-    this.logs = createLogDriver({
+    this.logs = this.dependencies.createLogDriver({
       driver: o.logDriver,
       path: o.logPath,
       defaultFilePath: path.join(this.dir, 'ctr.log'),
