@@ -1,8 +1,9 @@
 // Socket activation: the listening sockets systemd passes to a unit's main process (sd_listen_fds(3):
 // LISTEN_FDS of them from fd 3, LISTEN_PID naming the process they are for, LISTEN_FDNAMES their
 // names), handed on to the container as its own fds 3... The runtime keeps them open for the
-// container with --preserve-fds; the container's environment says so (spec/steps/listen-fds.ts). ctrmon never accepts on them, and closes its own
-// copies once the container has them, so a connection can only ever be taken by the container.
+// container with --preserve-fds; the container's environment says so (spec/steps/listen-fds.ts).
+// ctrmon never accepts on them, and closes its own copies once the container has them, so a
+// connection can only ever be taken by the container.
 import { closeSync, fstatSync } from 'node:fs';
 
 export const FIRST_LISTEN_FD = 3;

@@ -17,7 +17,7 @@ export function mergeEnv(...lists: string[][]): string[] {
   return [...out.values()];
 }
 
-/** Appends entries that describe the host's side (sockets, the watchdog), after taking out what the config had for those keys and for `drop`. */
+/** Appends entries after removing the config's own for their keys and for `drop` (what the host gives wins). */
 export function appendEnv(config: OciConfig, entries: string[], drop: string[] = []): void {
   const replaced = new Set([...entries.map(envKey), ...drop]);
   config.process.env = [...(config.process.env ?? []).filter((e) => !replaced.has(envKey(e))), ...entries];

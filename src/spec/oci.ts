@@ -62,7 +62,7 @@ export function namespacesOf(config: OciConfig): OciNamespace[] {
   return config.linux.namespaces;
 }
 
-/** What the pipeline builds: the config, and the facts about it that the monitor acts on. */
+/** What the pipeline builds: the config, and what was decided beside it (the stop signal is what the monitor sends). */
 export interface RuntimeSpec {
   config: OciConfig;
   /** podman's systemd mode is on: the container runs an init. */
