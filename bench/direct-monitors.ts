@@ -8,7 +8,9 @@ import * as path from 'node:path';
 import { CtrmonError } from '../src/errors';
 import { readState } from '../src/state/reader';
 import { stateFile } from '../src/state/paths';
-import { type Bundle, deriveConfig, writeBundle } from '../src/runtime/bundle';
+import { type Bundle, writeBundle } from '../src/spec/bundle';
+import { bundleBase } from '../src/spec/bundle-base';
+import { buildSpec } from '../src/spec/pipeline';
 import type { ResolvedRuntime } from '../src/runtime/resolve';
 import { ctrmonCommand } from '../src/systemd/unit-generator';
 
@@ -130,7 +132,7 @@ export async function startConmon(o: DirectOptions): Promise<DirectMonitor> {
   mkdirSync(notifyDir, { recursive: true });
   mkdirSync(path.join(dir, 'exits'));
   // What podman does for --sdnotify=container: the bundle's notify/ directory at /run/notify.
-  writeBundle(dir, deriveConfig(o.bundle, { command: o.command, env: [], notifyDir }));
+  writeBundle(dir, buildSpec(bundleBase(o.bundle), { command: o.command, env: [], volumes: [], notifyDir }).config);
   const pidFile = path.join(dir, 'pidfile');
   const child = spawn(
     'conmon',

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 
 import { buildDemoBundle } from '../test/lab/demo-bundle';
 import { CtrmonError, errorMessage } from '../src/errors';
-import { loadBundle } from '../src/runtime/bundle';
+import { loadBundle } from '../src/spec/bundle';
 import { resolveRuntime } from '../src/runtime/resolve';
 import { HostSystemd, hostIsSystemd } from '../test/lab/systemd/host-systemd';
 import { PrivateSystemd, privateSystemdUnavailable } from '../test/lab/systemd/private-systemd';

@@ -8,7 +8,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 
 import { buildMonitorOptions } from '../src/config/monitor-options';
-import { type Bundle, deriveConfig, writeBundle } from '../src/runtime/bundle';
+import { type Bundle, writeBundle } from '../src/spec/bundle';
+import { bundleBase } from '../src/spec/bundle-base';
+import { buildSpec } from '../src/spec/pipeline';
 import type { ResolvedRuntime } from '../src/runtime/resolve';
 import { RUNTIME_UNIT_DIR, type ServiceManager } from '../test/lab/systemd/service-manager';
 import { renderUnit } from '../src/systemd/unit-generator';
@@ -43,7 +45,10 @@ function commandExists(command: string): boolean {
 }
 
 function bareRuntimeUnit(ctx: ServiceContext): string {
-  const dir = writeBundle(path.join(ctx.workDir, 'runc-bundle'), deriveConfig(ctx.bundle, { command: [], env: [READY_AT_ONCE] }));
+  const dir = writeBundle(
+    path.join(ctx.workDir, 'runc-bundle'),
+    buildSpec(bundleBase(ctx.bundle), { command: [], env: [READY_AT_ONCE], volumes: [] }).config,
+  );
   const rt = ctx.runtime.path;
   return `[Unit]
 Description=benchmark: bare ${ctx.runtime.name} as the main PID (its own notify proxy)

@@ -22,7 +22,9 @@ import * as path from 'node:path';
 
 import { errorMessage } from '../src/errors';
 import { packagePath } from '../src/package-root';
-import { type Bundle, deriveConfig, writeBundle } from '../src/runtime/bundle';
+import { type Bundle, writeBundle } from '../src/spec/bundle';
+import { bundleBase } from '../src/spec/bundle-base';
+import { buildSpec } from '../src/spec/pipeline';
 import type { ResolvedRuntime } from '../src/runtime/resolve';
 import { freePort } from '../test/lab/registry/test-registry';
 import { HostSystemd, hostIsSystemd } from '../test/lab/systemd/host-systemd';
@@ -116,7 +118,7 @@ FileDescriptorName=${FD_NAME}
 
 /** The bare runtime as the main PID: runc takes the sockets itself (LISTEN_PID is its pid). */
 function bareRuntimeUnit(bundle: Bundle, runtime: ResolvedRuntime, dir: string, unit: string): string {
-  const bundleDir = writeBundle(dir, deriveConfig(bundle, { command: ['/bin/hello'], env: [] }));
+  const bundleDir = writeBundle(dir, buildSpec(bundleBase(bundle), { command: ['/bin/hello'], env: [], volumes: [] }).config);
   return `[Unit]
 Description=benchmark: bare ${runtime.name} as the main PID, socket-activated
 StartLimitIntervalSec=0

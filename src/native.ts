@@ -2,7 +2,7 @@
 // classes and functions below; raw fds never leave this module.
 import { CtrmonError } from './errors';
 import { packagePath } from './package-root';
-import { signalName, signalNumber } from './process/signal-numbers';
+import { signalName, signalNumber } from './signal-numbers';
 
 /** A failed system call, shaped like Node's own system errors. */
 export interface SystemError extends Error {

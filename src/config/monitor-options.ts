@@ -10,13 +10,15 @@ import { HOST_PATH_FLAGS, type HostPathName, flagDefault } from '../host/flags';
 import type { Host } from '../host/host';
 import { LOG_LEVELS, type LogLevel } from '../log';
 import { LOG_DRIVERS, type LogDriverName } from '../logs/driver';
-import { CGROUP_MODES, type CgroupMode } from '../monitor/cgroup';
+import { CGROUP_MODES, type CgroupMode } from '../process/cgroup';
 import { type HealthOptions, parseHealthCommand } from '../health/health-check';
 import { PULL_POLICIES, type PullPolicy } from '../image/pull';
 import { parseReference } from '../image/reference';
-import { NETWORK_MODES, type NetworkMode, type Volume } from '../image/conversion/runtime-config';
-import { SYSTEMD_MODES, type SystemdMode } from '../image/conversion/systemd-mode';
 import { READINESS, SDNOTIFY_MODES, type SdNotifyMode } from '../notify/readiness';
+import { IMAGE_DEFAULTS } from '../spec/image-base';
+import { NETWORK_MODES, type NetworkMode } from '../spec/steps/network';
+import { SYSTEMD_MODES, type SystemdMode } from '../spec/steps/systemd-mode';
+import type { Volume } from '../spec/steps/volumes';
 import { AUTO_UPDATE_LABEL, checkUpdatable } from '../update/policy';
 import { badOption, checkName, formatMs, oneOf, parseCount, parseDuration, parseEnv, parseLabels, parseSignal, parseSize } from './parse';
 
@@ -63,6 +65,8 @@ interface ValueGetter {
   /** The flag's value, or its default. */
   one(flag: string): string | undefined;
   many(flag: string): string[];
+  /** The flag has a value other than its default (the command line fills in defaults). */
+  changed(flag: string): boolean;
 }
 
 const flagOf = (spec: FlagSpec, value: string) => [spec.flag, value];
@@ -178,13 +182,15 @@ export const MONITOR_OPTIONS = {
       {
         flag: '--pull',
         arg: '<policy>',
-        help: 'with --image: pull at every start (always), when not stored (missing), never, or when the registry has a newer one (newer)',
+        help:
+          'with --image (a bundle is not pulled): pull at every start (always), when not stored (missing), never, ' +
+          'or when the registry has a newer one (newer)',
         choices: PULL_POLICIES,
         default: 'missing',
         containerKeys: { Pull: null },
       },
     ],
-    parse: (get) => imageOnly(get, '--pull', oneOf('--pull', get.one('--pull')!, PULL_POLICIES), 'missing'),
+    parse: (get) => oneOf('--pull', needsImage(get, '--pull', 'a bundle is not pulled'), PULL_POLICIES),
     write: (v) => (v === 'missing' ? [] : ['--pull', v]),
   }),
   volumes: option<Volume[]>({
@@ -193,51 +199,54 @@ export const MONITOR_OPTIONS = {
         flag: '--volume',
         short: '-v',
         arg: '<host:ctr[:ro]>',
-        help: 'with --image: bind-mount a host path into the container (repeatable)',
+        help: 'bind-mount a host path into the container, over its own mounts (repeatable)',
         repeatable: true,
         containerKeys: { Volume: (v) => [v] },
         check: (v) => parseVolume(v),
       },
     ],
-    parse: (get) => {
-      const volumes = get.many('--volume').map(parseVolume);
-      if (volumes.length && get.one('--image') === undefined)
-        throw badOption('--volume', get.many('--volume')[0], 'only applies to --image');
-      return volumes;
-    },
+    parse: (get) => get.many('--volume').map(parseVolume),
     write: (v) => v.flatMap((vol) => ['--volume', `${vol.source}:${vol.destination}${vol.readonly ? ':ro' : ''}`]),
   }),
-  network: option<NetworkMode>({
+  // Undefined: the source's own (an image's default; a bundle's namespaces as its config has them).
+  network: option<NetworkMode | undefined>({
     flags: [
       {
         flag: '--network',
         arg: '<mode>',
-        help: "with --image: host (the host's network, the default) or none (only lo)",
+        help:
+          "host (the host's network; an image's default) or none (only lo); " +
+          'a bundle keeps its own network namespace unless this is given',
         choices: NETWORK_MODES,
-        default: 'host',
         containerKeys: { Network: null, PublishPort: publishPortRefused },
       },
     ],
-    parse: (get) => imageOnly(get, '--network', oneOf('--network', get.one('--network')!, NETWORK_MODES), 'host'),
-    write: (v) => (v === 'host' ? [] : ['--network', v]),
+    parse: (get) => sourceDefault(get, '--network', NETWORK_MODES, IMAGE_DEFAULTS.network),
+    write: (v) => (v === undefined ? [] : ['--network', v]),
   }),
-  systemd: option<SystemdMode>({
+  // Undefined: the source's own (an image's default; a bundle: no systemd mode).
+  systemd: option<SystemdMode | undefined>({
     flags: [
       {
         flag: '--systemd',
         arg: '<mode>',
-        help: "with --image: podman's systemd mode for an init entrypoint: true (when the command is an init), always or false",
+        help:
+          "podman's systemd mode for an init: true (when the command is an init; an image's default), always or false; " +
+          'a bundle gets it only when this is given',
         choices: SYSTEMD_MODES,
-        default: 'true',
       },
     ],
-    parse: (get) => imageOnly(get, '--systemd', oneOf('--systemd', get.one('--systemd')!, SYSTEMD_MODES), 'true'),
-    write: (v) => (v === 'true' ? [] : ['--systemd', v]),
+    parse: (get) => sourceDefault(get, '--systemd', SYSTEMD_MODES, IMAGE_DEFAULTS.systemd),
+    write: (v) => (v === undefined ? [] : ['--systemd', v]),
   }),
-  storeRoot: option<string>({
+  // Undefined for a bundle, which has no store (so a unit of a bundle never names one).
+  storeRoot: option<string | undefined>({
     flags: [HOST_PATH_FLAGS.storeRoot],
-    parse: (get) => path.resolve(get.one('--root')!),
-    write: (v, host) => (v === host.paths.storeRoot ? [] : ['--root', v]),
+    parse: (get) => {
+      const root = path.resolve(needsImage(get, '--root', 'a bundle brings its own rootfs'));
+      return get.one('--image') === undefined ? undefined : root;
+    },
+    write: (v, host) => (v === undefined || v === host.paths.storeRoot ? [] : ['--root', v]),
   }),
   sdnotify: option<SdNotifyMode>({
     flags: [
@@ -470,10 +479,22 @@ export function attributeOf(flag: string): string {
   return flag.replace(/^--/, '').replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
 }
 
-/** An image-only option set with a bundle is an error; its default passes. */
-function imageOnly<T>(get: ValueGetter, flag: string, value: T, fallback: T): T {
-  if (value !== fallback && get.one('--image') === undefined) throw badOption(flag, String(value), 'only applies to --image');
+/** A flag that means something only for an image: set with a bundle, it is refused, saying why (its default passes). */
+function needsImage(get: ValueGetter, flag: string, why: string): string {
+  const value = get.one(flag)!;
+  if (get.changed(flag) && get.one('--image') === undefined) throw badOption(flag, value, `only applies to --image: ${why}`);
   return value;
+}
+
+/**
+ * A flag whose absence leaves the choice to the source: undefined when not given, and when given
+ * as an image's default for an image (so that a unit's ExecStart leaves it out, as before).
+ */
+function sourceDefault<T extends string>(get: ValueGetter, flag: string, allowed: readonly T[], imageDefault: T): T | undefined {
+  const value = get.one(flag);
+  if (value === undefined) return undefined;
+  const mode = oneOf(flag, value, allowed);
+  return mode === imageDefault && get.one('--image') !== undefined ? undefined : mode;
 }
 
 /** host:ctr[:ro|rw], both absolute (podman's other options, such as z and Z, are SELinux labels ctrmon does not set). */
@@ -514,6 +535,7 @@ export function buildMonitorOptions(
       const value = raw[attributeOf(flag)];
       return value === undefined ? [] : Array.isArray(value) ? value : [value];
     },
+    changed: (flag) => get.one(flag) !== defaults.get(flag),
   };
   const out: Record<string, unknown> = { name, command };
   for (const [key, spec] of Object.entries(MONITOR_OPTIONS) as [string, OptionSpec<unknown>][]) out[key] = spec.parse(get, ownEnv);

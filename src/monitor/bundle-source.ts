@@ -1,6 +1,7 @@
 // The OCI bundle directory as a container source: the user's bundle, only read (the runtime gets a
-// derived config.json written elsewhere), so there is nothing to release.
-import { loadBundle } from '../runtime/bundle';
+// config.json written elsewhere), so there is nothing to release.
+import { loadBundle } from '../spec/bundle';
+import { bundleBase } from '../spec/bundle-base';
 import type { BundleSourceRecord } from '../state/types';
 import type { ContainerSource, PreparedSource } from './source';
 
@@ -12,7 +13,7 @@ export class BundleSource implements ContainerSource {
   }
 
   async prepare(): Promise<PreparedSource> {
-    return { bundle: loadBundle(this.bundleDir), record: this.requested };
+    return { base: bundleBase(loadBundle(this.bundleDir)), record: this.requested };
   }
 
   async release(): Promise<void> {}

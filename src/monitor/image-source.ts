@@ -3,24 +3,24 @@
 // client), leased so that no prune removes it while it runs, any layer not yet extracted is
 // extracted from its blob, and a fresh rootfs is mounted: overlayfs of the layers with an upper
 // directory of this container's own. The image's /etc/passwd and /etc/group are read inside that
-// rootfs, and its config becomes the runtime's. release() unmounts it and removes the upper
-// directory; a leftover of a crash is cleaned the same way before the next mount.
+// rootfs, and its config becomes the base of the runtime's (spec/image-base.ts). release() unmounts
+// it and removes the upper directory; a leftover of a crash is cleaned the same way before the
+// next mount.
 import { createReadStream, mkdirSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 
 import { CtrmonError, errorMessage } from '../errors';
-import { DEFAULT_PATH, type NetworkMode, type Volume, runtimeConfig } from '../image/conversion/runtime-config';
 import { type Digest, chainIds, parseDigest } from '../image/digest';
 import { parseImageConfig } from '../image/conversion/image-config';
 import type { PullPolicy } from '../image/pull';
 import type { Lease } from '../image/store/lease';
 import { formatReference, parseReference } from '../image/reference';
 import { ImageStore } from '../image/store/store';
-import type { SystemdMode } from '../image/conversion/systemd-mode';
 import { unpackLayer } from '../image/store/unpack';
 import { resolveUser } from '../image/conversion/user';
 import type { Logger } from '../log';
 import { mountOverlay, readFileInRoot, type SystemError, unmount } from '../native';
+import { imageBase } from '../spec/image-base';
 import type { ImageSourceRecord } from '../state/types';
 import type { ContainerSource, PreparedSource } from './source';
 
@@ -35,11 +35,6 @@ export interface ImageSourceOptions {
   name: string;
   /** <state-dir>/<name>: rootfs/, upper/ and work/ go here. */
   containerDir: string;
-  command: string[];
-  env: string[];
-  volumes: Volume[];
-  network: NetworkMode;
-  systemd: SystemdMode;
   /** The manifest to start instead of the one the reference names (the update engine's pin); never pulled. */
   pinnedDigest?: string;
   /** Runs `ctrmon pull` for the reference (a child process); rejects with its error. */
@@ -55,8 +50,6 @@ interface ManifestJson {
 export class ImageSource implements ContainerSource {
   readonly requested: ImageSourceRecord;
   readonly bundleDir: string;
-  /** The image's stop signal (or SIGRTMIN+3 in systemd mode), known after prepare(). */
-  stopSignal: string | number | undefined;
   private readonly rootfs: string;
   private readonly upper: string;
   private readonly work: string;
@@ -105,24 +98,9 @@ export class ImageSource implements ContainerSource {
     this.mounted = true;
     const account = (file: string) => readFileInRoot(this.rootfs, file, MAX_ACCOUNT_FILE)?.toString('utf8') ?? '';
     const user = resolveUser(config.config.User ?? '', account('/etc/passwd'), account('/etc/group'));
-    const rc = runtimeConfig({
-      name: this.o.name,
-      image: config,
-      user,
-      command: this.o.command,
-      env: this.o.env,
-      volumes: this.o.volumes,
-      network: this.o.network,
-      systemd: this.o.systemd,
-      uuid: imageId.slice(7, 39),
-    });
-    this.stopSignal = rc.stopSignal;
-    rc.config.root = { path: this.rootfs, readonly: false };
-    if (!rc.config.process.env?.some((e) => e.startsWith('PATH='))) rc.config.process.env?.unshift(DEFAULT_PATH);
     return {
-      bundle: { dir: this.o.containerDir, config: rc.config, rootfs: this.rootfs },
+      base: imageBase({ name: this.o.name, image: config, user, rootfs: this.rootfs, machineId: imageId.slice(7, 39) }),
       record: { ...this.requested, manifestDigest, imageId },
-      optionsApplied: true,
     };
   }
 

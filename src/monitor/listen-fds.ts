@@ -1,9 +1,9 @@
 // Socket activation: the listening sockets systemd passes to a unit's main process (sd_listen_fds(3):
 // LISTEN_FDS of them from fd 3, LISTEN_PID naming the process they are for, LISTEN_FDNAMES their
 // names), handed on to the container as its own fds 3... The runtime keeps them open for the
-// container with --preserve-fds; the container's environment says LISTEN_FDS=N, LISTEN_PID=1 (its
-// process is pid 1 of its namespace) and the names. ctrmon never accepts on them, and closes its own
-// copies once the container has them, so a connection can only ever be taken by the container.
+// container with --preserve-fds; the container's environment says so (spec/steps/listen-fds.ts).
+// ctrmon never accepts on them, and closes its own copies once the container has them, so a
+// connection can only ever be taken by the container.
 import { closeSync, fstatSync } from 'node:fs';
 
 export const FIRST_LISTEN_FD = 3;
@@ -33,11 +33,6 @@ export function listenFds(env: NodeJS.ProcessEnv, pid: number): { sockets: Liste
   }
   const names = env.LISTEN_FDNAMES?.split(':') ?? null;
   return { sockets: { fds, names: names?.length === n ? names : null } };
-}
-
-/** The container's environment entries for them (its process is pid 1 of its namespace). */
-export function listenEnv(sockets: ListenFds): string[] {
-  return [`LISTEN_FDS=${sockets.fds.length}`, 'LISTEN_PID=1', ...(sockets.names ? [`LISTEN_FDNAMES=${sockets.names.join(':')}`] : [])];
 }
 
 /** Closes ctrmon's copies, once the container holds the sockets (or will never get them). */

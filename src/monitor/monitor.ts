@@ -28,9 +28,11 @@ import { processStartTime } from '../process/identity';
 import { OrphanReaper } from '../process/orphan-reaper';
 import { run } from '../process/spawn';
 import { PACKAGE_MANIFEST, packagePath } from '../package-root';
-import { signalExitCode } from '../process/signal-numbers';
-import { deriveConfig, writeBundle } from '../runtime/bundle';
+import { signalExitCode } from '../signal-numbers';
+import { writeBundle } from '../spec/bundle';
 import type { ContainerOutput } from '../runtime/oci-runtime';
+import type { RuntimeSpec } from '../spec/oci';
+import { buildSpec } from '../spec/pipeline';
 import { checkOwner, claimName } from '../state/claim';
 import { ensureDirectory, stateError } from '../state/directory';
 import { containerDir, imagePinFile, stateFile } from '../state/paths';
@@ -39,9 +41,9 @@ import { type ContainerState, STATE_VERSION } from '../state/types';
 import { writeState } from '../state/writer';
 import { BundleSource } from './bundle-source';
 import type { ImageSource } from './image-source';
-import { type OwnCgroup, ownCgroup, splitUnitCgroup } from './cgroup';
+import { type OwnCgroup, ownCgroup, splitUnitCgroup } from '../process/cgroup';
 import { type ContainerRuntime, type MonitorDependencies, PRODUCTION_DEPENDENCIES } from './dependencies';
-import { type ListenFds, closeListenFds, listenEnv, listenFds } from './listen-fds';
+import { type ListenFds, closeListenFds, listenFds } from './listen-fds';
 import { ReleaseStack } from './release-stack';
 import { handleSignals } from './signals';
 import type { ContainerSource, PreparedSource } from './source';
@@ -73,6 +75,8 @@ export class Monitor {
   private sender?: QueuedDatagramSender;
   private events!: MonitorEvents;
   private sockets?: ListenFds;
+  /** The container's config and the facts beside it, once built. */
+  private spec?: RuntimeSpec;
   private logs!: LogDriver;
   private container?: ProcessHandle;
   private started = false;
@@ -274,21 +278,26 @@ export class Monitor {
     this.releases.push("the container's output", () => this.logs.close(this.failed ? LOG_DRAIN_AFTER_FAILURE_MS : LOG_DRAIN_MS));
   }
 
-  /** The runtime's config.json, derived from the source's bundle, under the state directory. */
+  /** The runtime's config.json, built from the source's base and the options, under the state directory. */
   private writeRuntimeBundle(prepared: PreparedSource, notifyDir: string | undefined): string {
     const o = this.options;
-    // An image source built its config from the command and environment options already.
-    const env = prepared.optionsApplied ? [] : [...o.env];
-    // The unit's watchdog interval, so that the application knows to ping (WATCHDOG_PID would be wrong inside).
-    const watchdog = process.env.WATCHDOG_USEC;
+    // WATCHDOG_PID naming another process: the interval is not ours to pass on.
     const watchdogIsOurs = !process.env.WATCHDOG_PID || process.env.WATCHDOG_PID === String(process.pid);
-    if (notifyDir && watchdog && watchdogIsOurs) env.unshift(`WATCHDOG_USEC=${watchdog}`);
-    if (this.sockets) env.unshift(...listenEnv(this.sockets));
-    const command = prepared.optionsApplied ? [] : o.command;
-    const config = deriveConfig(prepared.bundle, { command, env, notifyDir, cgroupsPath: this.placeCgroup() });
+    this.spec = buildSpec(prepared.base, {
+      command: o.command,
+      env: o.env,
+      volumes: o.volumes,
+      network: o.network,
+      systemd: o.systemd,
+      notifyDir,
+      watchdogUsec: watchdogIsOurs ? process.env.WATCHDOG_USEC : undefined,
+      listenFds: this.sockets && { count: this.sockets.fds.length, names: this.sockets.names },
+      cgroupsPath: this.placeCgroup(),
+      stopSignal: o.stopSignal,
+    });
     const dir = path.join(this.dir, 'bundle');
     try {
-      return writeBundle(dir, config);
+      return writeBundle(dir, this.spec.config);
     } catch (err) {
       throw stateError('write the runtime bundle', dir, err);
     }
@@ -432,15 +441,11 @@ export class Monitor {
     }, this.options.stopTimeoutMs);
   }
 
-  /**
-   * --stop-signal when it was given; otherwise the image's own (its StopSignal, or SIGRTMIN+3 for an
-   * init in systemd mode); otherwise SIGTERM.
-   */
+  /** What the spec asks for (spec/steps/stop-signal.ts; before it is built, --stop-signal); otherwise SIGTERM. */
   private stopSignal(): NodeJS.Signals | number {
-    if (this.options.stopSignal !== undefined) return this.options.stopSignal;
-    const fromImage = this.source.stopSignal;
-    if (fromImage === undefined) return DEFAULT_STOP_SIGNAL;
-    return typeof fromImage === 'number' ? fromImage : parseSignal('StopSignal', fromImage);
+    const asked = this.spec?.stopSignal ?? this.options.stopSignal;
+    if (asked === undefined) return DEFAULT_STOP_SIGNAL;
+    return typeof asked === 'number' ? asked : parseSignal('StopSignal', asked);
   }
 
   /**
@@ -449,23 +454,19 @@ export class Monitor {
    */
   private async imageSource(reference: string): Promise<ImageSource> {
     const o = this.options;
+    const storeRoot = o.storeRoot!; // an image always has its store (config/monitor-options.ts)
     const { ImageSource } = await import('./image-source');
     return new ImageSource({
       reference,
-      storeRoot: o.storeRoot,
+      storeRoot,
       pull: o.pull,
       name: o.name,
       containerDir: this.dir,
-      command: o.command,
-      env: o.env,
-      volumes: o.volumes,
-      network: o.network,
-      systemd: o.systemd,
       log: this.log,
       pinnedDigest: readPin(imagePinFile(o.stateDir, o.name)),
       // A pull runs as `ctrmon pull`, in a child, so the monitor never loads the registry client.
       pullImage: async (ref) => {
-        const args = [...PACKAGE_MANIFEST.ctrmon.nodeFlags, packagePath('bin', 'ctrmon.js'), 'pull', '--root', o.storeRoot, '--quiet', ref];
+        const args = [...PACKAGE_MANIFEST.ctrmon.nodeFlags, packagePath('bin', 'ctrmon.js'), 'pull', '--root', storeRoot, '--quiet', ref];
         const r = await run(process.execPath, args, { env: runtimeEnv(process.env) });
         if (r.code !== 0) {
           const why = r.stderr.trim().split('\n').pop() ?? `exit ${r.code}`;

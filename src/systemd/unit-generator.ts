@@ -9,7 +9,7 @@ import { DEFAULT_STOP_SIGNAL, type MonitorOptions, monitorArgs } from '../config
 import type { Host } from '../host/host';
 import { READINESS } from '../notify/readiness';
 import { PACKAGE_MANIFEST, packagePath } from '../package-root';
-import { signalExitCode } from '../process/signal-numbers';
+import { signalExitCode } from '../signal-numbers';
 import { quoteWord } from './unit-file';
 
 export type Entries = [string, string][];
@@ -62,7 +62,7 @@ export function renderUnit(o: MonitorOptions, host: Host, settings: UnitSettings
   unit.push(
     ['Wants', 'network-online.target'],
     ['After', 'network-online.target'],
-    ['RequiresMountsFor', `${quoteWord(o.bundle ?? o.storeRoot)} ${quoteWord(o.stateDir)}`],
+    ['RequiresMountsFor', `${quoteWord((o.bundle ?? o.storeRoot)!)} ${quoteWord(o.stateDir)}`],
   );
 
   const service: Entries = [

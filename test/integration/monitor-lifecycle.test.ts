@@ -3,10 +3,11 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 
+import type { OciConfig } from '../../src/spec/oci';
 import { integrationSuite } from '../helpers/integration-suite';
 import { CTRMON, type MonitorProcess } from '../helpers/monitor-process';
 import { delay } from '../helpers/wait';
@@ -285,5 +286,63 @@ describe('lifecycle', () => {
       (e) => e.name === m.name,
     );
     assert.deepEqual([entry?.status, entry?.monitorAlive, entry?.labels], ['ready', true, { tier: 'web' }]);
+  });
+});
+
+describe('options for bundles', () => {
+  let copies = 0;
+  /** A copy of the demo bundle (runc makes mount points in its rootfs), its config edited. */
+  function bundleCopy(edit: (config: OciConfig) => void = () => undefined): string {
+    const copy = path.join(scratch, `bundle-copy-${++copies}`);
+    cpSync(bundle, copy, { recursive: true, verbatimSymlinks: true });
+    const file = path.join(copy, 'config.json');
+    const config = JSON.parse(readFileSync(file, 'utf8')) as OciConfig;
+    edit(config);
+    writeFileSync(file, JSON.stringify(config));
+    return copy;
+  }
+  const interfaces = 'ls /sys/class/net | tr "\\n" " "; echo; ip link | grep -c "^[0-9]"';
+
+  test('--volume: a host directory in the container, read-only when asked', async () => {
+    const data = path.join(scratch, 'volume-data');
+    mkdirSync(data, { recursive: true });
+    writeFileSync(path.join(data, 'greeting'), 'from the host\n');
+    const m = monitor({
+      bundle: bundleCopy(),
+      options: ['--volume', `${data}:/data:ro`],
+      command: sh('cat /data/greeting; touch /data/new 2>/dev/null || echo read-only'),
+    });
+    assert.equal((await m.exited).code, 0, m.stderr);
+    assert.deepEqual(m.stdout.trim().split('\n'), ['from the host', 'read-only']);
+  });
+
+  test('--network=none: a bundle that shares the host network gets a namespace with only lo', async () => {
+    const shared = bundleCopy((config) => {
+      config.linux!.namespaces = config.linux!.namespaces!.filter((n) => n.type !== 'network');
+      config.mounts = config.mounts!.map((mt) =>
+        mt.destination === '/sys' ? { destination: '/sys', type: 'bind', source: '/sys', options: ['rbind', 'ro'] } : mt,
+      );
+    });
+    const own = monitor({ bundle: shared, command: sh(interfaces) });
+    assert.equal((await own.exited).code, 0, own.stderr);
+    const host = readdirSync('/sys/class/net').sort();
+    assert.equal(own.stdout.split('\n')[0].trim(), host.join(' '), "without the option the bundle's config stands: the host's");
+    const none = monitor({ bundle: shared, options: ['--network', 'none'], command: sh(interfaces) });
+    assert.equal((await none.exited).code, 0, none.stderr);
+    assert.deepEqual(
+      none.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.trim()),
+      ['lo', '1'],
+    );
+  });
+
+  test("--network=host: a bundle with a namespace of its own gets the host's network, resolv.conf and hosts", async () => {
+    const m = monitor({ bundle: bundleCopy(), options: ['--network', 'host'], command: sh(`${interfaces}; cat /etc/hosts`) });
+    assert.equal((await m.exited).code, 0, m.stderr);
+    const [names, , ...hosts] = m.stdout.split('\n');
+    assert.equal(names.trim(), readdirSync('/sys/class/net').sort().join(' '));
+    assert.equal(hosts.join('\n'), readFileSync('/etc/hosts', 'utf8'));
   });
 });

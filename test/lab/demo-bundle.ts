@@ -8,8 +8,8 @@ import * as path from 'node:path';
 
 import { CtrmonError } from '../../src/errors';
 import { packagePath } from '../../src/package-root';
-import { DEV_MOUNTS, MASKED_PATHS, READONLY_PATHS } from '../../src/image/conversion/runtime-config';
-import type { OciConfig } from '../../src/runtime/bundle';
+import { DEV_MOUNTS, MASKED_PATHS, READONLY_PATHS } from '../../src/spec/image-base';
+import type { OciConfig } from '../../src/spec/oci';
 
 export const DEFAULT_BUSYBOX = '/bin/busybox';
 export const SDNOTIFY_BINARY = packagePath('build', 'Release', 'ctrmon-sdnotify');

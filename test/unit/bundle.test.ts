@@ -4,7 +4,14 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 
-import { type Bundle, deriveConfig, loadBundle } from '../../src/runtime/bundle';
+import { type Bundle, loadBundle } from '../../src/spec/bundle';
+import { bundleBase } from '../../src/spec/bundle-base';
+import { type SpecOptions, buildSpec } from '../../src/spec/pipeline';
+
+/** The config the monitor writes for a bundle with these options. */
+function derive(bundle: Bundle, options: Partial<SpecOptions>) {
+  return buildSpec(bundleBase(bundle), { command: [], env: [], volumes: [], ...options }).config;
+}
 
 const dir = mkdtempSync(path.join(tmpdir(), 'ctrmon-bundle-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -36,6 +43,7 @@ describe('bundle', () => {
       [bundleWith({ root: { path: 'rootfs' } }), /config.json has no "process" object/],
       [bundleWith({ process: { args: 'app' }, root: { path: 'rootfs' } }), /process.args must be a list of strings/],
       [bundleWith({ process: { args: ['a'], terminal: true }, root: { path: 'rootfs' } }), /process.terminal is true/],
+      [bundleWith({ process: { args: ['a'] }, root: { path: 'rootfs' }, linux: { namespaces: {} } }), /linux.namespaces must be a list/],
       [bundleWith({ process: { args: ['a'] } }), /root.path is missing/],
       [bundleWith({ process: { args: ['a'] }, root: { path: 'rootfs' } }, false), /rootfs .*rootfs does not exist/],
     ];
@@ -62,7 +70,7 @@ describe('bundle', () => {
   test('the derived config: absolute rootfs, env, notify mount, bind sources, cgroups; the original untouched', () => {
     const bundle: Bundle = loadBundle(bundleWith(good));
     const original = JSON.stringify(bundle.config);
-    const derived = deriveConfig(bundle, {
+    const derived = derive(bundle, {
       command: ['/bin/other', '-x'],
       env: ['A=2', 'B=3'],
       notifyDir: '/run/ctrmon/web/notify',
@@ -83,7 +91,7 @@ describe('bundle', () => {
   });
 
   test("without a notify mode the container gets no NOTIFY_SOCKET, not even the bundle's own", () => {
-    const derived = deriveConfig(loadBundle(bundleWith(good)), { env: [] });
+    const derived = derive(loadBundle(bundleWith(good)), { env: [] });
     assert.deepEqual(derived.process.env, ['PATH=/bin', 'A=1']);
     assert.ok(!derived.mounts!.some((m) => m.destination === '/run/notify'));
     assert.equal(derived.linux, undefined);
@@ -91,6 +99,6 @@ describe('bundle', () => {
 
   test('no command anywhere is an error', () => {
     const bundle = loadBundle(bundleWith({ process: {}, root: { path: 'rootfs' } }));
-    assert.throws(() => deriveConfig(bundle, { env: [] }), /process.args is empty and no command was given/);
+    assert.throws(() => derive(bundle, { env: [] }), /process.args is empty and no command was given/);
   });
 });

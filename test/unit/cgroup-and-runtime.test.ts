@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 
-import { ownCgroup, splitUnitCgroup } from '../../src/monitor/cgroup';
+import { ownCgroup, splitUnitCgroup } from '../../src/process/cgroup';
 import { hostCgroupLayout, resolveRuntime } from '../../src/runtime/resolve';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'ctrmon-cg-'));

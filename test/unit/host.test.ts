@@ -155,14 +155,14 @@ describe('the path flags', () => {
   });
 
   test("monitorArgs leaves out the host's default paths and writes any other", () => {
-    const onUser = buildMonitorOptions('web', [], { bundle: '/b' }, USER);
+    const onUser = buildMonitorOptions('web', [], { image: 'localhost/app:1' }, USER);
     assert.equal(onUser.stateDir, USER.paths.stateDir);
     assert.equal(onUser.storeRoot, USER.paths.storeRoot);
-    assert.deepEqual(monitorArgs(onUser, USER), ['monitor', '--bundle', '/b', '--sdnotify', 'conmon', 'web']);
+    assert.deepEqual(monitorArgs(onUser, USER), ['monitor', '--image', 'localhost/app:1', '--sdnotify', 'conmon', 'web']);
     assert.deepEqual(monitorArgs(onUser, SYSTEM), [
       'monitor',
-      '--bundle',
-      '/b',
+      '--image',
+      'localhost/app:1',
       '--root',
       USER.paths.storeRoot,
       '--sdnotify',
@@ -171,8 +171,25 @@ describe('the path flags', () => {
       USER.paths.stateDir,
       'web',
     ]);
-    const systemPaths = buildMonitorOptions('web', [], { bundle: '/b', root: '/var/lib/ctrmon', stateDir: '/run/ctrmon' }, USER);
-    assert.deepEqual(monitorArgs(systemPaths, SYSTEM), ['monitor', '--bundle', '/b', '--sdnotify', 'conmon', 'web']);
+    const systemPaths = buildMonitorOptions(
+      'web',
+      [],
+      { image: 'localhost/app:1', root: '/var/lib/ctrmon', stateDir: '/run/ctrmon' },
+      USER,
+    );
+    assert.deepEqual(monitorArgs(systemPaths, SYSTEM), ['monitor', '--image', 'localhost/app:1', '--sdnotify', 'conmon', 'web']);
+    const bundle = buildMonitorOptions('web', [], { bundle: '/b' }, USER);
+    assert.equal(bundle.storeRoot, undefined, 'a bundle has no store');
+    assert.deepEqual(monitorArgs(bundle, SYSTEM), [
+      'monitor',
+      '--bundle',
+      '/b',
+      '--sdnotify',
+      'conmon',
+      '--state-dir',
+      USER.paths.stateDir,
+      'web',
+    ]);
     assert.deepEqual(monitorArgs(systemPaths, USER).slice(3), [
       '--root',
       '/var/lib/ctrmon',

@@ -1,6 +1,6 @@
-// From an image's config to the runtime's config.json: users resolved from the image's passwd and
-// group, the command, the environment, the network and podman's systemd mode. The last test runs
-// the result with real runc on the demo rootfs.
+// From an image's config to the runtime's config.json (the image's base, then the spec pipeline):
+// users resolved from the image's passwd and group, the command, the environment, the network and
+// podman's systemd mode. The last test runs the result with real runc on the demo rootfs.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,9 +9,11 @@ import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 
 import { type ImageConfig, parseImageConfig } from '../../src/image/conversion/image-config';
-import { commandOf, type ContainerFromImage, runtimeConfig, SYSTEMD_STOP_SIGNAL } from '../../src/image/conversion/runtime-config';
-import { systemdModeOn } from '../../src/image/conversion/systemd-mode';
-import { resolveUser } from '../../src/image/conversion/user';
+import { type ResolvedUser, resolveUser } from '../../src/image/conversion/user';
+import { imageBase } from '../../src/spec/image-base';
+import type { RuntimeSpec } from '../../src/spec/oci';
+import { type SpecOptions, buildSpec } from '../../src/spec/pipeline';
+import { SYSTEMD_STOP_SIGNAL, systemdModeOn } from '../../src/spec/steps/systemd-mode';
 import { testBundle } from '../helpers/monitor-process';
 
 const PASSWD = 'root:x:0:0:root:/root:/bin/sh\nweb:x:1000:1000:web:/home/web:/bin/sh\n# comment\nbroken:line\n';
@@ -20,6 +22,8 @@ const GROUP = 'root:x:0:\nweb:x:1000:\nadm:x:4:web,other\nstaff:x:50:web\n';
 function image(config: ImageConfig['config'] = {}): ImageConfig {
   return { architecture: 'amd64', os: 'linux', config, rootfs: { type: 'layers', diff_ids: [] } };
 }
+
+type ContainerFromImage = SpecOptions & { name: string; image: ImageConfig; user: ResolvedUser; uuid: string };
 
 function container(extra: Partial<ContainerFromImage> = {}): ContainerFromImage {
   return {
@@ -34,6 +38,15 @@ function container(extra: Partial<ContainerFromImage> = {}): ContainerFromImage 
     uuid: '0123456789abcdef0123456789abcdef',
     ...extra,
   };
+}
+
+/** The config the monitor writes for a container from the image (with a rootfs relative to the bundle). */
+function runtimeConfig({ name, image, user, uuid, ...options }: ContainerFromImage): RuntimeSpec {
+  return buildSpec(imageBase({ name, image, user, rootfs: 'rootfs', machineId: uuid }), options);
+}
+
+function commandOf(image: ImageConfig, command: string[]): string[] {
+  return runtimeConfig(container({ image, command })).config.process.args;
 }
 
 describe('image config', () => {

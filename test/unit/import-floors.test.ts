@@ -12,13 +12,9 @@
 //   services  what runs: the monitor, the systemd units and client, the update engine
 //   commands  the command line: it parses, calls a service and prints
 //
-// Three files are modules of their own, below their folder's floor: each is a leaf that a lower
-// floor reads and that loads nothing of its folder. process/signal-numbers.ts is Node's signal
-// table, which the addon's loader translates with (base, so that native.ts and process/ do not
-// import each other); monitor/cgroup.ts is the unit's cgroup and the --cgroups modes (system: it
-// reads /proc and moves ctrmon in cgroupfs); update/policy.ts is the auto-update contract a
-// container declares, a label and its checks, which the option table applies (domain; the bundle
-// rules keep it the only update file the monitor carries). What src/ imports from outside src/
+// One file is a module of its own, below its folder's floor: update/policy.ts is the auto-update
+// contract a container declares, a label and its checks, which the option table applies (domain;
+// the bundle rules keep it the only update file the monitor carries). What src/ imports from outside src/
 // (the harness's types, in cli/harness.ts) is the bundle rules' concern (import-rules.test.ts).
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -31,18 +27,9 @@ import { packagePath } from '../../src/package-root';
 const FLOORS: { name: string; modules: string[] }[] = [
   {
     name: 'base',
-    modules: [
-      'errors.ts',
-      'package-root.ts',
-      'concurrently.ts',
-      'log.ts',
-      'log-throttle.ts',
-      'format/',
-      'fs/',
-      'process/signal-numbers.ts',
-    ],
+    modules: ['errors.ts', 'package-root.ts', 'concurrently.ts', 'log.ts', 'log-throttle.ts', 'format/', 'fs/', 'signal-numbers.ts'],
   },
-  { name: 'system', modules: ['native.ts', 'process/', 'dgram/', 'monitor/cgroup.ts'] },
+  { name: 'system', modules: ['native.ts', 'process/', 'dgram/'] },
   {
     name: 'domain',
     modules: ['host/', 'spec/', 'state/', 'notify/', 'logs/', 'health/', 'runtime/', 'image/', 'events/', 'update/policy.ts'],

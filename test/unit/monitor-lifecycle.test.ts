@@ -81,7 +81,13 @@ function monitor(command: string[], run: RunOptions = {}): Run {
     systemd = collectingPeer(address, open);
     process.env.NOTIFY_SOCKET = address;
   }
-  const options = buildMonitorOptions(name, command, { bundle, stateDir, cgroups: 'bundle', stopTimeout: '5', ...run.options }, describeHost({}, 0), {});
+  const options = buildMonitorOptions(
+    name,
+    command,
+    { bundle, stateDir, cgroups: 'bundle', stopTimeout: '5', ...run.options },
+    describeHost({}, 0),
+    {},
+  );
   const logs: Record<string, unknown>[] = [];
   const log = pino({ level: 'debug' }, { write: (line: string) => logs.push(JSON.parse(line)) });
   const exited = new Monitor(options, log, s.dependencies).run().then(

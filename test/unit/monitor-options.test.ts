@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { buildMonitorOptions } from '../../src/config/monitor-options';
+import { buildMonitorOptions, monitorArgs } from '../../src/config/monitor-options';
 import { checkName, parseDuration, parseEnv, parseLabels, parseSignal, parseSize } from '../../src/config/parse';
 import { describeHost } from '../../src/host/host';
 
@@ -75,5 +75,50 @@ describe('monitor options', () => {
       () => buildMonitorOptions('web', [], { bundle: 'b', healthCmd: 'true', healthRetries: '0' }, HOST),
       /--health-retries "0"/,
     );
+  });
+
+  test('--volume, --network and --systemd apply to bundles too; not given, a bundle keeps its config', () => {
+    const given = buildMonitorOptions('web', [], { bundle: 'b', volume: ['/srv:/data:ro'], network: 'none', systemd: 'always' }, HOST);
+    assert.deepEqual(given.volumes, [{ source: '/srv', destination: '/data', readonly: true }]);
+    assert.equal(given.network, 'none');
+    assert.equal(given.systemd, 'always');
+    const bare = buildMonitorOptions('web', [], { bundle: 'b' }, HOST);
+    assert.deepEqual([bare.network, bare.systemd], [undefined, undefined]);
+    const host = buildMonitorOptions('web', [], { bundle: 'b', network: 'host', systemd: 'true' }, HOST);
+    assert.deepEqual([host.network, host.systemd], ['host', 'true'], "given for a bundle, even as an image's defaults");
+    assert.deepEqual(monitorArgs(host, HOST).slice(1, -1), [
+      '--bundle',
+      host.bundle,
+      '--network',
+      'host',
+      '--systemd',
+      'true',
+      '--sdnotify',
+      'conmon',
+    ]);
+  });
+
+  test("for an image, its defaults given or not are one value, which a unit's ExecStart leaves out", () => {
+    const image = 'localhost/app:1';
+    const given = buildMonitorOptions('web', [], { image, network: 'host', systemd: 'true' }, HOST);
+    assert.deepEqual([given.network, given.systemd], [undefined, undefined]);
+    assert.deepEqual(monitorArgs(given, HOST), ['monitor', '--image', image, '--sdnotify', 'conmon', 'web']);
+    assert.equal(buildMonitorOptions('web', [], { image, network: 'none' }, HOST).network, 'none');
+    assert.throws(
+      () => buildMonitorOptions('web', [], { image, network: 'bridge' }, HOST),
+      /--network "bridge": expected one of host, none/,
+    );
+  });
+
+  test('--pull and --root need an image: with a bundle they are refused, saying why; their defaults pass', () => {
+    assert.throws(() => buildMonitorOptions('web', [], { bundle: 'b', pull: 'always' }, HOST), {
+      code: 'ERR_INVALID_OPTION',
+      message: '--pull "always": only applies to --image: a bundle is not pulled',
+    });
+    assert.throws(() => buildMonitorOptions('web', [], { bundle: 'b', root: '/srv/store' }, HOST), {
+      message: '--root "/srv/store": only applies to --image: a bundle brings its own rootfs',
+    });
+    const defaults = buildMonitorOptions('web', [], { bundle: 'b', pull: 'missing' }, HOST);
+    assert.equal(defaults.pull, 'missing', 'as the command line fills it in');
   });
 });

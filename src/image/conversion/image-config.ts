@@ -1,6 +1,6 @@
 // The image configuration blob (application/vnd.oci.image.config.v1+json, or Docker's
 // container.image.v1+json, which has the same fields): what a container started from the image
-// runs by default. Read and checked here; runtime-config.ts turns it into a runtime config.json.
+// runs by default. Read and checked here; spec/image-base.ts makes it the base of a runtime config.json.
 import { CtrmonError } from '../../errors';
 
 export interface ImageConfig {
