@@ -106,7 +106,7 @@ export function imageBase(c: ImageContainer): BaseSpec {
         name: c.name,
       }),
     user: c.user,
-    machineId: c.machineId,
+    machineId: () => c.machineId,
     ownStopSignal: image.StopSignal,
     defaults: IMAGE_DEFAULTS,
   };

@@ -158,8 +158,8 @@ describe('the bases', () => {
     );
     assert.deepEqual(base.defaults, { env: [] });
     assert.deepEqual(base.entrypoint, []);
-    assert.match(base.machineId, /^[0-9a-f]{32}$/);
-    assert.equal(bundleBase(loadBundle(b)).machineId, base.machineId, 'the same at every start');
+    assert.match(base.machineId(), /^[0-9a-f]{32}$/);
+    assert.equal(bundleBase(loadBundle(b)).machineId(), base.machineId(), 'the same at every start');
     assert.throws(() => buildSpec(base, { command: [], env: [], volumes: [] }), {
       code: 'ERR_BUNDLE_INVALID',
       message: `invalid bundle ${b}: process.args is empty and no command was given`,

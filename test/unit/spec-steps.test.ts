@@ -129,10 +129,10 @@ describe('systemd mode', () => {
 
   test("off unless asked: a bundle's config stands", () => {
     const spec = init();
-    applySystemdMode(spec, { volumes: [], machineId: 'a'.repeat(32) });
+    applySystemdMode(spec, { volumes: [], machineId: () => 'a'.repeat(32) });
     assert.equal(spec.systemdMode, false);
     assert.deepEqual(spec.config, init().config);
-    applySystemdMode(spec, { systemd: 'false', volumes: [], machineId: 'a'.repeat(32) });
+    applySystemdMode(spec, { systemd: 'false', volumes: [], machineId: () => 'a'.repeat(32) });
     assert.equal(spec.systemdMode, false);
   });
 
@@ -142,14 +142,14 @@ describe('systemd mode', () => {
     applySystemdMode(spec, {
       systemd: 'true',
       volumes: [{ source: '/srv/j', destination: '/var/log/journal', readonly: false }],
-      machineId: 'a'.repeat(32),
+      machineId: () => 'a'.repeat(32),
     });
     assert.equal(spec.systemdMode, true);
     assert.deepEqual(destinations(spec), ['/tmp', '/sys/fs/cgroup', '/run', '/run/lock']);
     assert.deepEqual(spec.config.mounts?.[1].options, ['private', 'rw'], 'the cgroup mount replaced in place');
     assert.deepEqual(namespaces(spec), ['cgroup']);
     assert.deepEqual(spec.config.process.env, [`container_uuid=${'a'.repeat(32)}`]);
-    applySystemdMode(spec, { systemd: 'always', volumes: [], machineId: 'b'.repeat(32) });
+    applySystemdMode(spec, { systemd: 'always', volumes: [], machineId: () => 'b'.repeat(32) });
     assert.deepEqual(namespaces(spec), ['cgroup'], 'one cgroup namespace');
     assert.deepEqual(spec.config.process.env, [`container_uuid=${'a'.repeat(32)}`], 'a container_uuid set stays');
   });

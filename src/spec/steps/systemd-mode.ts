@@ -30,15 +30,15 @@ export interface SystemdModeInputs {
   systemd?: SystemdMode;
   /** Their destinations get no tmpfs. */
   volumes: Volume[];
-  /** container_uuid: 32 hex digits. */
-  machineId: string;
+  /** container_uuid: 32 hex digits (asked for only in systemd mode). */
+  machineId: () => string;
 }
 
 export function applySystemdMode(spec: RuntimeSpec, { systemd, volumes, machineId }: SystemdModeInputs): void {
   const config = spec.config;
   spec.systemdMode = systemd !== undefined && systemdModeOn(systemd, config.process.args);
   if (!spec.systemdMode) return;
-  if (!hasEnv(config, 'container_uuid')) config.process.env = [...(config.process.env ?? []), `container_uuid=${machineId}`];
+  if (!hasEnv(config, 'container_uuid')) config.process.env = [...(config.process.env ?? []), `container_uuid=${machineId()}`];
   const mounts = mountsOf(config);
   const taken = new Set([...mounts, ...volumes].map((m) => m.destination));
   for (const destination of TMPFS_DIRS.filter((d) => !taken.has(d)))
