@@ -6,14 +6,13 @@ import { type Host, describeHost } from '../host/host';
 import { reportError } from './report';
 import { version } from './version';
 
-export function createProgram(register: Array<(program: Command, host: Host) => void>): Command {
+export function createProgram(register: Array<(program: Command, host: Host) => void>, host: Host = describeHost()): Command {
   const program = new Command('ctrmon')
     .description('Run an OCI container as a systemd service main PID and relay its sd_notify messages')
     .version(version())
     .enablePositionalOptions()
     .showHelpAfterError('(add --help for usage)')
     .exitOverride();
-  const host = describeHost();
   for (const r of register) r(program, host);
   return program;
 }

@@ -358,7 +358,7 @@ export const MONITOR_OPTIONS = {
       {
         flag: '--stop-signal',
         arg: '<signal>',
-        help: `signal that asks the container to stop (default: the image's StopSignal, else ${DEFAULT_STOP_SIGNAL})`,
+        help: `signal that asks the container to stop (default: SIGRTMIN+3 in systemd mode, else the image's StopSignal, else ${DEFAULT_STOP_SIGNAL})`,
         check: (v) => parseSignal('--stop-signal', v),
         containerKeys: { StopSignal: null },
       },
@@ -433,7 +433,7 @@ export const MONITOR_OPTIONS = {
       {
         flag: '--cgroups',
         arg: '<mode>',
-        help: "split: move ctrmon to <unit>/supervisor and the container to <unit>/container; bundle: keep the bundle's cgroupsPath",
+        help: "split: move ctrmon to <unit>/supervisor and the container to <unit>/container; bundle: keep the config's cgroupsPath (an image has none: the runtime decides)",
         choices: CGROUP_MODES,
         default: 'split',
       },

@@ -190,7 +190,8 @@ function walk(command: Command, path: string[] = []): CommandAt[] {
   return [{ path, command }, ...command.commands.flatMap((c) => walk(c, [...path, c.name()]))];
 }
 
-const program = createProgram([...REGISTER_COMMANDS]);
+// The pages give root's defaults (and say what a user's are): the program as root's host has it.
+const program = createProgram([...REGISTER_COMMANDS], describeHost({}, 0));
 const commands = walk(program);
 const leaves = commands.filter((c) => c.path.length > 0 && c.command.commands.length === 0);
 
