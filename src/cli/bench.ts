@@ -19,7 +19,10 @@ export function registerBench(program: Command): void {
     .description('benchmark ctrmon against conmon, podman and the bare runtime on this machine (root)')
     .option('--output <dir>', 'where results.json, results.md and latency.svg go', 'ctrmon-bench')
     .option(`${RUNTIME.flag} ${RUNTIME.arg}`, `${RUNTIME.help}; used by every candidate`)
-    .option('--baseline <dir>', 'another ctrmon checkout (installed and built), measured beside this one in start-to-active, memory and footprint')
+    .option(
+      '--baseline <dir>',
+      'another ctrmon checkout (installed and built), measured beside this one in start-to-active, memory and footprint',
+    )
     .option('--quick', 'fewer samples (a smoke run, not for comparisons)')
     .option('--starts <n>', 'start/stop cycles per candidate under systemd')
     .option('--idle-seconds <s>', 'how long the idle cost is measured')
