@@ -11,8 +11,11 @@
 //   generator (SYSTEMD_SCOPE=user: root has a user manager too); else the system's. The manager
 //   decides where .container files are read (the generator's search directories), where
 //   `generate auto-update --install` writes units, and which manager the systemd client talks to.
-//   Paths of the user manager as the generator has always read them: $XDG_RUNTIME_DIR/ctrmon/systemd
-//   (only when set) and $XDG_CONFIG_HOME/ctrmon/systemd; units into $XDG_CONFIG_HOME/systemd/user.
+//   The search directories are ctrmon's own and podman's Quadlet directories, tier by tier in the
+//   order podman-systemd.unit(5) gives (/run, /etc, /usr/share; for a user: $XDG_RUNTIME_DIR (only
+//   when set), $XDG_CONFIG_HOME, then /etc/containers/systemd/users/<uid> and users/), ctrmon's
+//   first in each tier; QUADLET_UNIT_DIRS (colon-separated absolute paths), when set, replaces them all, as it
+//   does for podman. A user manager's units go into $XDG_CONFIG_HOME/systemd/user.
 //
 // Not host paths: the journal's socket (logs/journald.ts) is journald's one socket for system and
 // user services alike, and the events' fallback file lives in whatever state directory is given.
@@ -24,6 +27,15 @@ import * as path from 'node:path';
 
 export type Manager = 'system' | 'user';
 
+/** A directory the generator reads .container files from, its subdirectories included. */
+export interface SearchDir {
+  path: string;
+  /** podman's Quadlet directory: its files are left to podman's generator where that is installed. */
+  podman: boolean;
+  /** Subdirectories (relative to path) that belong to someone else: the system's users/ tree, other users' users/<uid>. */
+  exclude?: RegExp;
+}
+
 export interface HostPaths {
   /** The monitors' state: <stateDir>/<name>/state.json, sockets, derived bundles. */
   stateDir: string;
@@ -34,7 +46,9 @@ export interface HostPaths {
   /** auto-update's hooks: <hooksDir>/updated.d and <hooksDir>/rolled-back.d. */
   hooksDir: string;
   /** Where the generator reads .container files, the first of a name winning. */
-  searchDirs: string[];
+  searchDirs: SearchDir[];
+  /** podman's own Quadlet generators for the manager: where one exists, podman's directories are its. */
+  podmanGenerators: string[];
   /** Where `generate auto-update --install` writes units for the manager. */
   unitDir: string;
 }
@@ -50,10 +64,35 @@ const SYSTEM = {
   storeRoot: '/var/lib/ctrmon',
   updateDir: '/var/lib/ctrmon/auto-update',
   hooksDir: '/etc/ctrmon/auto-update',
-  /** /run for transient files, /etc for the administrator's, /usr/share for packages'. */
-  searchDirs: ['/run/ctrmon/systemd', '/etc/ctrmon/systemd', '/usr/share/ctrmon/systemd'],
+  /** /run for transient files, /etc for the administrator's, /usr/share for packages': ctrmon's, then podman's. */
+  searchDirs: [
+    { path: '/run/ctrmon/systemd', podman: false },
+    { path: '/run/containers/systemd', podman: true },
+    { path: '/etc/ctrmon/systemd', podman: false },
+    { path: '/etc/containers/systemd', podman: true, exclude: /^users$/ },
+    { path: '/usr/share/ctrmon/systemd', podman: false },
+    { path: '/usr/share/containers/systemd', podman: true },
+  ],
   unitDir: '/etc/systemd/system',
 };
+
+/** Where podman installs its Quadlet generator (the system's, the users', and the binary both link to). */
+const PODMAN_GENERATORS = {
+  system: ['/usr/lib/systemd/system-generators/podman-system-generator', '/usr/libexec/podman/quadlet'],
+  user: ['/usr/lib/systemd/user-generators/podman-user-generator', '/usr/libexec/podman/quadlet'],
+};
+
+function userSearchDirs(env: NodeJS.ProcessEnv, uid: number, configHome: string): SearchDir[] {
+  const tiers = [...(env.XDG_RUNTIME_DIR ? [env.XDG_RUNTIME_DIR] : []), configHome];
+  return [
+    ...tiers.flatMap((base) => [
+      { path: path.join(base, 'ctrmon', 'systemd'), podman: false },
+      { path: path.join(base, 'containers', 'systemd'), podman: true },
+    ]),
+    { path: `/etc/containers/systemd/users/${uid}`, podman: true },
+    { path: '/etc/containers/systemd/users', podman: true, exclude: /^\d+$/ },
+  ];
+}
 
 export function describeHost(env: NodeJS.ProcessEnv = process.env, uid: number = process.getuid?.() ?? 0): Host {
   const rootless = uid !== 0;
@@ -72,12 +111,11 @@ export function describeHost(env: NodeJS.ProcessEnv = process.env, uid: number =
   const units =
     manager === 'system'
       ? { searchDirs: [...SYSTEM.searchDirs], unitDir: SYSTEM.unitDir }
-      : {
-          searchDirs: [
-            ...(env.XDG_RUNTIME_DIR ? [path.join(env.XDG_RUNTIME_DIR, 'ctrmon', 'systemd')] : []),
-            path.join(configHome(), 'ctrmon', 'systemd'),
-          ],
-          unitDir: path.join(configHome(), 'systemd', 'user'),
-        };
-  return { rootless, manager, paths: { ...data, ...units } };
+      : { searchDirs: userSearchDirs(env, uid, configHome()), unitDir: path.join(configHome(), 'systemd', 'user') };
+  if (env.QUADLET_UNIT_DIRS) {
+    units.searchDirs = env.QUADLET_UNIT_DIRS.split(':')
+      .filter((dir) => path.isAbsolute(dir))
+      .map((dir) => ({ path: dir, podman: true }));
+  }
+  return { rootless, manager, paths: { ...data, ...units, podmanGenerators: [...PODMAN_GENERATORS[manager]] } };
 }

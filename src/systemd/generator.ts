@@ -1,72 +1,208 @@
 // The systemd generator: at boot and at every daemon-reload, systemd runs it with its output
-// directories; it turns every .container file in the search directories into a unit there, and
-// [Install] WantedBy=/RequiredBy=/Alias= into the symlinks `systemctl enable` would make. A
-// <name>.socket beside <name>.container is copied beside <name>.service (checked: Accept=no, a
-// Listen...= setting), so that systemd pairs them: socket activation, as Quadlet users write it. A file
-// in an earlier directory hides one of the same name in a later one. A bad file is reported and
-// skipped; the others are still generated.
-import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+// directories; it turns every .container file in the search directories (quadlet-files.ts: with
+// subdirectories and drop-ins) into a unit there, and [Install] WantedBy=/RequiredBy=/UpheldBy=/Alias=
+// into the symlinks `systemctl enable` would make. A <name>.socket beside <name>.container is copied
+// beside <name>.service (checked: Accept=no, a Listen...= setting), so that systemd pairs them: socket
+// activation, as Quadlet users write it.
+//
+// Templates: <prefix>@.container gives the template <prefix>@.service, and <prefix>@<instance>.container
+// (podman's way: a link to the template) the instance's unit; `%i` in [Container] values reaches the
+// container through ExecStart, where systemd expands it, and a template's container is named
+// <prefix>-%i unless ContainerName= says otherwise. A template's [Install] links need DefaultInstance=.
+//
+// Beside podman's own generator: where it is installed (host.paths.podmanGenerators), the files in
+// podman's directories are its, and are only reported; a file of ctrmon's that would make the same
+// unit as one of podman's is an error. So the two never both make a unit for one file or one name.
+//
+// A file that cannot be translated makes nothing at all (its outputs are written only once all of them
+// are known good); the others are still generated.
+import { existsSync, lstatSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 
+import { MONITOR_FLAGS } from '../config/monitor-options';
 import { errorMessage } from '../errors';
 import type { Host } from '../host/host';
-import { containerToUnit } from './quadlet';
+import { type SourcedEntry, mergedContainerToUnit } from './quadlet';
+import {
+  type ContainerFile,
+  type QuadletDir,
+  applyEmptyAssignments,
+  expandSearchDirs,
+  findDropIns,
+  listContainerFiles,
+  readWithDropIns,
+  templateParts,
+} from './quadlet-files';
 import { checkSocketFile } from './socket-unit';
-import { splitWords } from './unit-file';
+import { splitWords, unitError } from './unit-file';
 
 export interface GeneratorResult {
   written: string[];
   errors: string[];
+  /** The .container files podman's own generator makes units of. */
+  leftToPodman: string[];
 }
 
 const INSTALL_LINKS: Record<string, string> = { WantedBy: 'wants', RequiredBy: 'requires', UpheldBy: 'upholds' };
 
+/** The keys that take a list, where an empty assignment resets: repeatable options' [Container] keys, and the links. */
+const LIST_KEYS = new Set([
+  ...MONITOR_FLAGS.filter((flag) => flag.repeatable).flatMap((flag) =>
+    Object.keys(flag.containerKeys ?? {}).map((key) => `Container.${key}`),
+  ),
+  ...[...Object.keys(INSTALL_LINKS), 'Alias'].map((key) => `Install.${key}`),
+]);
+const isListKey = (section: string, key: string) => LIST_KEYS.has(`${section}.${key}`);
+
+/**
+ * The instance specifiers, while the entries go through the option parser (which checks names) and
+ * the unit writer (which escapes '%'): markers that are valid in a name and need no quoting.
+ */
+const INSTANCE_SPECIFIERS: Record<string, string> = { i: 'x0ctrmon0instance0x', I: 'x0ctrmon0unescaped0instance0x' };
+
+/** A unit name systemd accepts as a link's name or target: name, or template@[instance], and a type. */
+const UNIT_NAME = /^[A-Za-z0-9:_.\\-]+(@[A-Za-z0-9:_.\\-]*)?\.[a-z]+$/;
+
+/** What one .container file makes: files and symlinks, relative to the output directory. */
+interface Outputs {
+  files: [string, string][];
+  links: [string, string][];
+  units: string[];
+}
+
 /** The units of the .container files in host's search directories, for host. */
 export function generateUnits(host: Host, outDir: string, header: string, command?: string[]): GeneratorResult {
-  const result: GeneratorResult = { written: [], errors: [] };
-  const seen = new Set<string>();
+  const result: GeneratorResult = { written: [], errors: [], leftToPodman: [] };
   mkdirSync(outDir, { recursive: true });
-  for (const dir of host.paths.searchDirs) {
-    if (!existsSync(dir)) continue;
-    for (const name of readdirSync(dir)
-      .filter((n) => n.endsWith('.container'))
-      .sort()) {
-      if (seen.has(name)) continue;
-      seen.add(name);
-      const file = path.join(dir, name);
-      try {
-        const unit = containerToUnit(file, readFileSync(file, 'utf8'), header, host, command);
-        const socketFile = file.replace(/\.container$/, '.socket');
-        const socket = existsSync(socketFile) ? readFileSync(socketFile, 'utf8') : undefined;
-        const socketInstall = socket === undefined ? [] : checkSocketFile(socketFile, socket);
-        writeFileSync(path.join(outDir, unit.unitName), unit.text);
-        installLinks(outDir, unit.unitName, unit.install, file);
-        result.written.push(unit.unitName);
-        if (socket !== undefined) {
-          const socketName = unit.unitName.replace(/\.service$/, '.socket');
-          writeFileSync(path.join(outDir, socketName), `# ${header} (from ${socketFile})\n${socket}`);
-          installLinks(outDir, socketName, socketInstall, socketFile);
-          result.written.push(socketName);
-        }
-      } catch (err) {
-        result.errors.push(errorMessage(err));
+  const podmanGenerator = host.paths.podmanGenerators.find((generator) => existsSync(generator));
+  const dirs = expandSearchDirs(host.paths.searchDirs);
+  const ours = podmanGenerator ? dirs.filter((dir) => !dir.podman) : dirs;
+  const byName = new Map<string, ContainerFile[]>();
+  for (const file of listContainerFiles(dirs)) byName.set(file.name, [...(byName.get(file.name) ?? []), file]);
+  // Every file's own unit name is its own: another file's Alias= cannot take it, whichever comes first.
+  const unitOf = new Map([...byName].map(([name, [winner]]) => [name.replace(/\.container$/, '.service'), winner.path]));
+  for (const [, files] of [...byName].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const [winner] = files;
+    const podmans = files.filter((f) => f.dir.podman);
+    if (podmanGenerator && winner.dir.podman) {
+      result.leftToPodman.push(winner.path);
+      continue;
+    }
+    try {
+      if (podmanGenerator && podmans.length) {
+        throw unitError(
+          winner.path,
+          null,
+          `podman's generator (${podmanGenerator}) makes the same unit from ${podmans[0].path}: rename one of them`,
+        );
       }
+      const outputs = translate(winner, ours, host, header, command);
+      writeOutputs(outDir, outputs, winner.path, unitOf);
+      result.written.push(...outputs.units);
+    } catch (err) {
+      result.errors.push(errorMessage(err));
     }
   }
   return result;
 }
 
-/** [Install] WantedBy=/RequiredBy=/UpheldBy=/Alias= as the symlinks `systemctl enable` makes. */
-function installLinks(outDir: string, unitName: string, install: readonly [string, string][], file: string): void {
-  for (const [key, value] of install) {
-    for (const target of splitWords(value, () => `${file}: [Install] ${key}=`)) {
-      if (INSTALL_LINKS[key]) {
-        const linkDir = path.join(outDir, `${target}.${INSTALL_LINKS[key]}`);
-        mkdirSync(linkDir, { recursive: true });
-        symlinkSync(path.join('..', unitName), path.join(linkDir, unitName));
-      } else if (key === 'Alias') {
-        symlinkSync(unitName, path.join(outDir, target));
+/** Everything one file makes, checked, nothing written yet. */
+function translate(file: ContainerFile, dirs: readonly QuadletDir[], host: Host, header: string, command?: string[]): Outputs {
+  const dropIns = findDropIns(file.name, dirs).map((conf) => ({ file: conf, text: readFileSync(conf, 'utf8') }));
+  let entries = applyEmptyAssignments(readWithDropIns(file.path, readFileSync(file.path, 'utf8'), dropIns), isListKey);
+  const template = templateParts(file.name);
+  if (template) entries = withInstanceMarkers(entries, template.prefix);
+  const unit = mergedContainerToUnit(file.path, entries, header, host, command);
+  const text = template ? withInstanceSpecifiers(unit.text) : unit.text;
+  const outputs: Outputs = { files: [[unit.unitName, text]], links: [], units: [unit.unitName] };
+  addInstallLinks(outputs, unit.unitName, entries, template?.instance === '');
+  const socketFile = file.path.replace(/\.container$/, '.socket');
+  if (existsSync(socketFile)) {
+    const socket = readFileSync(socketFile, 'utf8');
+    const socketName = unit.unitName.replace(/\.service$/, '.socket');
+    const socketInstall = checkSocketFile(socketFile, socket).map(([key, value]) => ({
+      section: 'Install',
+      key,
+      value,
+      line: 0,
+      file: socketFile,
+    }));
+    outputs.files.push([socketName, `# ${header} (from ${socketFile})\n${socket}`]);
+    outputs.units.push(socketName);
+    addInstallLinks(outputs, socketName, socketInstall, false);
+  }
+  return outputs;
+}
+
+/** A template's [Container] values with %i and %I as markers, and its default container name <prefix>-%i. */
+function withInstanceMarkers(entries: readonly SourcedEntry[], prefix: string): SourcedEntry[] {
+  const first = entries.findIndex((e) => e.section === 'Container');
+  const marked = entries.map((e) =>
+    e.section === 'Container' ? { ...e, value: e.value.replace(/%([%iI])/g, (s, c: string) => INSTANCE_SPECIFIERS[c] ?? s) } : e,
+  );
+  if (first < 0) return marked;
+  const name = { ...entries[first], key: 'ContainerName', value: `${prefix}-${INSTANCE_SPECIFIERS.i}` };
+  return [...marked.slice(0, first), name, ...marked.slice(first)];
+}
+
+function withInstanceSpecifiers(text: string): string {
+  return Object.entries(INSTANCE_SPECIFIERS).reduce((t, [c, marker]) => t.replaceAll(marker, `%${c}`), text);
+}
+
+/** [Install] WantedBy=/RequiredBy=/UpheldBy=/Alias= as the symlinks `systemctl enable` makes; a bad name is an error naming file:line. */
+function addInstallLinks(outputs: Outputs, unitName: string, entries: readonly SourcedEntry[], isTemplate: boolean): void {
+  const install = entries.filter((e) => e.section === 'Install');
+  const defaultInstance = install.filter((e) => e.key === 'DefaultInstance').pop()?.value;
+  // A template is enabled through its default instance; without one, only its instances are.
+  const linkName = isTemplate ? (defaultInstance ? unitName.replace('@.', `@${defaultInstance}.`) : null) : unitName;
+  for (const entry of install.filter((e) => INSTALL_LINKS[e.key] || e.key === 'Alias')) {
+    const where = () => `${entry.file}${entry.line ? `:${entry.line}` : ''}: [Install] ${entry.key}=`;
+    for (const target of splitWords(entry.value, where)) {
+      if (!UNIT_NAME.test(target)) throw unitError(entry.file, entry.line || null, `[Install] ${entry.key}=${target}: not a unit name`);
+      if (INSTALL_LINKS[entry.key]) {
+        if (linkName) outputs.links.push([path.join(`${target}.${INSTALL_LINKS[entry.key]}`, linkName), path.join('..', unitName)]);
+      } else if (entry.key === 'Alias') {
+        if (path.extname(target) !== path.extname(unitName))
+          throw unitError(
+            entry.file,
+            entry.line || null,
+            `[Install] Alias=${target}: an alias of ${unitName} must end in ${path.extname(unitName)}`,
+          );
+        outputs.links.push([target, unitName]);
       }
     }
+  }
+}
+
+/** Writes outputs, all or (when one cannot be written, e.g. another file makes it) none. */
+function writeOutputs(outDir: string, outputs: Outputs, source: string, unitOf: ReadonlyMap<string, string>): void {
+  for (const [rel] of [...outputs.files, ...outputs.links]) {
+    const owner = unitOf.get(rel);
+    if (owner !== undefined && owner !== source) throw unitError(source, null, `${rel} is the unit of ${owner}`);
+    if (lexists(path.join(outDir, rel))) throw unitError(source, null, `${rel} is already generated from another file`);
+  }
+  const written: string[] = [];
+  try {
+    for (const [rel, text] of outputs.files) {
+      writeFileSync(path.join(outDir, rel), text, { flag: 'wx' });
+      written.push(rel);
+    }
+    for (const [rel, target] of outputs.links) {
+      mkdirSync(path.dirname(path.join(outDir, rel)), { recursive: true });
+      symlinkSync(target, path.join(outDir, rel));
+      written.push(rel);
+    }
+  } catch (err) {
+    for (const rel of written) rmSync(path.join(outDir, rel), { force: true });
+    throw unitError(source, null, `cannot write its units: ${errorMessage(err)}`);
+  }
+}
+
+function lexists(file: string): boolean {
+  try {
+    lstatSync(file);
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -73,23 +73,49 @@ for (const flag of MONITOR_FLAGS) {
   for (const [key, toValues] of Object.entries(flag.containerKeys ?? {})) KEYS[key] = fromFlag(flag, toValues);
 }
 
+/** An entry of a .container file or of one of its drop-ins, with the file it is in. */
+export interface SourcedEntry extends UnitEntry {
+  file: string;
+}
+
 /** Turns one .container file into its unit for host. */
 export function containerToUnit(file: string, text: string, header: string, host: Host, command?: string[]): GeneratedUnit {
+  return mergedContainerToUnit(
+    file,
+    parseUnitFile(text, file).map((entry) => ({ ...entry, file })),
+    header,
+    host,
+    command,
+  );
+}
+
+/** The same for entries already merged from the file and its drop-ins (generator.ts): messages name each entry's own file. */
+export function mergedContainerToUnit(
+  file: string,
+  entries: readonly SourcedEntry[],
+  header: string,
+  host: Host,
+  command?: string[],
+): GeneratedUnit {
   const base = path.basename(file).replace(/\.container$/, '');
   const draft: Draft = { name: base, command: [], raw: {} };
   const passthrough: Record<string, Entries> = { Unit: [], Service: [], Install: [] };
   let sawContainer = false;
-  for (const entry of parseUnitFile(text, file)) {
+  for (const entry of entries) {
     if (entry.section === 'Container') {
       sawContainer = true;
       const handler = KEYS[entry.key];
       if (!handler)
-        throw unitError(file, entry.line, `unsupported key ${entry.key}= in [Container] (supported: ${Object.keys(KEYS).join(', ')})`);
-      handler(draft, entry, file);
+        throw unitError(
+          entry.file,
+          entry.line,
+          `unsupported key ${entry.key}= in [Container] (supported: ${Object.keys(KEYS).join(', ')})`,
+        );
+      handler(draft, entry, entry.file);
     } else if (PASSTHROUGH.has(entry.section)) {
       passthrough[entry.section].push([entry.key, entry.value]);
     } else {
-      throw unitError(file, entry.line, `unknown section [${entry.section}]`);
+      throw unitError(entry.file, entry.line, `unknown section [${entry.section}]`);
     }
   }
   if (!sawContainer) throw unitError(file, null, 'no [Container] section');
@@ -103,7 +129,8 @@ export function containerToUnit(file: string, text: string, header: string, host
     throw unitError(file, null, errorMessage(err));
   }
   const unitName = `${base}.service`;
-  if (!/^[A-Za-z0-9:_.\\-]+\.service$/.test(unitName))
+  // '@': a template (name@.service) or one of its instances (name@instance.service).
+  if (!/^[A-Za-z0-9:_.\\-]+(@[A-Za-z0-9:_.\\-]*)?\.service$/.test(unitName))
     throw new CtrmonError('ERR_UNIT_FILE', `${file}: "${base}" cannot name a unit`, { path: file });
   const unitText = renderUnit(options, host, { restart: 'on-failure', sourcePath: file, extra: passthrough, header }, command);
   return { unitName, text: unitText, options, install: passthrough.Install };

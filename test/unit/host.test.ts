@@ -36,6 +36,10 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 const SYSTEM = describeHost({}, 0);
 const USER_ENV = { HOME: '/home/u', XDG_RUNTIME_DIR: '/run/user/1000', XDG_DATA_HOME: '/data/u', XDG_CONFIG_HOME: '/config/u' };
 const USER = describeHost(USER_ENV, 1000);
+/** The search directories' paths, in order. */
+const searchPaths = (host: Host) => host.paths.searchDirs.map((d) => d.path);
+/** A user's directories after the XDG ones: the administrator's for this user, then for all users. */
+const ADMIN_USER_DIRS = (uid: number) => [`/etc/containers/systemd/users/${uid}`, '/etc/containers/systemd/users'];
 
 describe('describeHost', () => {
   test("root: the system manager and today's paths, whatever the environment says", () => {
@@ -44,33 +48,60 @@ describe('describeHost', () => {
       'storeRoot /var/lib/ctrmon',
       'updateDir /var/lib/ctrmon/auto-update',
       'hooksDir /etc/ctrmon/auto-update',
-      'searchDirs /run/ctrmon/systemd,/etc/ctrmon/systemd,/usr/share/ctrmon/systemd',
       'unitDir /etc/systemd/system',
     ];
     for (const host of [SYSTEM, describeHost(USER_ENV, 0)]) {
       assert.equal(host.rootless, false);
       assert.equal(host.manager, 'system');
+      const { searchDirs, podmanGenerators, ...rest } = host.paths;
       assert.deepEqual(
-        Object.entries(host.paths).map(([name, value]) => `${name} ${value}`),
+        Object.entries(rest).map(([name, value]) => `${name} ${value}`),
         today,
         "a root shell's XDG variables change nothing",
       );
+      assert.deepEqual(
+        searchDirs.map((d) => `${d.path}${d.podman ? ' (podman)' : ''}`),
+        [
+          '/run/ctrmon/systemd',
+          '/run/containers/systemd (podman)',
+          '/etc/ctrmon/systemd',
+          '/etc/containers/systemd (podman)',
+          '/usr/share/ctrmon/systemd',
+          '/usr/share/containers/systemd (podman)',
+        ],
+        "ctrmon's directories and podman's, tier by tier",
+      );
+      assert.deepEqual(podmanGenerators, ['/usr/lib/systemd/system-generators/podman-system-generator', '/usr/libexec/podman/quadlet']);
     }
   });
 
   test('a user: state in XDG_RUNTIME_DIR, store and records in XDG_DATA_HOME, hooks and units in XDG_CONFIG_HOME', () => {
-    assert.deepEqual(USER, {
-      rootless: true,
-      manager: 'user',
-      paths: {
-        stateDir: '/run/user/1000/ctrmon',
-        storeRoot: '/data/u/ctrmon',
-        updateDir: '/data/u/ctrmon/auto-update',
-        hooksDir: '/config/u/ctrmon/auto-update',
-        searchDirs: ['/run/user/1000/ctrmon/systemd', '/config/u/ctrmon/systemd'],
-        unitDir: '/config/u/systemd/user',
+    const { searchDirs, ...paths } = USER.paths;
+    assert.deepEqual(
+      { ...USER, paths },
+      {
+        rootless: true,
+        manager: 'user',
+        paths: {
+          stateDir: '/run/user/1000/ctrmon',
+          storeRoot: '/data/u/ctrmon',
+          updateDir: '/data/u/ctrmon/auto-update',
+          hooksDir: '/config/u/ctrmon/auto-update',
+          unitDir: '/config/u/systemd/user',
+          podmanGenerators: ['/usr/lib/systemd/user-generators/podman-user-generator', '/usr/libexec/podman/quadlet'],
+        },
       },
-    });
+    );
+    assert.deepEqual(
+      searchDirs.map((d) => d.path),
+      [
+        '/run/user/1000/ctrmon/systemd',
+        '/run/user/1000/containers/systemd',
+        '/config/u/ctrmon/systemd',
+        '/config/u/containers/systemd',
+        ...ADMIN_USER_DIRS(1000),
+      ],
+    );
   });
 
   test('a user without XDG_DATA_HOME and XDG_CONFIG_HOME: under HOME, as podman has them', () => {
@@ -78,21 +109,27 @@ describe('describeHost', () => {
     assert.equal(host.paths.storeRoot, '/home/u/.local/share/ctrmon');
     assert.equal(host.paths.updateDir, '/home/u/.local/share/ctrmon/auto-update');
     assert.equal(host.paths.hooksDir, '/home/u/.config/ctrmon/auto-update');
-    assert.deepEqual(host.paths.searchDirs, ['/run/user/1000/ctrmon/systemd', '/home/u/.config/ctrmon/systemd']);
+    assert.deepEqual(searchPaths(host), [
+      '/run/user/1000/ctrmon/systemd',
+      '/run/user/1000/containers/systemd',
+      '/home/u/.config/ctrmon/systemd',
+      '/home/u/.config/containers/systemd',
+      ...ADMIN_USER_DIRS(1000),
+    ]);
     assert.equal(host.paths.unitDir, '/home/u/.config/systemd/user');
   });
 
   test("a user without XDG_RUNTIME_DIR: state in /run/user/<uid>; the generator reads only the user's config", () => {
     const host = describeHost({ HOME: '/home/u' }, 1234);
     assert.equal(host.paths.stateDir, '/run/user/1234/ctrmon');
-    assert.deepEqual(host.paths.searchDirs, ['/home/u/.config/ctrmon/systemd']);
+    assert.deepEqual(searchPaths(host), ['/home/u/.config/ctrmon/systemd', '/home/u/.config/containers/systemd', ...ADMIN_USER_DIRS(1234)]);
   });
 
   test("root's user manager (a user generator, SYSTEMD_SCOPE=user): the user's units, root's paths", () => {
     const host = describeHost({ SYSTEMD_SCOPE: 'user', HOME: '/root' }, 0);
     assert.equal(host.manager, 'user');
     assert.equal(host.rootless, false);
-    assert.deepEqual(host.paths.searchDirs, ['/root/.config/ctrmon/systemd']);
+    assert.deepEqual(searchPaths(host), ['/root/.config/ctrmon/systemd', '/root/.config/containers/systemd', ...ADMIN_USER_DIRS(0)]);
     assert.equal(host.paths.unitDir, '/root/.config/systemd/user');
     assert.equal(host.paths.stateDir, SYSTEM.paths.stateDir);
     assert.equal(host.paths.storeRoot, SYSTEM.paths.storeRoot);
@@ -211,10 +248,10 @@ describe('units for the host', () => {
     const user = describeHost({ HOME: home }, 1000);
     const out = path.join(dir, 'out');
     const result = generateUnits(user, out, 'h', ['/usr/bin/ctrmon']);
-    assert.deepEqual(result, { written: ['mine.service'], errors: [] });
+    assert.deepEqual(result, { written: ['mine.service'], errors: [], leftToPodman: [] });
     const execStart = readFileSync(path.join(out, 'mine.service'), 'utf8').match(/^ExecStart=(.*)$/m)![1];
     assert.equal(execStart, '/usr/bin/ctrmon monitor --image localhost/app:1 --sdnotify conmon mine');
-    assert.ok(!SYSTEM.paths.searchDirs.includes(quadlets));
+    assert.ok(!SYSTEM.paths.searchDirs.some((d) => d.path === quadlets));
   });
 
   test('generate auto-update --install writes into the host unit directory and tells its manager; the engine talks to it too', () => {

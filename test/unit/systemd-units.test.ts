@@ -285,7 +285,12 @@ describe('.container files', () => {
     writeFileSync(path.join(etc, 'db.container'), '[Container]\nBundle=/srv/db\n[Install]\nRequiredBy=app.target\n');
     writeFileSync(path.join(etc, 'bad.container'), '[Container]\nBundle=/b\nDevice=/dev/x\n');
     writeFileSync(path.join(etc, 'notes.txt'), 'not a container');
-    const result = generateUnits({ ...HOST, paths: { ...HOST.paths, searchDirs: [run, etc] } }, out, 'h', COMMAND);
+    const result = generateUnits(
+      { ...HOST, paths: { ...HOST.paths, searchDirs: [run, etc].map((d) => ({ path: d, podman: false })) } },
+      out,
+      'h',
+      COMMAND,
+    );
     assert.deepEqual(result.written.sort(), ['db.service', 'web.service']);
     assert.deepEqual(result.errors, [
       `${path.join(etc, 'bad.container')}:3: unsupported key Device= in [Container] (supported: ContainerName, Exec, Bundle, Image, ` +
@@ -314,9 +319,11 @@ describe('.container files', () => {
     assert.equal(r.status, 1);
     assert.equal(r.stderr, `ctrmon-systemd-generator: ${path.join(quadlets, 'broken.container')}:1: malformed section header [Container\n`);
     assert.ok(existsSync(path.join(out, 'mine.service')));
-    assert.deepEqual(describeHost({ SYSTEMD_SCOPE: 'user', HOME: '/home/u', XDG_RUNTIME_DIR: '/run/user/1000' }, 0).paths.searchDirs, [
-      '/run/user/1000/ctrmon/systemd',
-      '/home/u/.config/ctrmon/systemd',
-    ]);
+    assert.deepEqual(
+      describeHost({ SYSTEMD_SCOPE: 'user', HOME: '/home/u', XDG_RUNTIME_DIR: '/run/user/1000' }, 0)
+        .paths.searchDirs.filter((d) => !d.podman)
+        .map((d) => d.path),
+      ['/run/user/1000/ctrmon/systemd', '/home/u/.config/ctrmon/systemd'],
+    );
   });
 });
