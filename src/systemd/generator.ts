@@ -55,10 +55,15 @@ const LIST_KEYS = new Set([
 const isListKey = (section: string, key: string) => LIST_KEYS.has(`${section}.${key}`);
 
 /**
- * The instance specifiers, while the entries go through the option parser (which checks names) and
- * the unit writer (which escapes '%'): markers that are valid in a name and need no quoting.
+ * The instance specifiers (and %%, a literal '%'), while the entries go through the option parser
+ * (which checks names) and the unit writer (which escapes '%'): markers that are valid in a name and
+ * need no quoting, written back as the specifiers.
  */
-const INSTANCE_SPECIFIERS: Record<string, string> = { i: 'x0ctrmon0instance0x', I: 'x0ctrmon0unescaped0instance0x' };
+const INSTANCE_SPECIFIERS: Record<string, string> = {
+  i: 'x0ctrmon0instance0x',
+  I: 'x0ctrmon0unescaped0instance0x',
+  '%': 'x0ctrmon0percent0x',
+};
 
 /** A unit name systemd accepts as a link's name or target: name, or template@[instance], and a type. */
 const UNIT_NAME = /^[A-Za-z0-9:_.\\-]+(@[A-Za-z0-9:_.\\-]*)?\.[a-z]+$/;
@@ -138,7 +143,7 @@ function translate(file: ContainerFile, dirs: readonly QuadletDir[], host: Host,
 function withInstanceMarkers(entries: readonly SourcedEntry[], prefix: string): SourcedEntry[] {
   const first = entries.findIndex((e) => e.section === 'Container');
   const marked = entries.map((e) =>
-    e.section === 'Container' ? { ...e, value: e.value.replace(/%([%iI])/g, (s, c: string) => INSTANCE_SPECIFIERS[c] ?? s) } : e,
+    e.section === 'Container' ? { ...e, value: e.value.replace(/%([%iI])/g, (_, c: string) => INSTANCE_SPECIFIERS[c]) } : e,
   );
   if (first < 0) return marked;
   const name = { ...entries[first], key: 'ContainerName', value: `${prefix}-${INSTANCE_SPECIFIERS.i}` };

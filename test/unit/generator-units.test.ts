@@ -137,10 +137,10 @@ describe('templates', () => {
     assert.match(g.unit('web@one.service'), /^Description=ctrmon container web-%i$/m);
   });
 
-  test('%% stays a literal percent sign', () => {
+  test('%% stays a literal percent sign for systemd to unescape', () => {
     const g = setup({ 'a/web@.container': '[Container]\nBundle=/srv/web\nEnvironment=P=100%%i\n' });
     assert.deepEqual(g.result.errors, []);
-    assert.deepEqual(valuesOf(g.args('web@.service'), '--env'), ['P=100%%%%i']);
+    assert.deepEqual(valuesOf(g.args('web@.service'), '--env'), ['P=100%%i']);
   });
 });
 
