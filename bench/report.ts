@@ -1,7 +1,7 @@
 // The benchmark's report: the JSON record, the headline ratios (ctrmon ÷ anchor, from the same
 // run: absolute numbers vary by machine, ratios much less) and the Markdown table.
 import type { AutoUpdateReport } from './auto-update';
-import type { Footprint } from './footprint';
+import { type Footprint, GENERATOR_FILES } from './footprint';
 import type { FloodResult, IdleCost, MemoryPerMonitor } from './direct-measurements';
 import type { Machine } from './machine';
 import type { SocketActivationReport } from './socket-activation';
@@ -293,6 +293,17 @@ export function headlineRatios(r: BenchReport): Record<string, Ratio> {
       'information',
       () => null,
     );
+    if (fp.generatorFilesMs)
+      add(
+        'generatorFiles',
+        `systemd generator over ${GENERATOR_FILES} .container files, median`,
+        fp.generatorFilesMs.ctrmon?.median,
+        fp.generatorFilesMs['ctrmon-baseline']?.median,
+        'the baseline build',
+        'ms',
+        'information',
+        () => null,
+      );
   }
   return out;
 }
@@ -316,6 +327,19 @@ function footprintSection(r: BenchReport): string[] {
       }),
     ),
     '',
+    ...(fp.generatorFilesMs
+      ? [
+          `The generator over ${GENERATOR_FILES} .container files (half bundles, half images), ms, interleaved: the files are put ` +
+            "into a temporary /run/ctrmon/systemd, the one directory every build reads (the baseline reads only ctrmon's own " +
+            'directories, without subdirectories), and removed afterwards.',
+          '',
+          table(
+            ['build', 'min', 'median', 'p90'],
+            Object.entries(fp.generatorFilesMs).map(([build, g]) => [build, f(g.min), f(g.median), f(g.p90)]),
+          ),
+          '',
+        ]
+      : []),
   ];
 }
 

@@ -80,6 +80,7 @@ function report(): BenchReport {
         'ctrmon-baseline': { monitor: 240 * 1024, generator: 40 * 1024, update: 180 * 1024, cli: 450 * 1024 },
       },
       generatorMs: { ctrmon: s([30, 32, 34]), 'ctrmon-baseline': s([38, 40, 42]) },
+      generatorFilesMs: { ctrmon: s([60, 66, 70]), 'ctrmon-baseline': s([50, 55, 60]) },
     },
     ratios: {},
   };
@@ -125,6 +126,8 @@ describe('benchmark report', () => {
     assert.equal(ratios.monitorBundle.ratio, 0.833); // 200 KiB ÷ 240 KiB
     assert.equal(ratios.generatorStart.ratio, 0.8); // 32 ÷ 40
     assert.equal(ratios.generatorStart.anchorName, 'the baseline build');
+    assert.equal(ratios.generatorFiles.ratio, 1.2); // 66 ÷ 55
+    assert.equal(ratios.generatorFiles.metric, 'systemd generator over 100 .container files, median');
   });
 
   test('the Markdown names the machine, every measurement and what was skipped', () => {
@@ -157,6 +160,12 @@ describe('benchmark report', () => {
       /\| first connection to a socket-activated service, .* \| 110 ms \| 200 ms \(podman \+ conmon\) \| 0.55x \| information \| {2}\|/,
     );
     assert.match(md, /\| ctrmon-baseline \| 240 \| 40 \| 180 \| 450 \| 38 \| 40 \| 42 \|/);
+    assert.match(md, /The generator over 100 \.container files .* temporary \/run\/ctrmon\/systemd/);
+    assert.match(md, /\| ctrmon-baseline \| 50 \| 55 \| 60 \|/);
+    assert.match(
+      md,
+      /\| systemd generator over 100 \.container files, median \| 66 ms \| 55 ms \(the baseline build\) \| 1.2x \| information \|/,
+    );
     assert.match(md, /\| start-to-active, median \| 120 ms \| 160 ms \(podman \+ conmon\) \| 0.75x \| <= 0.8x \| yes \|/);
   });
 
