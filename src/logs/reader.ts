@@ -3,7 +3,7 @@
 // --log-size-max), journald (the entries with the container's CONTAINER_NAME), passthrough (the
 // unit's journal, where the container's output and ctrmon's own lines went together) or none
 // (nothing was kept: an error). Following ends when the container has exited, as podman's does.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -148,50 +148,61 @@ class CriFileReader {
   }
 }
 
-/** journalctl's entries matching fields, as LogEntries (PRIORITY 3 is stderr, as the journald driver writes it). */
+/**
+ * journalctl's entries matching fields, as LogEntries (PRIORITY 3 is stderr, as the journald driver
+ * writes it). Following runs journalctl again every poll from the last entry's cursor, rather than
+ * `journalctl --follow`, which would have to be killed, losing what it had not written yet.
+ */
 async function readJournal(matches: string[], query: LogQuery, onEntry: (e: LogEntry) => void, running: () => boolean): Promise<void> {
-  const args = ['--no-pager', '-o', 'json', '--output-fields=MESSAGE,PRIORITY,CONTAINER_PARTIAL_MESSAGE'];
-  if (query.sinceMs !== undefined) args.push(`--since=@${(query.sinceMs / 1000).toFixed(6)}`);
-  if (query.tail !== undefined) args.push(`--lines=${query.tail}`);
-  if (query.follow) args.push('--follow');
-  args.push(...matches);
-  let child: ChildProcess | undefined;
-  const done = journalctl(args, onEntry, (c) => (child = c));
-  if (!query.follow) return done;
-  // journalctl follows for ever: it is ended once the container has exited (and the journal caught up).
-  const watch = (async () => {
-    while (running()) {
-      await sleep(POLL_MS);
-      if (child?.exitCode !== null) return;
-    }
+  const base = ['--no-pager', '-o', 'json', '--output-fields=MESSAGE,PRIORITY,CONTAINER_PARTIAL_MESSAGE'];
+  const since = (ms: number) => `--since=@${(ms / 1000).toFixed(6)}`;
+  const followFrom = Date.now();
+  let cursor: string | undefined;
+  const take = (e: JournalLogEntry) => {
+    cursor = e.cursor ?? cursor;
+    onEntry(e.entry);
+  };
+  const first = [...base, ...(query.sinceMs === undefined ? [] : [since(query.sinceMs)])];
+  await journalctl([...first, ...(query.tail === undefined ? [] : [`--lines=${query.tail}`]), ...matches], take);
+  if (!query.follow) return;
+  for (;;) {
+    const alive = running();
+    // The container's last lines may still be on their way to the journal when it has exited.
     await sleep(POLL_MS);
-    child?.kill('SIGTERM');
-  })();
-  await Promise.all([done, watch]);
+    const from = cursor === undefined ? [since(Math.max(followFrom, query.sinceMs ?? 0))] : [`--after-cursor=${cursor}`];
+    await journalctl([...base, ...from, ...matches], take);
+    if (!alive) return;
+  }
 }
 
-function journalctl(args: string[], onEntry: (e: LogEntry) => void, started: (child: ChildProcess) => void): Promise<void> {
+interface JournalLogEntry {
+  entry: LogEntry;
+  cursor?: string;
+}
+
+function journalctl(args: string[], onEntry: (e: JournalLogEntry) => void): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn('journalctl', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    started(child);
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => {
       if (stderr.length < 4096) stderr += d.toString();
     });
-    createInterface({ input: child.stdout! }).on('line', (line) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.on('line', (line) => {
       const e = journalEntry(line);
       if (e) onEntry(e);
     });
     child.once('error', (err) => reject(new CtrmonError('ERR_LOGS', `cannot run journalctl: ${err.message}`, {}, { cause: err })));
-    child.once('close', (code, signal) => {
-      if (code === 0 || signal !== null) resolve();
+    // 'close' comes after the last line has been read.
+    child.once('close', (code) => {
+      if (code === 0) resolve();
       else reject(new CtrmonError('ERR_LOGS', `journalctl failed: ${stderr.trim().split('\n').pop() || `exit status ${code}`}`));
     });
   });
 }
 
-/** One `journalctl -o json` line as a LogEntry (a MESSAGE that is not UTF-8 comes as an array of bytes). */
-export function journalEntry(line: string): LogEntry | null {
+/** One `journalctl -o json` line as a LogEntry and its cursor (a MESSAGE that is not UTF-8 comes as an array of bytes). */
+export function journalEntry(line: string): JournalLogEntry | null {
   let fields: Record<string, unknown>;
   try {
     fields = JSON.parse(line) as Record<string, unknown>;
@@ -203,11 +214,12 @@ export function journalEntry(line: string): LogEntry | null {
   const usec = Number(fields.__REALTIME_TIMESTAMP);
   if (text === null || !Number.isFinite(usec)) return null;
   const timeMs = usec / 1000;
-  return {
+  const entry: LogEntry = {
     timeMs,
     time: new Date(timeMs).toISOString(),
     stream: fields.PRIORITY === '3' ? 'stderr' : 'stdout',
     text,
     partial: fields.CONTAINER_PARTIAL_MESSAGE === 'true',
   };
+  return typeof fields.__CURSOR === 'string' ? { entry, cursor: fields.__CURSOR } : { entry };
 }

@@ -185,14 +185,18 @@ describe('ctrmon logs: reading back', () => {
     assert.deepEqual(lastLines(all, 0), []);
   });
 
-  test('journal entries: MESSAGE, stderr at PRIORITY=3, partial messages, bytes', () => {
-    const j = journalEntry(JSON.stringify({ MESSAGE: 'hi', PRIORITY: '3', __REALTIME_TIMESTAMP: '1700000000000000' }));
-    assert.deepEqual(j, { timeMs: 1_700_000_000_000, time: '2023-11-14T22:13:20.000Z', stream: 'stderr', text: 'hi', partial: false });
+  test('journal entries: MESSAGE, stderr at PRIORITY=3, partial messages, bytes, the cursor', () => {
+    const j = journalEntry(JSON.stringify({ MESSAGE: 'hi', PRIORITY: '3', __REALTIME_TIMESTAMP: '1700000000000000', __CURSOR: 's=1' }));
+    assert.deepEqual(j, {
+      entry: { timeMs: 1_700_000_000_000, time: '2023-11-14T22:13:20.000Z', stream: 'stderr', text: 'hi', partial: false },
+      cursor: 's=1',
+    });
     const b = journalEntry(
       JSON.stringify({ MESSAGE: [104, 195, 169], PRIORITY: '6', CONTAINER_PARTIAL_MESSAGE: 'true', __REALTIME_TIMESTAMP: '1' }),
     );
-    assert.equal(b?.text, 'hé');
-    assert.equal(b?.partial, true);
+    assert.equal(b?.entry.text, 'hé');
+    assert.equal(b?.entry.partial, true);
+    assert.equal(b?.cursor, undefined);
     assert.equal(journalEntry('{"PRIORITY":"6"}'), null);
   });
 
