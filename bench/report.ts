@@ -212,6 +212,19 @@ export function headlineRatios(r: BenchReport): Record<string, Ratio> {
       (_x, c) => c <= s.ctrmon.median + 15,
     );
   }
+  const keys = s['ctrmon-keys']?.median;
+  if (keys !== undefined && s.ctrmon) {
+    add(
+      'startWithKeys',
+      'a monitor with ten keys costs no more start time than one without: start-to-active, median',
+      keys,
+      s.ctrmon.median,
+      'ctrmon with no keys',
+      'ms',
+      '<= 1.05x',
+      (x) => x <= 1.05,
+    );
+  }
   const au = r.autoUpdate?.rows;
   if (au) {
     add(

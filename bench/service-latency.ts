@@ -3,11 +3,12 @@
 //   runc    the bare runtime (`runc run`, its own notify proxy): the floor
 //   podman  `podman run --sdnotify=container` as `podman generate systemd --new` writes it (conmon)
 //   ctrmon  the unit `ctrmon generate systemd` writes
+// and, beside ctrmon, the same monitor with ten .container keys set (ctrmon-keys), what they cost.
 // Candidates take turns, in a rotating order, so that drift on the machine hits all alike.
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 
-import { buildMonitorOptions } from '../src/config/monitor-options';
+import { type RawMonitorOptions, buildMonitorOptions } from '../src/config/monitor-options';
 import { type Bundle, writeBundle } from '../src/spec/bundle';
 import { bundleBase } from '../src/spec/bundle-base';
 import { buildSpec } from '../src/spec/pipeline';
@@ -92,7 +93,24 @@ Restart=no
 `;
 }
 
-function ctrmonUnit(ctx: ServiceContext, name: string, command?: string[]): string {
+/**
+ * Ten of the .container keys, as the options they set, for the 'ctrmon-keys' candidate: the same
+ * container as 'ctrmon' (Environment= is its READY_DELAY), so that the difference is what the keys cost.
+ */
+const TEN_KEYS: RawMonitorOptions = {
+  env: [READY_AT_ONCE, 'BENCH_KEYS=10'], // Environment=
+  label: ['bench=keys'], // Label=
+  healthCmd: 'true', // HealthCmd=
+  healthInterval: '30s', // HealthInterval=
+  healthOnFailure: 'kill', // HealthOnFailure=
+  stopSignal: 'SIGTERM', // StopSignal=
+  stopTimeout: '5', // StopTimeout=
+  logDriver: 'k8s-file', // LogDriver=
+  logOpt: ['max-size=1m'], // LogOpt=
+  reloadSignal: 'SIGHUP', // ReloadSignal=
+};
+
+function ctrmonUnit(ctx: ServiceContext, name: string, command?: string[], keys: RawMonitorOptions = {}): string {
   const options = buildMonitorOptions(
     `bench-${name}`,
     [],
@@ -101,6 +119,7 @@ function ctrmonUnit(ctx: ServiceContext, name: string, command?: string[]): stri
       runtime: ctx.runtime.path,
       sdnotify: 'container',
       env: [READY_AT_ONCE],
+      ...keys,
     },
     ctx.sm.host,
   );
@@ -153,6 +172,7 @@ export function prepareServices(ctx: ServiceContext): Prepared {
     }
   }
   add('ctrmon', () => ctrmonUnit(ctx, 'ctrmon'));
+  add('ctrmon-keys', () => ctrmonUnit(ctx, 'ctrmon-keys', undefined, TEN_KEYS));
   if (ctx.baselineCommand) add('ctrmon-baseline', () => ctrmonUnit(ctx, 'ctrmon-baseline', ctx.baselineCommand));
   if (!commandExists('skopeo')) prepared.skipped['ctrmon-image'] = 'skopeo is not installed';
   else {

@@ -20,7 +20,8 @@ export const ERROR_CODES = {
   ],
   state: ['ERR_STATE', 'ERR_NAME_IN_USE'],
   notify: ['ERR_NOTIFY_SOCKET'],
-  logs: ['ERR_LOG_OPEN'],
+  logs: ['ERR_LOG_OPEN', 'ERR_LOGS'],
+  health: ['ERR_UNHEALTHY'],
   image: [
     'ERR_IMAGE_REFERENCE',
     'ERR_IMAGE_NOT_FOUND',

@@ -19,7 +19,10 @@ export function signalNumber(signal: NodeJS.Signals | number): number {
   return num;
 }
 
+/** What ctrmon's monitor does with a signal it gets: TERM and INT stop the container; these it passes on to it (monitor/signals.ts). */
+export const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
+
 /** The exit code of a process that a signal killed: 128 + its number (137 for SIGKILL). */
-export function signalExitCode(signal: NodeJS.Signals): number {
+export function signalExitCode(signal: NodeJS.Signals | number): number {
   return 128 + signalNumber(signal);
 }

@@ -6,6 +6,7 @@ import { registerAutoUpdate } from './auto-update';
 import { registerBench } from './bench';
 import { registerDemo } from './demo';
 import { registerEvents } from './events';
+import { registerExec } from './exec';
 import { registerGenerate } from './generate';
 import { registerMonitor } from './monitor';
 import { createProgram, runProgram } from './program';
@@ -13,6 +14,7 @@ import { imageInspectCommand } from './image-inspect';
 import { imagePruneCommand } from './image-prune';
 import { imagesCommand } from './images';
 import { loadCommand } from './load';
+import { registerLogs } from './logs';
 import { registerPs } from './ps';
 import { registerPull } from './pull';
 import { registerRollback } from './rollback';
@@ -39,6 +41,8 @@ function registerImages(program: Command, host: Host): void {
 export const REGISTER_COMMANDS: ReadonlyArray<(program: Command, host: Host) => void> = [
   registerMonitor,
   registerPs,
+  registerLogs,
+  registerExec,
   registerEvents,
   registerPull,
   registerImages,

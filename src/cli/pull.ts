@@ -6,6 +6,8 @@ import { ImageStore } from '../image/store/store';
 import { pullImage } from '../image/pull';
 import { PullProgress } from '../image/pull-progress';
 import { RegistryClient } from '../image/registry/client';
+import { retryPolicy } from '../image/registry/requests';
+import { parseCount, parseDuration } from '../config/parse';
 import { loadRegistriesConf } from '../image/registry/registries-conf';
 import { hostPlatform, parsePlatform } from '../image/platform';
 import { type ImageCommandOptions, addImageOptions } from './image-options';
@@ -14,9 +16,20 @@ export function registerPull(program: Command, host: Host): void {
   const command = program.command('pull').description('pull an image from a registry into the image store').argument('<reference>');
   addImageOptions(command, host)
     .option('--platform <os/arch[/variant]>', "the platform to pull (default: this machine's)")
-    .action(async (reference: string, opts: ImageCommandOptions & { platform?: string }) => {
+    .option('--retry <n>', 'retries of a failed request (default: 4)')
+    .option('--retry-delay <duration>', 'the delay between retries, always the same (default: from 0.5s, doubling)')
+    .action(async (reference: string, opts: ImageCommandOptions & { platform?: string; retry?: string; retryDelay?: string }) => {
       const store = await ImageStore.open(opts.root);
-      const registry = new RegistryClient({ authFile: opts.authfile, tlsVerify: opts.tlsVerify, registriesConf: loadRegistriesConf() });
+      const retry = retryPolicy(
+        opts.retry === undefined ? undefined : parseCount('--retry', opts.retry, 0),
+        opts.retryDelay === undefined ? undefined : parseDuration('--retry-delay', opts.retryDelay),
+      );
+      const registry = new RegistryClient({
+        authFile: opts.authfile,
+        tlsVerify: opts.tlsVerify,
+        registriesConf: loadRegistriesConf(),
+        retry,
+      });
       const progress = new PullProgress(process.stderr);
       const result = await pullImage(reference, {
         store,

@@ -10,8 +10,15 @@ import { HOST_PATH_FLAGS, type HostPathName, flagDefault } from '../host/flags';
 import type { Host } from '../host/host';
 import { LOG_LEVELS, type LogLevel } from '../log';
 import { LOG_DRIVERS, type LogDriverName } from '../logs/driver';
+import { logTag } from '../logs/journald';
 import { CGROUP_MODES, type CgroupMode } from '../process/cgroup';
-import { type HealthOptions, parseHealthCommand } from '../health/health-check';
+import {
+  HEALTH_FAILURE_ACTIONS,
+  type HealthFailureAction,
+  type HealthOptions,
+  type StartupProbeOptions,
+  parseHealthCommand,
+} from '../health/health-check';
 import { PULL_POLICIES, type PullPolicy } from '../image/pull';
 import { parseReference } from '../image/reference';
 import { READINESS, SDNOTIFY_MODES, type SdNotifyMode } from '../notify/readiness';
@@ -19,6 +26,7 @@ import { IMAGE_DEFAULTS } from '../spec/image-base';
 import { NETWORK_MODES, type NetworkMode } from '../spec/steps/network';
 import { SYSTEMD_MODES, type SystemdMode } from '../spec/steps/systemd-mode';
 import type { Volume } from '../spec/steps/volumes';
+import { FORWARDED_SIGNALS } from '../signal-numbers';
 import { AUTO_UPDATE_LABEL, checkUpdatable } from '../update/policy';
 import { badOption, checkName, formatMs, oneOf, parseCount, parseDuration, parseEnv, parseLabels, parseSignal, parseSize } from './parse';
 
@@ -128,6 +136,63 @@ const HEALTH_FLAGS = {
 for (const f of [HEALTH_FLAGS.interval, HEALTH_FLAGS.timeout, HEALTH_FLAGS.startPeriod] as FlagSpec[])
   f.check = (v) => parseDuration(f.flag, v);
 (HEALTH_FLAGS.retries as FlagSpec).check = (v) => parseCount('--health-retries', v);
+
+/** podman's startup probe: its own command, interval, timeout, and the runs in a row that end it either way. */
+const HEALTH_STARTUP_FLAGS = {
+  cmd: {
+    flag: '--health-startup-cmd',
+    arg: '<command>',
+    help: 'startup health check, run until it passes before the regular checks begin: a shell command or a JSON array',
+    containerKeys: { HealthStartupCmd: null },
+  },
+  interval: {
+    flag: '--health-startup-interval',
+    arg: '<duration>',
+    help: 'time between startup health checks',
+    default: '30s',
+    containerKeys: { HealthStartupInterval: null },
+  },
+  timeout: {
+    flag: '--health-startup-timeout',
+    arg: '<duration>',
+    help: 'how long one startup health check may run',
+    default: '30s',
+    containerKeys: { HealthStartupTimeout: null },
+  },
+  retries: {
+    flag: '--health-startup-retries',
+    arg: '<n>',
+    help: 'consecutive startup check failures that restart the container (0: never)',
+    default: '0',
+    containerKeys: { HealthStartupRetries: null },
+  },
+  success: {
+    flag: '--health-startup-success',
+    arg: '<n>',
+    help: 'consecutive startup check passes that end the startup check (0: the first pass)',
+    default: '0',
+    containerKeys: { HealthStartupSuccess: null },
+  },
+} satisfies Record<string, FlagSpec>;
+for (const f of [HEALTH_STARTUP_FLAGS.interval, HEALTH_STARTUP_FLAGS.timeout] as FlagSpec[]) f.check = (v) => parseDuration(f.flag, v);
+for (const f of [HEALTH_STARTUP_FLAGS.retries, HEALTH_STARTUP_FLAGS.success] as FlagSpec[]) f.check = (v) => parseCount(f.flag, v, 0);
+
+/** podman's --retry and --retry-delay for the monitor's pulls; undefined: the registry client's own. */
+export interface PullRetry {
+  retries: number | undefined;
+  delayMs: number | undefined;
+}
+
+/** The `ctrmon pull` (and `ctrmon monitor`) arguments that give r. */
+export function pullRetryArgs(r: PullRetry): string[] {
+  return [
+    ...(r.retries === undefined ? [] : ['--retry', String(r.retries)]),
+    ...(r.delayMs === undefined ? [] : ['--retry-delay', formatMs(r.delayMs)]),
+  ];
+}
+
+/** What the unit's ExecReload= does: run a command in the container, or send it a signal. */
+export type ReloadAction = { command: string[] } | { signal: NodeJS.Signals };
 
 const RUNTIME_FLAG: FlagSpec = {
   flag: '--runtime',
@@ -352,6 +417,145 @@ export const MONITOR_OPTIONS = {
             ...flagOf(HEALTH_FLAGS.startPeriod, formatMs(h.startPeriodMs)),
           ],
   }),
+  healthOnFailure: option<HealthFailureAction>({
+    flags: [
+      {
+        flag: '--health-on-failure',
+        arg: '<action>',
+        help:
+          'when the container turns unhealthy: nothing (none), SIGKILL it (kill), stop it gracefully (stop), ' +
+          "or stop it and exit non-zero so that the unit's Restart= starts it again (restart)",
+        choices: HEALTH_FAILURE_ACTIONS,
+        default: 'none',
+        containerKeys: { HealthOnFailure: null },
+      },
+    ],
+    parse: (get) => {
+      const action = oneOf('--health-on-failure', get.one('--health-on-failure')!, HEALTH_FAILURE_ACTIONS);
+      if (action !== 'none' && get.one('--health-cmd') === undefined)
+        throw badOption('--health-on-failure', action, 'requires --health-cmd: there is no health to act on');
+      return action;
+    },
+    write: (v) => (v === 'none' ? [] : ['--health-on-failure', v]),
+  }),
+  healthStartup: option<StartupProbeOptions | undefined>({
+    flags: Object.values(HEALTH_STARTUP_FLAGS),
+    parse: (get) => {
+      const cmd = get.one('--health-startup-cmd');
+      if (cmd === undefined) {
+        const set = Object.values(HEALTH_STARTUP_FLAGS).find((f) => get.changed(f.flag) && f.flag !== '--health-startup-cmd');
+        if (set) throw badOption(set.flag, get.one(set.flag)!, 'only applies with --health-startup-cmd');
+        return undefined;
+      }
+      if (get.one('--health-cmd') === undefined)
+        throw badOption('--health-startup-cmd', cmd, 'requires --health-cmd: the regular check follows the startup check');
+      const probe: StartupProbeOptions = {
+        command: parseHealthCommand(cmd),
+        intervalMs: parseDuration('--health-startup-interval', get.one('--health-startup-interval')!),
+        timeoutMs: parseDuration('--health-startup-timeout', get.one('--health-startup-timeout')!),
+        retries: parseCount('--health-startup-retries', get.one('--health-startup-retries')!, 0),
+        successes: parseCount('--health-startup-success', get.one('--health-startup-success')!, 0),
+      };
+      if (probe.intervalMs <= 0)
+        throw badOption('--health-startup-interval', get.one('--health-startup-interval')!, 'must be longer than 0');
+      return probe;
+    },
+    write: (p) =>
+      p === undefined
+        ? []
+        : [
+            ...flagOf(HEALTH_STARTUP_FLAGS.cmd, JSON.stringify(p.command)),
+            ...flagOf(HEALTH_STARTUP_FLAGS.interval, formatMs(p.intervalMs)),
+            ...flagOf(HEALTH_STARTUP_FLAGS.timeout, formatMs(p.timeoutMs)),
+            ...flagOf(HEALTH_STARTUP_FLAGS.retries, String(p.retries)),
+            ...flagOf(HEALTH_STARTUP_FLAGS.success, String(p.successes)),
+          ],
+  }),
+  // The monitor itself does not use it: the unit's ExecReload= does (systemd/reload.ts).
+  reload: option<ReloadAction | undefined>({
+    flags: [
+      {
+        flag: '--reload-cmd',
+        arg: '<command>',
+        help: "the unit's ExecReload= runs this in the container with `ctrmon exec`: a shell command or a JSON array",
+        containerKeys: { ReloadCmd: (_v, ctx) => [JSON.stringify(ctx.words())] },
+        check: (v) => parseReloadCommand(v),
+      },
+      {
+        flag: '--reload-signal',
+        arg: '<signal>',
+        help: `the unit's ExecReload= sends this to the monitor, which forwards it to the container: one of ${FORWARDED_SIGNALS.join(', ')}`,
+        containerKeys: { ReloadSignal: null },
+        check: (v) => parseReloadSignal(v),
+      },
+    ],
+    parse: (get) => {
+      const cmd = get.one('--reload-cmd');
+      const signal = get.one('--reload-signal');
+      if (cmd !== undefined && signal !== undefined)
+        throw badOption('--reload-signal', signal, 'excludes --reload-cmd: a reload does one of them');
+      if (cmd !== undefined) return { command: parseReloadCommand(cmd) };
+      return signal === undefined ? undefined : { signal: parseReloadSignal(signal) };
+    },
+    write: (v) => (v === undefined ? [] : 'command' in v ? ['--reload-cmd', JSON.stringify(v.command)] : ['--reload-signal', v.signal]),
+  }),
+  // Undefined when not given: the registry client's own retries (requests.ts).
+  pullRetry: option<PullRetry | undefined>({
+    flags: [
+      {
+        flag: '--retry',
+        arg: '<n>',
+        help: "with --image: retries of a failed request while pulling (default: the registry client's, 4)",
+        containerKeys: { Retry: null },
+        check: (v) => parseCount('--retry', v, 0),
+      },
+      {
+        flag: '--retry-delay',
+        arg: '<duration>',
+        help: 'with --image: the delay between those retries, always the same (default: from 0.5s, doubling)',
+        containerKeys: { RetryDelay: null },
+        check: (v) => parseDuration('--retry-delay', v),
+      },
+    ],
+    parse: (get) => {
+      const retries = get.one('--retry');
+      const delay = get.one('--retry-delay');
+      if (retries === undefined && delay === undefined) return undefined;
+      needsImage(get, retries === undefined ? '--retry-delay' : '--retry', 'a bundle is not pulled');
+      return {
+        retries: retries === undefined ? undefined : parseCount('--retry', retries, 0),
+        delayMs: delay === undefined ? undefined : parseDuration('--retry-delay', delay),
+      };
+    },
+    write: (v) => (v === undefined ? [] : pullRetryArgs(v)),
+  }),
+  // podman's --log-opt: path= and max-size= are --log-path and --log-size-max (which read them), tag= is this.
+  logTag: option<string | undefined>({
+    flags: [
+      {
+        flag: '--log-opt',
+        arg: '<key=value>',
+        help:
+          "podman's log options (repeatable): path= (k8s-file: --log-path), max-size= (k8s-file: --log-size-max), " +
+          'tag= (journald: the SYSLOG_IDENTIFIER, a template of {{.Name}}, {{.ID}} and {{.ImageName}}; default the name)',
+        repeatable: true,
+        containerKeys: { LogOpt: (v) => [v] },
+        check: (v) => parseLogOpt(v),
+      },
+    ],
+    parse: (get) => {
+      const opts = logOpts(get);
+      const driver = get.one('--log-driver');
+      for (const key of ['path', 'max-size'] as const)
+        if (opts[key] !== undefined && driver !== 'k8s-file')
+          throw badOption('--log-opt', `${key}=${opts[key]}`, 'only applies to --log-driver=k8s-file');
+      if (opts.tag === undefined) return undefined;
+      if (driver !== 'journald') throw badOption('--log-opt', `tag=${opts.tag}`, 'only applies to --log-driver=journald');
+      logTag(opts.tag, { name: 'name', id: 'id', image: 'image' });
+      return opts.tag;
+    },
+    write: (v) => (v === undefined ? [] : ['--log-opt', `tag=${v}`]),
+  }),
   // Undefined when not given: SIGTERM, unless an image names its own (podman: a given one always wins).
   stopSignal: option<NodeJS.Signals | undefined>({
     flags: [
@@ -405,13 +609,13 @@ export const MONITOR_OPTIONS = {
         help: 'k8s-file: the log file (default <state-dir>/<name>/ctr.log); journald: the journal socket',
       },
     ],
-    parse: (get) => optionalPath(get.one('--log-path')),
+    parse: (get) => optionalPath(get.one('--log-path') ?? logOpts(get).path),
     write: (v) => (v === undefined ? [] : ['--log-path', v]),
   }),
   logSizeMax: option<number | undefined>({
     flags: [{ flag: '--log-size-max', arg: '<size>', help: 'k8s-file: truncate the log when it would pass this size (e.g. 10m)' }],
     parse: (get) => {
-      const value = get.one('--log-size-max');
+      const value = get.one('--log-size-max') ?? logOpts(get)['max-size'];
       if (value === undefined) return undefined;
       if (get.one('--log-driver') !== 'k8s-file') throw badOption('--log-size-max', value, 'only applies to --log-driver=k8s-file');
       return parseSize('--log-size-max', value);
@@ -504,6 +708,44 @@ export function parseVolume(text: string): Volume {
     throw badOption('--volume', text, 'expected /host/path:/container/path with an optional :ro or :rw');
   }
   return { source: path.resolve(source), destination: path.posix.normalize(destination), readonly: mode === 'ro' };
+}
+
+/** A reload command in --health-cmd's forms. */
+function parseReloadCommand(text: string): string[] {
+  try {
+    return parseHealthCommand(text);
+  } catch (err) {
+    throw badOption('--reload-cmd', text, (err as Error).message.replace(/^--health-cmd( \S+)?:? ?/, '') || 'empty');
+  }
+}
+
+/** Only a signal the monitor forwards: TERM or INT would stop the container, and others would reach ctrmon, not it. */
+function parseReloadSignal(text: string): NodeJS.Signals {
+  const signal = parseSignal('--reload-signal', text);
+  if (!FORWARDED_SIGNALS.includes(signal))
+    throw badOption('--reload-signal', text, `the monitor forwards only ${FORWARDED_SIGNALS.join(', ')} to the container`);
+  return signal;
+}
+
+const LOG_OPT_KEYS = ['path', 'max-size', 'tag'] as const;
+type LogOptKey = (typeof LOG_OPT_KEYS)[number];
+
+/** One --log-opt KEY=VALUE, of the keys ctrmon's drivers have. */
+function parseLogOpt(text: string): [LogOptKey, string] {
+  const eq = text.indexOf('=');
+  const key = text.slice(0, eq) as LogOptKey;
+  if (eq < 0 || !LOG_OPT_KEYS.includes(key))
+    throw badOption(
+      '--log-opt',
+      text,
+      "ctrmon's log drivers take path=, max-size= and tag= (podman's other options are for drivers ctrmon has not)",
+    );
+  return [key, text.slice(eq + 1)];
+}
+
+/** Every --log-opt, by key (the last of a key wins). */
+function logOpts(get: ValueGetter): Partial<Record<LogOptKey, string>> {
+  return Object.fromEntries(get.many('--log-opt').map(parseLogOpt));
 }
 
 function publishPortRefused(): string[] {

@@ -61,8 +61,9 @@ export function parseSignal(option: string, value: string): NodeJS.Signals {
   return name as NodeJS.Signals;
 }
 
-export function parseCount(option: string, value: string): number {
-  if (!/^\d+$/.test(value.trim()) || Number(value) < 1) throw badOption(option, value, 'expected a whole number of at least 1');
+/** A whole number of at least min (1 unless said). */
+export function parseCount(option: string, value: string, min = 1): number {
+  if (!/^\d+$/.test(value.trim()) || Number(value) < min) throw badOption(option, value, `expected a whole number of at least ${min}`);
   return Number(value);
 }
 

@@ -2,6 +2,9 @@
 // interval; it passes with exit status 0. The status starts as 'starting', turns 'healthy' on the
 // first pass, and 'unhealthy' after `retries` consecutive failures; failures within the start
 // period do not count. In --sdnotify=healthy mode the first pass is what makes ctrmon send READY=1.
+// podman's startup probe, when there is one, runs first: its own command every its own interval
+// until it passes `successes` times in a row (then the regular checks begin); failing `retries`
+// times in a row means the container never started well, which the monitor answers with a restart.
 import { CtrmonError } from '../errors';
 import type { Logger } from '../log';
 import type { HealthState } from '../state/types';
@@ -13,6 +16,21 @@ export interface HealthOptions {
   timeoutMs: number;
   retries: number;
   startPeriodMs: number;
+}
+
+/** What the monitor does when the container turns unhealthy (podman's --health-on-failure). */
+export const HEALTH_FAILURE_ACTIONS = ['none', 'kill', 'restart', 'stop'] as const;
+export type HealthFailureAction = (typeof HEALTH_FAILURE_ACTIONS)[number];
+
+/** podman's startup probe (--health-startup-*). */
+export interface StartupProbeOptions {
+  command: string[];
+  intervalMs: number;
+  timeoutMs: number;
+  /** Consecutive failures that restart the container; 0: never. */
+  retries: number;
+  /** Consecutive passes that end the probe; 0 counts as 1, as podman has it. */
+  successes: number;
 }
 
 export interface ProbeResult {
@@ -54,6 +72,8 @@ export class HealthChecker {
   private timer: NodeJS.Timeout | undefined;
   private startedAt = 0;
   private stopped = false;
+  /** The startup probe's run so far, while it runs. */
+  private startup: { passes: number; failures: number } | null = null;
 
   constructor(
     private readonly options: HealthOptions,
@@ -61,12 +81,17 @@ export class HealthChecker {
     /** Called after every check whose outcome changed the status. */
     private readonly onChange: (state: HealthState) => void,
     private readonly log: Logger,
+    private readonly startupProbe?: { options: StartupProbeOptions; onFailed: () => void },
   ) {}
 
-  /** Runs the first check now, then one every interval (never two at once). */
+  /** Runs the startup probe, if there is one, then the regular checks: the first now, then one every interval (never two at once). */
   start(): void {
-    this.startedAt = Date.now();
-    void this.check();
+    if (this.startupProbe) {
+      this.startup = { passes: 0, failures: 0 };
+      void this.checkStartup(this.startupProbe.options);
+      return;
+    }
+    this.startRegular();
   }
 
   stop(): void {
@@ -74,17 +99,56 @@ export class HealthChecker {
     clearTimeout(this.timer);
   }
 
+  private startRegular(): void {
+    this.startedAt = Date.now();
+    void this.check();
+  }
+
   private async check(): Promise<void> {
     if (this.stopped) return;
-    let result: ProbeResult;
-    try {
-      result = await this.probe(this.options.command, this.options.timeoutMs);
-    } catch (err) {
-      result = { exitCode: null, timedOut: false, output: (err as Error).message };
-    }
+    const result = await this.run(this.options.command, this.options.timeoutMs);
     if (this.stopped) return;
     this.record(result);
     this.timer = setTimeout(() => void this.check(), this.options.intervalMs);
+  }
+
+  private async checkStartup(options: StartupProbeOptions): Promise<void> {
+    if (this.stopped) return;
+    const result = await this.run(options.command, options.timeoutMs);
+    if (this.stopped) return;
+    const run = this.startup!;
+    this.state.lastCheck = new Date().toISOString();
+    this.state.lastExitCode = result.exitCode;
+    this.state.lastOutput = outputOf(result, options.timeoutMs);
+    if (result.exitCode === 0 && !result.timedOut) {
+      run.failures = 0;
+      if (++run.passes >= Math.max(1, options.successes)) {
+        this.log.info({ passes: run.passes }, 'startup health check passed; the regular checks begin');
+        this.startup = null;
+        this.startRegular();
+        return;
+      }
+    } else {
+      run.passes = 0;
+      run.failures++;
+      this.log.debug({ failures: run.failures, exitCode: result.exitCode, output: this.state.lastOutput }, 'startup health check failed');
+      if (options.retries > 0 && run.failures >= options.retries) {
+        this.log.warn({ failures: run.failures }, 'startup health check failed too often');
+        this.stop();
+        this.startupProbe!.onFailed();
+        return;
+      }
+    }
+    this.timer = setTimeout(() => void this.checkStartup(options), options.intervalMs);
+  }
+
+  /** One probe; a probe that throws is a failure with its message. */
+  private async run(command: string[], timeoutMs: number): Promise<ProbeResult> {
+    try {
+      return await this.probe(command, timeoutMs);
+    } catch (err) {
+      return { exitCode: null, timedOut: false, output: (err as Error).message };
+    }
   }
 
   private record(result: ProbeResult): void {
@@ -92,7 +156,7 @@ export class HealthChecker {
     const passed = result.exitCode === 0 && !result.timedOut;
     this.state.lastCheck = new Date().toISOString();
     this.state.lastExitCode = result.exitCode;
-    this.state.lastOutput = (result.timedOut ? `timed out after ${this.options.timeoutMs} ms\n` : '') + result.output.slice(0, 512);
+    this.state.lastOutput = outputOf(result, this.options.timeoutMs);
     if (passed) {
       this.state.status = 'healthy';
       this.state.failingStreak = 0;
@@ -113,4 +177,9 @@ export class HealthChecker {
       );
     }
   }
+}
+
+/** What the state file keeps of a check's output. */
+function outputOf(result: ProbeResult, timeoutMs: number): string {
+  return (result.timedOut ? `timed out after ${timeoutMs} ms\n` : '') + result.output.slice(0, 512);
 }

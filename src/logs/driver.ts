@@ -34,7 +34,8 @@ export interface LogDriverOptions {
   path?: string;
   defaultFilePath: string;
   sizeMax?: number;
-  container: { name: string; id: string };
+  /** tag: journald's SYSLOG_IDENTIFIER (default the name). */
+  container: { name: string; id: string; tag?: string };
   log: Logger;
 }
 

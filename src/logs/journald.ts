@@ -4,6 +4,7 @@
 // with CONTAINER_PARTIAL_MESSAGE=true. Sending never blocks: a full or missing journal socket
 // queues a bounded number of entries.
 import { QueuedDatagramSender } from '../dgram/queued-sender';
+import { parseTemplate, renderRow } from '../format/go-template';
 import type { Logger } from '../log';
 import { splitOutput } from './lines';
 import type { LogSink, OutputStream } from './sink';
@@ -28,12 +29,18 @@ export function journalEntry(fields: [string, string][]): Buffer {
   return Buffer.concat(parts);
 }
 
+/** podman's --log-opt tag=: a template of the container's Name, ID and ImageName. */
+export function logTag(template: string, container: { name: string; id: string; image: string }): string {
+  return renderRow(parseTemplate(template), { Name: container.name, ID: container.id, ImageName: container.image }, template);
+}
+
 export class JournaldSink implements LogSink {
   private readonly sender: QueuedDatagramSender;
   private readonly partial: Record<OutputStream, string> = { stdout: '', stderr: '' };
 
   constructor(
-    private readonly container: { name: string; id: string },
+    /** tag: the SYSLOG_IDENTIFIER (default the name). */
+    private readonly container: { name: string; id: string; tag?: string },
     socketPath: string,
     log: Logger,
   ) {
@@ -64,14 +71,14 @@ export class JournaldSink implements LogSink {
   }
 
   private send(stream: OutputStream, message: string, partial: boolean): void {
-    const { name, id } = this.container;
+    const { name, id, tag } = this.container;
     const fields: [string, string][] = [
       ['MESSAGE', message],
       ['PRIORITY', PRIORITY[stream]],
       ['CONTAINER_NAME', name],
       ['CONTAINER_ID', id.slice(0, 12)],
       ['CONTAINER_ID_FULL', id],
-      ['SYSLOG_IDENTIFIER', name],
+      ['SYSLOG_IDENTIFIER', tag ?? name],
     ];
     if (partial) fields.push(['CONTAINER_PARTIAL_MESSAGE', 'true']);
     this.sender.send(journalEntry(fields));

@@ -11,7 +11,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 
-import { DEFAULT_STOP_SIGNAL, type MonitorOptions } from '../config/monitor-options';
+import { DEFAULT_STOP_SIGNAL, type MonitorOptions, pullRetryArgs } from '../config/monitor-options';
 import { parseSignal } from '../config/parse';
 import { QueuedDatagramSender } from '../dgram/queued-sender';
 import { CtrmonError, EXIT_CTRMON_ERROR, asCtrmonError, errorMessage } from '../errors';
@@ -20,6 +20,7 @@ import { HealthChecker } from '../health/health-check';
 import type { Logger } from '../log';
 import { ThrottledWarnings } from '../log-throttle';
 import type { LogDriver } from '../logs/driver';
+import { logTag } from '../logs/journald';
 import { type ExitStatus, ProcessHandle, type SystemError, setChildSubreaper } from '../native';
 import { parseNotifySocket } from '../notify/address';
 import { READINESS } from '../notify/readiness';
@@ -60,6 +61,8 @@ const KILL_WAIT_MS = 5000;
 /** Retries of a state file write that failed. */
 const STATE_RETRY_FIRST_MS = 1000;
 const STATE_RETRY_MAX_MS = 30_000;
+/** A container stopped for --health-on-failure=restart: a failure, so that Restart=on-failure applies. */
+const EXIT_UNHEALTHY = 1;
 
 type ExitResult = { err: SystemError | null; status: ExitStatus };
 
@@ -81,8 +84,10 @@ export class Monitor {
   private container?: ProcessHandle;
   private started = false;
   private failed = false;
-  /** The signal that asked ctrmon to stop, once one did. */
-  private stopRequest: NodeJS.Signals | null = null;
+  /** The signal that asked ctrmon to stop, once one did (for a health action: the stop signal). */
+  private stopRequest: NodeJS.Signals | number | null = null;
+  /** What --health-on-failure did, once it acted. */
+  private healthAction: MonitorOptions['healthOnFailure'] | null = null;
   private killTimer: NodeJS.Timeout | undefined;
   private readonly reaper: OrphanReaper;
   private resolveExit!: (result: ExitResult) => void;
@@ -173,7 +178,16 @@ export class Monitor {
       this.log.info({ err: errorMessage(err) }, 'the container was stopped while it started');
       return this.endBeforeStart();
     }
-    return this.exitCodeOf(await this.guard(this.exit));
+    const code = this.exitCodeOf(await this.guard(this.exit));
+    if (this.healthAction === 'restart') {
+      throw new CtrmonError(
+        'ERR_UNHEALTHY',
+        `the container was unhealthy and stopped (exit ${code}); ctrmon exits for the unit's Restart= to start it again`,
+        { name: this.options.name },
+        { exitCode: EXIT_UNHEALTHY },
+      );
+    }
+    return code;
   }
 
   /** The step, unless a fatal error of ctrmon's own comes first. */
@@ -271,7 +285,11 @@ export class Monitor {
       path: o.logPath,
       defaultFilePath: path.join(this.dir, 'ctr.log'),
       sizeMax: o.logSizeMax,
-      container: { name: o.name, id: o.name },
+      container: {
+        name: o.name,
+        id: o.name,
+        tag: o.logTag === undefined ? undefined : logTag(o.logTag, { name: o.name, id: o.name, image: o.image ?? '' }),
+      },
       log: this.log,
     });
     this.state.logPath = this.logs.path;
@@ -390,6 +408,7 @@ export class Monitor {
   private startHealthChecks(options: NonNullable<MonitorOptions['health']>): void {
     const runtime = this.runtime;
     const execPidFile = path.join(this.dir, 'exec.pid');
+    const startup = this.options.healthStartup;
     const health = new HealthChecker(
       options,
       (command, timeoutMs) => runtime.exec(this.options.name, command, execPidFile, timeoutMs),
@@ -398,13 +417,28 @@ export class Monitor {
         this.save();
         this.events.emit('health_status', { healthStatus: state.status });
         if (state.status === 'healthy' && READINESS[this.options.sdnotify].readyBy === 'health') this.recordReady();
+        if (state.status === 'unhealthy') this.onUnhealthy(this.options.healthOnFailure, 'the container is unhealthy');
       },
       this.log,
+      startup && { options: startup, onFailed: () => this.onUnhealthy('restart', 'the startup health check failed') },
     );
     this.releases.push('health checks', () => health.stop());
     this.state.health = { ...health.state };
     this.save();
     health.start();
+  }
+
+  /**
+   * --health-on-failure: kill ends the container at once; stop is a graceful stop, as systemctl
+   * stop would do it; restart stops it the same way without telling systemd, and the monitor then
+   * exits non-zero (ERR_UNHEALTHY) for the unit's Restart= to start a new one.
+   */
+  private onUnhealthy(action: MonitorOptions['healthOnFailure'], why: string): void {
+    if (action === 'none' || this.stopRequest || this.healthAction) return;
+    this.healthAction = action;
+    this.log.warn({ action }, `${why}: health-on-failure=${action}`);
+    if (action === 'kill') this.signalContainer('SIGKILL');
+    else this.requestStop(this.stopSignal(), action === 'stop');
   }
 
   /** READY: sent to systemd by ctrmon itself, unless the application said it (relayed already). */
@@ -421,7 +455,8 @@ export class Monitor {
     this.log.info({ afterMs: Date.now() - Date.parse(this.state.timestamps.created) }, 'container ready');
   }
 
-  private requestStop(signal: NodeJS.Signals): void {
+  /** signal: what asked for the stop; tellSystemd: STOPPING=1, unless the unit is to be restarted (a STOPPING unit is not). */
+  private requestStop(signal: NodeJS.Signals | number, tellSystemd = true): void {
     if (this.stopRequest) {
       this.log.info({ signal }, 'already stopping');
       return;
@@ -431,7 +466,7 @@ export class Monitor {
     this.state.timestamps.stopping = new Date().toISOString();
     this.update();
     this.events.emit('stop');
-    this.sender?.send(Buffer.from('STOPPING=1')); // there is a sender only in a mode that notifies systemd
+    if (tellSystemd) this.sender?.send(Buffer.from('STOPPING=1')); // there is a sender only in a mode that notifies systemd
     // Before start the container runs nothing of its own: lifecycle() removes it after create, or
     // signals it once a `start` in progress has returned.
     if (this.started) this.signalContainer(this.stopSignal());
@@ -466,7 +501,17 @@ export class Monitor {
       pinnedDigest: readPin(imagePinFile(o.stateDir, o.name)),
       // A pull runs as `ctrmon pull`, in a child, so the monitor never loads the registry client.
       pullImage: async (ref) => {
-        const args = [...PACKAGE_MANIFEST.ctrmon.nodeFlags, packagePath('bin', 'ctrmon.js'), 'pull', '--root', storeRoot, '--quiet', ref];
+        const retry = o.pullRetry ? pullRetryArgs(o.pullRetry) : [];
+        const args = [
+          ...PACKAGE_MANIFEST.ctrmon.nodeFlags,
+          packagePath('bin', 'ctrmon.js'),
+          'pull',
+          '--root',
+          storeRoot,
+          '--quiet',
+          ...retry,
+          ref,
+        ];
         const r = await run(process.execPath, args, { env: runtimeEnv(process.env) });
         if (r.code !== 0) {
           const why = r.stderr.trim().split('\n').pop() ?? `exit ${r.code}`;

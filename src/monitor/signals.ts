@@ -1,8 +1,9 @@
 // Signals ctrmon handles as a unit's main PID: TERM and INT stop the container gracefully; HUP,
 // QUIT, USR1 and USR2 are passed on to it (HUP is how Type=notify-reload units reload). A
 // listener replaces Node's default action for each of them.
+import { FORWARDED_SIGNALS } from '../signal-numbers';
+
 export const STOP_SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
-export const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
 
 export interface SignalHandlers {
   stop(signal: NodeJS.Signals): void;

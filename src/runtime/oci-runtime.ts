@@ -8,6 +8,7 @@ import type { Readable } from 'node:stream';
 
 import { CtrmonError, EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, errorMessage } from '../errors';
 import { type RunResult, run, spawnTracked } from '../process/spawn';
+import { signalExitCode } from '../signal-numbers';
 import type { ResolvedRuntime } from './resolve';
 
 export interface RuntimeOptions {
@@ -122,6 +123,13 @@ export class OciRuntime {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** Runs a command inside the container with this process's stdin, stdout and stderr; resolves with its exit code (128+N for signal N). */
+  async execAttached(id: string, argv: string[]): Promise<number> {
+    const child = spawnTracked(this.runtime.path, this.args('exec', [id, ...argv]), { env: this.options.env, stdio: 'inherit' });
+    const { code, signal } = await this.exitOf(child);
+    return code ?? signalExitCode(signal!);
   }
 
   private args(verb: string, rest: string[]): string[] {

@@ -111,6 +111,13 @@ export function readState(file: string): ContainerState {
   return parsed as unknown as ContainerState;
 }
 
+/** The state of the container called name, or ERR_STATE saying that ctrmon has none of that name. */
+export function readContainerState(stateDir: string, name: string): ContainerState {
+  const file = stateFile(stateDir, name);
+  if (!existsSync(file)) throw new CtrmonError('ERR_STATE', `no container ${name} in ${stateDir} (see ctrmon ps)`, { name, path: file });
+  return readState(file);
+}
+
 /** Every container with a state file under stateDir, with the files that could not be read. */
 export function listStates(stateDir: string): { states: ContainerState[]; errors: CtrmonError[] } {
   const states: ContainerState[] = [];

@@ -10,6 +10,7 @@ import type { Host } from '../host/host';
 import { READINESS } from '../notify/readiness';
 import { PACKAGE_MANIFEST, packagePath } from '../package-root';
 import { signalExitCode } from '../signal-numbers';
+import { execReload } from './reload';
 import { quoteWord } from './unit-file';
 
 export type Entries = [string, string][];
@@ -76,6 +77,7 @@ export function renderUnit(o: MonitorOptions, host: Host, settings: UnitSettings
     ['SuccessExitStatus', String(signalExitCode(o.stopSignal ?? DEFAULT_STOP_SIGNAL))],
     ['Restart', settings.restart],
     ['ExecStart', [...command, ...monitorArgs(o, host)].map(quoteWord).join(' ')],
+    ...execReload(o, host, command),
   ];
   const install = settings.extra?.Install ?? [];
   return [

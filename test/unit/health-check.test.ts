@@ -70,4 +70,66 @@ describe('health checks', () => {
     assert.equal(checker.state.status, 'unhealthy');
     assert.equal(checker.state.lastOutput, 'runtime gone');
   });
+
+  test('a startup probe runs first, until it passes `successes` times in a row; then the regular checks begin', async () => {
+    const calls: string[] = [];
+    const startup = [1, 0, 1, 0, 0];
+    const changes: string[] = [];
+    const checker = new HealthChecker(
+      { command: ['regular'], intervalMs: 5, timeoutMs: 100, retries: 1, startPeriodMs: 0 },
+      async ([cmd]) => {
+        calls.push(cmd);
+        const code = cmd === 'startup' ? startup.shift()! : 0;
+        return { exitCode: code, timedOut: false, output: '' };
+      },
+      (s) => changes.push(s.status),
+      log,
+      {
+        options: { command: ['startup'], intervalMs: 5, timeoutMs: 100, retries: 3, successes: 2 },
+        onFailed: () => assert.fail('restarted'),
+      },
+    );
+    checker.start();
+    await waitFor(() => changes.length === 1, 2000, 'healthy');
+    checker.stop();
+    assert.deepEqual(calls.slice(0, 6), ['startup', 'startup', 'startup', 'startup', 'startup', 'regular']);
+    assert.deepEqual(changes, ['healthy']);
+  });
+
+  test('a startup probe failing `retries` times in a row stops the checks and asks for a restart; 0 never does', async () => {
+    let failed = 0;
+    const probe = async () => ({ exitCode: 1, timedOut: false, output: 'no' });
+    const startupOf = (retries: number) => ({ command: ['s'], intervalMs: 5, timeoutMs: 100, retries, successes: 0 });
+    let calls = 0;
+    const checker = new HealthChecker(
+      { command: ['x'], intervalMs: 5, timeoutMs: 100, retries: 1, startPeriodMs: 0 },
+      async () => {
+        calls++;
+        return probe();
+      },
+      () => assert.fail('no status change while the startup probe runs'),
+      log,
+      { options: startupOf(3), onFailed: () => failed++ },
+    );
+    checker.start();
+    await waitFor(() => failed === 1, 2000, 'the restart');
+    await new Promise((r) => setTimeout(r, 30));
+    assert.equal(calls, 3, 'no check after the restart was asked for');
+    assert.equal(checker.state.status, 'starting');
+
+    let never = 0;
+    const patient = new HealthChecker(
+      { command: ['x'], intervalMs: 5, timeoutMs: 100, retries: 1, startPeriodMs: 0 },
+      async () => {
+        never++;
+        return probe();
+      },
+      () => assert.fail('no status change'),
+      log,
+      { options: startupOf(0), onFailed: () => assert.fail('retries 0 never restarts') },
+    );
+    patient.start();
+    await waitFor(() => never >= 10, 2000, 'ten startup checks');
+    patient.stop();
+  });
 });

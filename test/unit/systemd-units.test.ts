@@ -295,7 +295,8 @@ describe('.container files', () => {
     assert.deepEqual(result.errors, [
       `${path.join(etc, 'bad.container')}:3: unsupported key Device= in [Container] (supported: ContainerName, Exec, Bundle, Image, ` +
         'Pull, Volume, Network, PublishPort, Notify, Runtime, RuntimeArgs, Environment, Label, AutoUpdate, HealthCmd, HealthInterval, ' +
-        'HealthTimeout, HealthRetries, HealthStartPeriod, StopSignal, StopTimeout, LogDriver)',
+        'HealthTimeout, HealthRetries, HealthStartPeriod, HealthOnFailure, HealthStartupCmd, HealthStartupInterval, HealthStartupTimeout, ' +
+        'HealthStartupRetries, HealthStartupSuccess, ReloadCmd, ReloadSignal, Retry, RetryDelay, LogOpt, StopSignal, StopTimeout, LogDriver)',
     ]);
     assert.match(readFileSync(path.join(out, 'web.service'), 'utf8'), /--bundle \/srv\/run-web /);
     assert.equal(readlinkSync(path.join(out, 'multi-user.target.wants', 'web.service')), '../web.service');

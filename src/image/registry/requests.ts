@@ -10,11 +10,22 @@ export interface RetryPolicy {
   attempts: number;
   baseDelayMs: number;
   maxDelayMs: number;
+  /** Every retry waits this long instead (podman's --retry-delay), unless the registry says how long. */
+  fixedDelayMs?: number;
 }
 
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 500, maxDelayMs: 30_000 };
 
 const RETRIED_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
+
+/** The default policy with podman's --retry (retries after the first attempt) and --retry-delay, where given. */
+export function retryPolicy(retries: number | undefined, delayMs: number | undefined): RetryPolicy {
+  return {
+    ...DEFAULT_RETRY,
+    ...(retries === undefined ? {} : { attempts: retries + 1 }),
+    ...(delayMs === undefined ? {} : { fixedDelayMs: delayMs }),
+  };
+}
 
 /** Delay before attempt `attempt` (1 = the first retry): doubling from the base, with up to 50 % jitter. */
 export function backoffDelay(policy: RetryPolicy, attempt: number, retryAfter?: string | null): number {
@@ -23,6 +34,7 @@ export function backoffDelay(policy: RetryPolicy, attempt: number, retryAfter?: 
     const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(retryAfter) - Date.now();
     if (Number.isFinite(ms) && ms >= 0) return Math.min(ms, policy.maxDelayMs);
   }
+  if (policy.fixedDelayMs !== undefined) return policy.fixedDelayMs;
   const base = Math.min(policy.baseDelayMs * 2 ** (attempt - 1), policy.maxDelayMs);
   return base * (0.5 + Math.random() * 0.5);
 }
