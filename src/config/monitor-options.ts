@@ -20,7 +20,38 @@ import { NETWORK_MODES, type NetworkMode } from '../spec/steps/network';
 import { SYSTEMD_MODES, type SystemdMode } from '../spec/steps/systemd-mode';
 import type { Volume } from '../spec/steps/volumes';
 import { AUTO_UPDATE_LABEL, checkUpdatable } from '../update/policy';
-import { badOption, checkName, formatMs, oneOf, parseCount, parseDuration, parseEnv, parseLabels, parseSignal, parseSize } from './parse';
+import { mergeCapabilities, normalizeCapability } from '../spec/capabilities';
+import type { Rlimit } from '../spec/steps/rlimits';
+import {
+  ULIMIT_NAMES,
+  type SecurityOptions,
+  absoluteUnlessSpecifier,
+  besideFile,
+  checkGroup,
+  checkHostname,
+  checkTimezone,
+  checkUser,
+  checkWorkdir,
+  parseEntrypoint,
+  parsePidsLimit,
+  parsePositiveSize,
+  parseSecurityOptions,
+  parseSysctls,
+  parseUlimit,
+} from './process-values';
+import {
+  badOption,
+  checkName,
+  formatMs,
+  oneOf,
+  parseBoolean,
+  parseCount,
+  parseDuration,
+  parseEnv,
+  parseLabels,
+  parseSignal,
+  parseSize,
+} from './parse';
 
 export const DEFAULT_STOP_SIGNAL = 'SIGTERM';
 
@@ -38,7 +69,7 @@ export interface FlagSpec {
   /** '--stop-timeout'; commander's attribute is its camelCase form. */
   flag: string;
   short?: string;
-  /** '<seconds>' */
+  /** '<seconds>'; '' for a switch, which takes no value. */
   arg: string;
   help: string;
   /** The value used when the flag is absent, as a user would write it. */
@@ -306,6 +337,280 @@ export const MONITOR_OPTIONS = {
     ],
     parse: (get, own) => parseEnv(get.many('--env'), own),
     write: (v) => v.flatMap((e) => ['--env', e]),
+  }),
+  envFiles: option<string[]>({
+    flags: [
+      {
+        flag: '--env-file',
+        arg: '<file>',
+        help: 'read environment variables from a file of KEY=VALUE lines at every start, before --env (repeatable)',
+        repeatable: true,
+        containerKeys: { EnvironmentFile: (_v, ctx) => ctx.words().map((f) => besideFile(f, ctx)) },
+      },
+    ],
+    parse: (get) => get.many('--env-file').map(absoluteUnlessSpecifier),
+    write: (v) => v.flatMap((f) => ['--env-file', f]),
+  }),
+  envHost: option<boolean>({
+    flags: [
+      {
+        flag: '--env-host',
+        arg: '',
+        help: "give the container ctrmon's own environment (less what describes ctrmon's place under systemd), under the config's and --env",
+        containerKeys: { EnvironmentHost: (v) => (parseBoolean('EnvironmentHost', v) ? ['true'] : []) },
+      },
+    ],
+    parse: (get) => get.one('--env-host') !== undefined,
+    write: (v) => (v ? ['--env-host'] : []),
+  }),
+  user: option<string | undefined>({
+    flags: [
+      {
+        flag: '--user',
+        short: '-u',
+        arg: '<user[:group]>',
+        help: "the user the container runs as, a uid or a name, with a gid or group name (names from the rootfs' /etc/passwd and /etc/group)",
+        check: checkUser,
+        containerKeys: { User: null },
+      },
+      {
+        flag: '--group',
+        arg: '<group>',
+        help: "the user's primary group, a gid or a name, instead of the group part of --user (needs --user)",
+        check: (v) => checkUser(`0:${v}`),
+        containerKeys: { Group: null },
+      },
+    ],
+    parse: (get) => {
+      const user = get.one('--user');
+      const group = get.one('--group');
+      if (group !== undefined && user === undefined) throw badOption('--group', group, 'needs --user (a group without a user is not one)');
+      if (user === undefined) return undefined;
+      const spec = group === undefined ? user : `${user.split(':')[0]}:${group}`;
+      checkUser(spec);
+      return spec;
+    },
+    write: (v) => (v === undefined ? [] : ['--user', v]),
+  }),
+  groupAdd: option<string[]>({
+    flags: [
+      {
+        flag: '--group-add',
+        arg: '<group>',
+        help: "an additional group of the container's process, a gid or a name from the rootfs' /etc/group (repeatable)",
+        repeatable: true,
+        check: checkGroup,
+        containerKeys: { GroupAdd: words },
+      },
+    ],
+    parse: (get) => get.many('--group-add').map(checkGroup),
+    write: (v) => v.flatMap((g) => ['--group-add', g]),
+  }),
+  workdir: option<string | undefined>({
+    flags: [
+      {
+        flag: '--workdir',
+        short: '-w',
+        arg: '<dir>',
+        help: "the container's working directory, an absolute path (instead of the image's WorkingDir or the bundle's process.cwd)",
+        check: checkWorkdir,
+        containerKeys: { WorkingDir: null },
+      },
+    ],
+    parse: (get) => {
+      const dir = get.one('--workdir');
+      return dir === undefined ? undefined : checkWorkdir(dir);
+    },
+    write: (v) => (v === undefined ? [] : ['--workdir', v]),
+  }),
+  entrypoint: option<string[] | undefined>({
+    flags: [
+      {
+        flag: '--entrypoint',
+        arg: '<command>',
+        help: 'replace the entrypoint (an image\'s, with its Cmd): a command, or a JSON array; "" for none',
+        containerKeys: { Entrypoint: null },
+      },
+    ],
+    parse: (get) => {
+      const value = get.one('--entrypoint');
+      return value === undefined ? undefined : parseEntrypoint(value);
+    },
+    write: (v) => (v === undefined ? [] : ['--entrypoint', JSON.stringify(v)]),
+  }),
+  hostname: option<string | undefined>({
+    flags: [
+      {
+        flag: '--hostname',
+        arg: '<name>',
+        help: "the container's hostname (an image's default: the container's name), in a UTS namespace of its own",
+        check: checkHostname,
+        containerKeys: { HostName: null },
+      },
+    ],
+    parse: (get) => {
+      const name = get.one('--hostname');
+      return name === undefined ? undefined : checkHostname(name);
+    },
+    write: (v) => (v === undefined ? [] : ['--hostname', v]),
+  }),
+  timezone: option<string | undefined>({
+    flags: [
+      {
+        flag: '--tz',
+        arg: '<zone>',
+        help: "the container's time zone: local (the host's) or a zone of the host's /usr/share/zoneinfo, such as Europe/Berlin",
+        check: checkTimezone,
+        containerKeys: { Timezone: null },
+      },
+    ],
+    parse: (get) => {
+      const zone = get.one('--tz');
+      return zone === undefined ? undefined : checkTimezone(zone);
+    },
+    write: (v) => (v === undefined ? [] : ['--tz', v]),
+  }),
+  annotations: option<Record<string, string>>({
+    flags: [
+      {
+        flag: '--annotation',
+        arg: '<KEY=VALUE>',
+        help: "an annotation in the container's config (repeatable)",
+        repeatable: true,
+        containerKeys: { Annotation: keyValues },
+      },
+    ],
+    parse: (get) => parseLabels(get.many('--annotation'), '--annotation'),
+    write: (v) => Object.entries(v).flatMap(([k, val]) => ['--annotation', `${k}=${val}`]),
+  }),
+  sysctls: option<Record<string, string>>({
+    flags: [
+      {
+        flag: '--sysctl',
+        arg: '<name=value>',
+        help: 'a namespaced kernel parameter of the container (net.*, with a network of its own; fs.mqueue.*, kernel.shm* ...) (repeatable)',
+        repeatable: true,
+        check: (v) => parseSysctls([v]),
+        containerKeys: { Sysctl: keyValues },
+      },
+    ],
+    parse: (get) => parseSysctls(get.many('--sysctl')),
+    write: (v) => Object.entries(v).flatMap(([k, val]) => ['--sysctl', `${k}=${val}`]),
+  }),
+  ulimits: option<Rlimit[]>({
+    flags: [
+      {
+        flag: '--ulimit',
+        arg: '<name=soft[:hard]>',
+        help: "a resource limit of the container's process, by podman's names: nofile, nproc, core, memlock ... (repeatable)",
+        repeatable: true,
+        check: parseUlimit,
+        containerKeys: { Ulimit: (v) => [v] },
+      },
+    ],
+    parse: (get) => get.many('--ulimit').map(parseUlimit),
+    write: (v) => v.flatMap((r) => ['--ulimit', `${ULIMIT_NAMES.get(r.type)}=${r.soft}:${r.hard}`]),
+  }),
+  security: option<SecurityOptions>({
+    flags: [
+      {
+        flag: '--security-opt',
+        arg: '<option>',
+        help: 'no-new-privileges[=bool], or seccomp=<file.json> (a seccomp profile) or seccomp=unconfined (repeatable)',
+        repeatable: true,
+        check: (v) => parseSecurityOptions([v]),
+        containerKeys: {
+          NoNewPrivileges: (v) => (parseBoolean('NoNewPrivileges', v) ? ['no-new-privileges'] : []),
+          SeccompProfile: (v, ctx) => [`seccomp=${v === 'unconfined' ? v : besideFile(v, ctx)}`],
+        },
+      },
+    ],
+    parse: (get) => parseSecurityOptions(get.many('--security-opt')),
+    write: (v) => [
+      ...(v.noNewPrivileges === undefined ? [] : ['--security-opt', v.noNewPrivileges ? 'no-new-privileges' : 'no-new-privileges=false']),
+      ...(v.seccomp === undefined ? [] : ['--security-opt', `seccomp=${v.seccomp}`]),
+    ],
+  }),
+  capAdd: option<string[]>({
+    flags: [
+      {
+        flag: '--cap-add',
+        arg: '<capability>',
+        help: 'add a capability (CAP_ optional, any case) or all (repeatable)',
+        repeatable: true,
+        check: normalizeCapability,
+        containerKeys: { AddCapability: words },
+      },
+    ],
+    parse: (get) => get.many('--cap-add').map(normalizeCapability),
+    write: (v) => v.flatMap((c) => ['--cap-add', c]),
+  }),
+  capDrop: option<string[]>({
+    flags: [
+      {
+        flag: '--cap-drop',
+        arg: '<capability>',
+        help: 'drop a capability (CAP_ optional, any case) or all (repeatable)',
+        repeatable: true,
+        check: normalizeCapability,
+        containerKeys: { DropCapability: words },
+      },
+    ],
+    parse: (get) => {
+      const drop = get.many('--cap-drop').map(normalizeCapability);
+      mergeCapabilities([], get.many('--cap-add').map(normalizeCapability), drop, () => []);
+      return drop;
+    },
+    write: (v) => v.flatMap((c) => ['--cap-drop', c]),
+  }),
+  pidsLimit: option<number | undefined>({
+    flags: [
+      {
+        flag: '--pids-limit',
+        arg: '<n>',
+        help: 'the most processes and threads the container may have; -1: unlimited',
+        check: parsePidsLimit,
+        containerKeys: { PidsLimit: null },
+      },
+    ],
+    parse: (get) => {
+      const value = get.one('--pids-limit');
+      return value === undefined ? undefined : parsePidsLimit(value);
+    },
+    write: (v) => (v === undefined ? [] : ['--pids-limit', String(v)]),
+  }),
+  memory: option<number | undefined>({
+    flags: [
+      {
+        flag: '--memory',
+        short: '-m',
+        arg: '<size>',
+        help: "the container's memory limit (512m, 1g ...); memory and swap together get twice it",
+        check: (v) => parsePositiveSize('--memory', v),
+        containerKeys: { Memory: null },
+      },
+    ],
+    parse: (get) => {
+      const value = get.one('--memory');
+      return value === undefined ? undefined : parsePositiveSize('--memory', value);
+    },
+    write: (v) => (v === undefined ? [] : ['--memory', String(v)]),
+  }),
+  shmSize: option<number | undefined>({
+    flags: [
+      {
+        flag: '--shm-size',
+        arg: '<size>',
+        help: 'the size of the tmpfs on /dev/shm (64m, 1g ...; default: 64m for an image)',
+        check: (v) => parsePositiveSize('--shm-size', v),
+        containerKeys: { ShmSize: null },
+      },
+    ],
+    parse: (get) => {
+      const value = get.one('--shm-size');
+      return value === undefined ? undefined : parsePositiveSize('--shm-size', value);
+    },
+    write: (v) => (v === undefined ? [] : ['--shm-size', String(v)]),
   }),
   labels: option<Record<string, string>>({
     flags: [
