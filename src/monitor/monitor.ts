@@ -44,7 +44,7 @@ import { writeState } from '../state/writer';
 import type { AccountOptions } from './accounts';
 import { BundleSource } from './bundle-source';
 import type { ImageSource } from './image-source';
-import { type OwnCgroup, ownCgroup, splitUnitCgroup } from '../process/cgroup';
+import { type OwnCgroup, missingControllers, ownCgroup, splitUnitCgroup } from '../process/cgroup';
 import { type ContainerRuntime, type MonitorDependencies, PRODUCTION_DEPENDENCIES } from './dependencies';
 import { type ListenFds, closeListenFds, listenFds } from './listen-fds';
 import { ReleaseStack } from './release-stack';
@@ -290,6 +290,8 @@ export class Monitor {
     const o = this.options;
     // WATCHDOG_PID naming another process: the interval is not ours to pass on.
     const watchdogIsOurs = !process.env.WATCHDOG_PID || process.env.WATCHDOG_PID === String(process.pid);
+    const cgroupsPath = this.placeCgroup();
+    if (cgroupsPath !== undefined) checkControllers(cgroupsPath, o);
     this.spec = buildSpec(prepared.base, {
       command: o.command,
       env: o.env,
@@ -299,7 +301,7 @@ export class Monitor {
       notifyDir,
       watchdogUsec: watchdogIsOurs ? process.env.WATCHDOG_USEC : undefined,
       listenFds: this.sockets && { count: this.sockets.fds.length, names: this.sockets.names },
-      cgroupsPath: this.placeCgroup(),
+      cgroupsPath,
       stopSignal: o.stopSignal,
       entrypointOverride: o.entrypoint,
       envHost: o.envHost ? Object.entries(runtimeEnv(process.env)).map(([k, v]) => `${k}=${v}`) : [],
@@ -584,6 +586,24 @@ function readPin(file: string): string | undefined {
     return readFileSync(file, 'utf8').trim() || undefined;
   } catch {
     return undefined;
+  }
+}
+
+/** --pids-limit and --memory need their controllers where the container's cgroup goes. */
+function checkControllers(cgroupsPath: string, o: MonitorOptions): void {
+  const limits = { pids: o.pidsLimit === undefined ? null : '--pids-limit', memory: o.memory === undefined ? null : '--memory' };
+  const wanted = Object.entries(limits).filter(([, flag]) => flag !== null);
+  const missing = missingControllers(
+    cgroupsPath,
+    wanted.map(([c]) => c),
+  );
+  if (missing.length) {
+    const flags = wanted.filter(([c]) => missing.includes(c)).map(([, flag]) => flag);
+    throw new CtrmonError(
+      'ERR_INVALID_OPTION',
+      `${flags.join(' and ')}: the unit's cgroup ${path.posix.dirname(cgroupsPath)} has no ${missing.join(' or ')} controller ` +
+        '(a hybrid host keeps it on cgroup v1): the limit cannot be set where the container runs',
+    );
   }
 }
 
