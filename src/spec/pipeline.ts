@@ -3,8 +3,10 @@
 // one ordered chain of named steps applies the options, each step taking only what it needs. An
 // option that changes config.json is an entry in the option table (config/monitor-options.ts)
 // plus a step here. The order matters where steps meet: the systemd mode looks at the final
-// command, HOME and container_uuid come after --env, volumes go over systemd's tmpfs mounts, and
-// what the host gives the container (sockets, watchdog, notify socket) comes last.
+// command, HOME and container_uuid come after --env, capabilities follow the user they depend on and
+// seccomp the capabilities its rules may name, --sysctl follows the namespaces --network decides,
+// volumes go over systemd's tmpfs mounts, and what the host gives the container (sockets,
+// watchdog, notify socket) comes last.
 import { type CommandInputs, applyCommand } from './steps/command';
 import { type CgroupsPathInputs, applyCgroupsPath } from './steps/cgroups-path';
 import { type EnvironmentInputs, applyEnvironment } from './steps/environment';

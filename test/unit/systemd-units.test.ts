@@ -289,7 +289,9 @@ describe('.container files', () => {
     assert.deepEqual(result.written.sort(), ['db.service', 'web.service']);
     assert.deepEqual(result.errors, [
       `${path.join(etc, 'bad.container')}:3: unsupported key Device= in [Container] (supported: ContainerName, Exec, Bundle, Image, ` +
-        'Pull, Volume, Network, PublishPort, Notify, Runtime, RuntimeArgs, Environment, Label, AutoUpdate, HealthCmd, HealthInterval, ' +
+        'Pull, Volume, Network, PublishPort, Notify, Runtime, RuntimeArgs, Environment, EnvironmentFile, EnvironmentHost, User, Group, ' +
+        'GroupAdd, WorkingDir, Entrypoint, HostName, Timezone, Annotation, Sysctl, Ulimit, NoNewPrivileges, SeccompProfile, ' +
+        'AddCapability, DropCapability, PidsLimit, Memory, ShmSize, Label, AutoUpdate, HealthCmd, HealthInterval, ' +
         'HealthTimeout, HealthRetries, HealthStartPeriod, StopSignal, StopTimeout, LogDriver)',
     ]);
     assert.match(readFileSync(path.join(out, 'web.service'), 'utf8'), /--bundle \/srv\/run-web /);

@@ -1,5 +1,5 @@
-// The image's User ("name", "uid", "name:group", "uid:gid") as the numbers a runtime needs,
-// resolved against the image's own /etc/passwd and /etc/group as moby/sys/user does: a numeric
+// A User ("name", "uid", "name:group", "uid:gid": an image's, or --user) as the numbers a runtime
+// needs, resolved against the rootfs' own /etc/passwd and /etc/group as moby/sys/user does: a numeric
 // uid not in passwd runs with gid 0; a name that is not there is an error; supplementary groups
 // come from /etc/group membership only when no group is given. The runtimes never resolve names.
 import { CtrmonError } from '../../errors';
