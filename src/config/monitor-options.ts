@@ -338,19 +338,15 @@ export const MONITOR_OPTIONS = {
     parse: (get, own) => parseEnv(get.many('--env'), own),
     write: (v) => v.flatMap((e) => ['--env', e]),
   }),
-  envFiles: option<string[]>({
-    flags: [
-      {
-        flag: '--env-file',
-        arg: '<file>',
-        help: 'read environment variables from a file of KEY=VALUE lines at every start, before --env (repeatable)',
-        repeatable: true,
-        containerKeys: { EnvironmentFile: (_v, ctx) => ctx.words().map((f) => besideFile(f, ctx)) },
-      },
-    ],
-    parse: (get) => get.many('--env-file').map(absoluteUnlessSpecifier),
-    write: (v) => v.flatMap((f) => ['--env-file', f]),
-  }),
+  envFiles: repeatedValue(
+    {
+      flag: '--env-file',
+      arg: '<file>',
+      help: 'read environment variables from a file of KEY=VALUE lines at every start, before --env (repeatable)',
+      containerKeys: { EnvironmentFile: (_v, ctx) => ctx.words().map((f) => besideFile(f, ctx)) },
+    },
+    absoluteUnlessSpecifier,
+  ),
   envHost: option<boolean>({
     flags: [
       {
@@ -392,84 +388,53 @@ export const MONITOR_OPTIONS = {
     },
     write: (v) => (v === undefined ? [] : ['--user', v]),
   }),
-  groupAdd: option<string[]>({
-    flags: [
-      {
-        flag: '--group-add',
-        arg: '<group>',
-        help: "an additional group of the container's process, a gid or a name from the rootfs' /etc/group (repeatable)",
-        repeatable: true,
-        check: checkGroup,
-        containerKeys: { GroupAdd: words },
-      },
-    ],
-    parse: (get) => get.many('--group-add').map(checkGroup),
-    write: (v) => v.flatMap((g) => ['--group-add', g]),
-  }),
-  workdir: option<string | undefined>({
-    flags: [
-      {
-        flag: '--workdir',
-        short: '-w',
-        arg: '<dir>',
-        help: "the container's working directory, an absolute path (instead of the image's WorkingDir or the bundle's process.cwd)",
-        check: checkWorkdir,
-        containerKeys: { WorkingDir: null },
-      },
-    ],
-    parse: (get) => {
-      const dir = get.one('--workdir');
-      return dir === undefined ? undefined : checkWorkdir(dir);
+  groupAdd: repeatedValue(
+    {
+      flag: '--group-add',
+      arg: '<group>',
+      help: "an additional group of the container's process, a gid or a name from the rootfs' /etc/group (repeatable)",
+      containerKeys: { GroupAdd: words },
     },
-    write: (v) => (v === undefined ? [] : ['--workdir', v]),
-  }),
-  entrypoint: option<string[] | undefined>({
-    flags: [
-      {
-        flag: '--entrypoint',
-        arg: '<command>',
-        help: 'replace the entrypoint (an image\'s, with its Cmd): a command, or a JSON array; "" for none',
-        containerKeys: { Entrypoint: null },
-      },
-    ],
-    parse: (get) => {
-      const value = get.one('--entrypoint');
-      return value === undefined ? undefined : parseEntrypoint(value);
+    checkGroup,
+  ),
+  workdir: singleValue(
+    {
+      flag: '--workdir',
+      short: '-w',
+      arg: '<dir>',
+      help: "the container's working directory, an absolute path (instead of the image's WorkingDir or the bundle's process.cwd)",
+      containerKeys: { WorkingDir: null },
     },
-    write: (v) => (v === undefined ? [] : ['--entrypoint', JSON.stringify(v)]),
-  }),
-  hostname: option<string | undefined>({
-    flags: [
-      {
-        flag: '--hostname',
-        arg: '<name>',
-        help: "the container's hostname (an image's default: the container's name), in a UTS namespace of its own",
-        check: checkHostname,
-        containerKeys: { HostName: null },
-      },
-    ],
-    parse: (get) => {
-      const name = get.one('--hostname');
-      return name === undefined ? undefined : checkHostname(name);
+    checkWorkdir,
+  ),
+  entrypoint: singleValue(
+    {
+      flag: '--entrypoint',
+      arg: '<command>',
+      help: 'replace the entrypoint (an image\'s, with its Cmd): a command, or a JSON array; "" for none',
+      containerKeys: { Entrypoint: null },
     },
-    write: (v) => (v === undefined ? [] : ['--hostname', v]),
-  }),
-  timezone: option<string | undefined>({
-    flags: [
-      {
-        flag: '--tz',
-        arg: '<zone>',
-        help: "the container's time zone: local (the host's) or a zone of the host's /usr/share/zoneinfo, such as Europe/Berlin",
-        check: checkTimezone,
-        containerKeys: { Timezone: null },
-      },
-    ],
-    parse: (get) => {
-      const zone = get.one('--tz');
-      return zone === undefined ? undefined : checkTimezone(zone);
+    parseEntrypoint,
+    JSON.stringify,
+  ),
+  hostname: singleValue(
+    {
+      flag: '--hostname',
+      arg: '<name>',
+      help: "the container's hostname (an image's default: the container's name), in a UTS namespace of its own",
+      containerKeys: { HostName: null },
     },
-    write: (v) => (v === undefined ? [] : ['--tz', v]),
-  }),
+    checkHostname,
+  ),
+  timezone: singleValue(
+    {
+      flag: '--tz',
+      arg: '<zone>',
+      help: "the container's time zone: local (the host's) or a zone of the host's /usr/share/zoneinfo, such as Europe/Berlin",
+      containerKeys: { Timezone: null },
+    },
+    checkTimezone,
+  ),
   annotations: option<Record<string, string>>({
     flags: [
       {
@@ -531,20 +496,15 @@ export const MONITOR_OPTIONS = {
       ...(v.seccomp === undefined ? [] : ['--security-opt', `seccomp=${v.seccomp}`]),
     ],
   }),
-  capAdd: option<string[]>({
-    flags: [
-      {
-        flag: '--cap-add',
-        arg: '<capability>',
-        help: 'add a capability (CAP_ optional, any case) or all (repeatable)',
-        repeatable: true,
-        check: normalizeCapability,
-        containerKeys: { AddCapability: words },
-      },
-    ],
-    parse: (get) => get.many('--cap-add').map(normalizeCapability),
-    write: (v) => v.flatMap((c) => ['--cap-add', c]),
-  }),
+  capAdd: repeatedValue(
+    {
+      flag: '--cap-add',
+      arg: '<capability>',
+      help: 'add a capability (CAP_ optional, any case) or all (repeatable)',
+      containerKeys: { AddCapability: words },
+    },
+    normalizeCapability,
+  ),
   capDrop: option<string[]>({
     flags: [
       {
@@ -563,55 +523,34 @@ export const MONITOR_OPTIONS = {
     },
     write: (v) => v.flatMap((c) => ['--cap-drop', c]),
   }),
-  pidsLimit: option<number | undefined>({
-    flags: [
-      {
-        flag: '--pids-limit',
-        arg: '<n>',
-        help: 'the most processes and threads the container may have; -1: unlimited',
-        check: parsePidsLimit,
-        containerKeys: { PidsLimit: null },
-      },
-    ],
-    parse: (get) => {
-      const value = get.one('--pids-limit');
-      return value === undefined ? undefined : parsePidsLimit(value);
+  pidsLimit: singleValue(
+    {
+      flag: '--pids-limit',
+      arg: '<n>',
+      help: 'the most processes and threads the container may have; -1: unlimited',
+      containerKeys: { PidsLimit: null },
     },
-    write: (v) => (v === undefined ? [] : ['--pids-limit', String(v)]),
-  }),
-  memory: option<number | undefined>({
-    flags: [
-      {
-        flag: '--memory',
-        short: '-m',
-        arg: '<size>',
-        help: "the container's memory limit (512m, 1g ...); memory and swap together get twice it",
-        check: (v) => parsePositiveSize('--memory', v),
-        containerKeys: { Memory: null },
-      },
-    ],
-    parse: (get) => {
-      const value = get.one('--memory');
-      return value === undefined ? undefined : parsePositiveSize('--memory', value);
+    parsePidsLimit,
+  ),
+  memory: singleValue(
+    {
+      flag: '--memory',
+      short: '-m',
+      arg: '<size>',
+      help: "the container's memory limit (512m, 1g ...); memory and swap together get twice it",
+      containerKeys: { Memory: null },
     },
-    write: (v) => (v === undefined ? [] : ['--memory', String(v)]),
-  }),
-  shmSize: option<number | undefined>({
-    flags: [
-      {
-        flag: '--shm-size',
-        arg: '<size>',
-        help: 'the size of the tmpfs on /dev/shm (64m, 1g ...; default: 64m for an image)',
-        check: (v) => parsePositiveSize('--shm-size', v),
-        containerKeys: { ShmSize: null },
-      },
-    ],
-    parse: (get) => {
-      const value = get.one('--shm-size');
-      return value === undefined ? undefined : parsePositiveSize('--shm-size', value);
+    (v) => parsePositiveSize('--memory', v),
+  ),
+  shmSize: singleValue(
+    {
+      flag: '--shm-size',
+      arg: '<size>',
+      help: 'the size of the tmpfs on /dev/shm (64m, 1g ...; default: 64m for an image)',
+      containerKeys: { ShmSize: null },
     },
-    write: (v) => (v === undefined ? [] : ['--shm-size', String(v)]),
-  }),
+    (v) => parsePositiveSize('--shm-size', v),
+  ),
   labels: option<Record<string, string>>({
     flags: [
       {
@@ -782,6 +721,27 @@ export const DEFAULT_RUNTIME = RUNTIME_FLAG.default;
 /** commander's attribute name for a flag: '--runtime-arg' -> 'runtimeArg'. */
 export function attributeOf(flag: string): string {
   return flag.replace(/^--/, '').replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
+}
+
+/** An option of one flag without a default: its value converted (and checked) by toValue; undefined when not given. */
+function singleValue<T>(flag: FlagSpec, toValue: (value: string) => T, format: (value: T) => string = String): OptionSpec<T | undefined> {
+  return option({
+    flags: [{ ...flag, check: toValue }],
+    parse: (get) => {
+      const value = get.one(flag.flag);
+      return value === undefined ? undefined : toValue(value);
+    },
+    write: (v) => (v === undefined ? [] : [flag.flag, format(v)]),
+  });
+}
+
+/** An option of one repeatable flag: each value converted (and checked) by toValue. */
+function repeatedValue(flag: FlagSpec, toValue: (value: string) => string): OptionSpec<string[]> {
+  return option({
+    flags: [{ ...flag, repeatable: true, check: toValue }],
+    parse: (get) => get.many(flag.flag).map(toValue),
+    write: (v) => v.flatMap((value) => [flag.flag, value]),
+  });
 }
 
 /** A flag that means something only for an image: set with a bundle, it is refused, saying why (its default passes). */
