@@ -9,7 +9,7 @@ import type { Host } from '../host/host';
 const collect = (value: string, previous: string[]) => [...previous, value];
 
 export function flagOption(spec: FlagSpec, host: Host): Option {
-  const option = new Option(`${spec.short ? `${spec.short}, ` : ''}${spec.flag} ${spec.arg}`, spec.help);
+  const option = new Option(`${spec.short ? `${spec.short}, ` : ''}${spec.flag}${spec.arg ? ` ${spec.arg}` : ''}`, spec.help);
   if (spec.choices) option.choices(spec.choices);
   const fallback = flagDefault(spec, host);
   if (spec.repeatable) option.argParser(collect).default([]);

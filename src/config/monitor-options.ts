@@ -28,7 +28,38 @@ import { SYSTEMD_MODES, type SystemdMode } from '../spec/steps/systemd-mode';
 import type { Volume } from '../spec/steps/volumes';
 import { FORWARDED_SIGNALS } from '../signal-numbers';
 import { AUTO_UPDATE_LABEL, checkUpdatable } from '../update/policy';
-import { badOption, checkName, formatMs, oneOf, parseCount, parseDuration, parseEnv, parseLabels, parseSignal, parseSize } from './parse';
+import { mergeCapabilities, normalizeCapability } from '../spec/capabilities';
+import type { Rlimit } from '../spec/steps/rlimits';
+import {
+  ULIMIT_NAMES,
+  type SecurityOptions,
+  absoluteUnlessSpecifier,
+  besideFile,
+  checkGroup,
+  checkHostname,
+  checkTimezone,
+  checkUser,
+  checkWorkdir,
+  parseEntrypoint,
+  parsePidsLimit,
+  parsePositiveSize,
+  parseSecurityOptions,
+  parseSysctls,
+  parseUlimit,
+} from './process-values';
+import {
+  badOption,
+  checkName,
+  formatMs,
+  oneOf,
+  parseBoolean,
+  parseCount,
+  parseDuration,
+  parseEnv,
+  parseLabels,
+  parseSignal,
+  parseSize,
+} from './parse';
 
 export const DEFAULT_STOP_SIGNAL = 'SIGTERM';
 
@@ -46,7 +77,7 @@ export interface FlagSpec {
   /** '--stop-timeout'; commander's attribute is its camelCase form. */
   flag: string;
   short?: string;
-  /** '<seconds>' */
+  /** '<seconds>'; '' for a switch, which takes no value. */
   arg: string;
   help: string;
   /** The value used when the flag is absent, as a user would write it. */
@@ -372,6 +403,219 @@ export const MONITOR_OPTIONS = {
     parse: (get, own) => parseEnv(get.many('--env'), own),
     write: (v) => v.flatMap((e) => ['--env', e]),
   }),
+  envFiles: repeatedValue(
+    {
+      flag: '--env-file',
+      arg: '<file>',
+      help: 'read environment variables from a file of KEY=VALUE lines at every start, before --env (repeatable)',
+      containerKeys: { EnvironmentFile: (_v, ctx) => ctx.words().map((f) => besideFile(f, ctx)) },
+    },
+    absoluteUnlessSpecifier,
+  ),
+  envHost: option<boolean>({
+    flags: [
+      {
+        flag: '--env-host',
+        arg: '',
+        help: "give the container ctrmon's own environment (less what describes ctrmon's place under systemd), under the config's and --env",
+        containerKeys: { EnvironmentHost: (v) => (parseBoolean('EnvironmentHost', v) ? ['true'] : []) },
+      },
+    ],
+    parse: (get) => get.one('--env-host') !== undefined,
+    write: (v) => (v ? ['--env-host'] : []),
+  }),
+  user: option<string | undefined>({
+    flags: [
+      {
+        flag: '--user',
+        short: '-u',
+        arg: '<user[:group]>',
+        help: "the user the container runs as, a uid or a name, with a gid or group name (names from the rootfs' /etc/passwd and /etc/group)",
+        check: checkUser,
+        containerKeys: { User: null },
+      },
+      {
+        flag: '--group',
+        arg: '<group>',
+        help: "the user's primary group, a gid or a name, instead of the group part of --user (needs --user)",
+        check: (v) => checkUser(`0:${v}`),
+        containerKeys: { Group: null },
+      },
+    ],
+    parse: (get) => {
+      const user = get.one('--user');
+      const group = get.one('--group');
+      if (group !== undefined && user === undefined) throw badOption('--group', group, 'needs --user (a group without a user is not one)');
+      if (user === undefined) return undefined;
+      const spec = group === undefined ? user : `${user.split(':')[0]}:${group}`;
+      checkUser(spec);
+      return spec;
+    },
+    write: (v) => (v === undefined ? [] : ['--user', v]),
+  }),
+  groupAdd: repeatedValue(
+    {
+      flag: '--group-add',
+      arg: '<group>',
+      help: "an additional group of the container's process, a gid or a name from the rootfs' /etc/group (repeatable)",
+      containerKeys: { GroupAdd: words },
+    },
+    checkGroup,
+  ),
+  workdir: singleValue(
+    {
+      flag: '--workdir',
+      short: '-w',
+      arg: '<dir>',
+      help: "the container's working directory, an absolute path (instead of the image's WorkingDir or the bundle's process.cwd)",
+      containerKeys: { WorkingDir: null },
+    },
+    checkWorkdir,
+  ),
+  entrypoint: singleValue(
+    {
+      flag: '--entrypoint',
+      arg: '<command>',
+      help: 'replace the entrypoint (an image\'s, with its Cmd): a command, or a JSON array; "" for none',
+      containerKeys: { Entrypoint: null },
+    },
+    parseEntrypoint,
+    JSON.stringify,
+  ),
+  hostname: singleValue(
+    {
+      flag: '--hostname',
+      arg: '<name>',
+      help: "the container's hostname (an image's default: the container's name), in a UTS namespace of its own",
+      containerKeys: { HostName: null },
+    },
+    checkHostname,
+  ),
+  timezone: singleValue(
+    {
+      flag: '--tz',
+      arg: '<zone>',
+      help: "the container's time zone: local (the host's) or a zone of the host's /usr/share/zoneinfo, such as Europe/Berlin",
+      containerKeys: { Timezone: null },
+    },
+    checkTimezone,
+  ),
+  annotations: option<Record<string, string>>({
+    flags: [
+      {
+        flag: '--annotation',
+        arg: '<KEY=VALUE>',
+        help: "an annotation in the container's config (repeatable)",
+        repeatable: true,
+        containerKeys: { Annotation: keyValues },
+      },
+    ],
+    parse: (get) => parseLabels(get.many('--annotation'), '--annotation'),
+    write: (v) => Object.entries(v).flatMap(([k, val]) => ['--annotation', `${k}=${val}`]),
+  }),
+  sysctls: option<Record<string, string>>({
+    flags: [
+      {
+        flag: '--sysctl',
+        arg: '<name=value>',
+        help: 'a namespaced kernel parameter of the container (net.*, with a network of its own; fs.mqueue.*, kernel.shm* ...) (repeatable)',
+        repeatable: true,
+        check: (v) => parseSysctls([v]),
+        containerKeys: { Sysctl: keyValues },
+      },
+    ],
+    parse: (get) => parseSysctls(get.many('--sysctl')),
+    write: (v) => Object.entries(v).flatMap(([k, val]) => ['--sysctl', `${k}=${val}`]),
+  }),
+  ulimits: option<Rlimit[]>({
+    flags: [
+      {
+        flag: '--ulimit',
+        arg: '<name=soft[:hard]>',
+        help: "a resource limit of the container's process, by podman's names: nofile, nproc, core, memlock ... (repeatable)",
+        repeatable: true,
+        check: parseUlimit,
+        containerKeys: { Ulimit: (v) => [v] },
+      },
+    ],
+    parse: (get) => get.many('--ulimit').map(parseUlimit),
+    write: (v) => v.flatMap((r) => ['--ulimit', `${ULIMIT_NAMES.get(r.type)}=${r.soft}:${r.hard}`]),
+  }),
+  security: option<SecurityOptions>({
+    flags: [
+      {
+        flag: '--security-opt',
+        arg: '<option>',
+        help: 'no-new-privileges[=bool], or seccomp=<file.json> (a seccomp profile) or seccomp=unconfined (repeatable)',
+        repeatable: true,
+        check: (v) => parseSecurityOptions([v]),
+        containerKeys: {
+          NoNewPrivileges: (v) => (parseBoolean('NoNewPrivileges', v) ? ['no-new-privileges'] : []),
+          SeccompProfile: (v, ctx) => [`seccomp=${v === 'unconfined' ? v : besideFile(v, ctx)}`],
+        },
+      },
+    ],
+    parse: (get) => parseSecurityOptions(get.many('--security-opt')),
+    write: (v) => [
+      ...(v.noNewPrivileges === undefined ? [] : ['--security-opt', v.noNewPrivileges ? 'no-new-privileges' : 'no-new-privileges=false']),
+      ...(v.seccomp === undefined ? [] : ['--security-opt', `seccomp=${v.seccomp}`]),
+    ],
+  }),
+  capAdd: repeatedValue(
+    {
+      flag: '--cap-add',
+      arg: '<capability>',
+      help: 'add a capability (CAP_ optional, any case) or all (repeatable)',
+      containerKeys: { AddCapability: words },
+    },
+    normalizeCapability,
+  ),
+  capDrop: option<string[]>({
+    flags: [
+      {
+        flag: '--cap-drop',
+        arg: '<capability>',
+        help: 'drop a capability (CAP_ optional, any case) or all (repeatable)',
+        repeatable: true,
+        check: normalizeCapability,
+        containerKeys: { DropCapability: words },
+      },
+    ],
+    parse: (get) => {
+      const drop = get.many('--cap-drop').map(normalizeCapability);
+      mergeCapabilities([], get.many('--cap-add').map(normalizeCapability), drop, () => []);
+      return drop;
+    },
+    write: (v) => v.flatMap((c) => ['--cap-drop', c]),
+  }),
+  pidsLimit: singleValue(
+    {
+      flag: '--pids-limit',
+      arg: '<n>',
+      help: 'the most processes and threads the container may have; -1: unlimited',
+      containerKeys: { PidsLimit: null },
+    },
+    parsePidsLimit,
+  ),
+  memory: singleValue(
+    {
+      flag: '--memory',
+      short: '-m',
+      arg: '<size>',
+      help: "the container's memory limit (512m, 1g ...); memory and swap together get twice it",
+      containerKeys: { Memory: null },
+    },
+    (v) => parsePositiveSize('--memory', v),
+  ),
+  shmSize: singleValue(
+    {
+      flag: '--shm-size',
+      arg: '<size>',
+      help: 'the size of the tmpfs on /dev/shm (64m, 1g ...; default: 64m for an image)',
+      containerKeys: { ShmSize: null },
+    },
+    (v) => parsePositiveSize('--shm-size', v),
+  ),
   labels: option<Record<string, string>>({
     flags: [
       {
@@ -681,6 +925,27 @@ export const DEFAULT_RUNTIME = RUNTIME_FLAG.default;
 /** commander's attribute name for a flag: '--runtime-arg' -> 'runtimeArg'. */
 export function attributeOf(flag: string): string {
   return flag.replace(/^--/, '').replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
+}
+
+/** An option of one flag without a default: its value converted (and checked) by toValue; undefined when not given. */
+function singleValue<T>(flag: FlagSpec, toValue: (value: string) => T, format: (value: T) => string = String): OptionSpec<T | undefined> {
+  return option({
+    flags: [{ ...flag, check: toValue }],
+    parse: (get) => {
+      const value = get.one(flag.flag);
+      return value === undefined ? undefined : toValue(value);
+    },
+    write: (v) => (v === undefined ? [] : [flag.flag, format(v)]),
+  });
+}
+
+/** An option of one repeatable flag: each value converted (and checked) by toValue. */
+function repeatedValue(flag: FlagSpec, toValue: (value: string) => string): OptionSpec<string[]> {
+  return option({
+    flags: [{ ...flag, repeatable: true, check: toValue }],
+    parse: (get) => get.many(flag.flag).map(toValue),
+    write: (v) => v.flatMap((value) => [flag.flag, value]),
+  });
 }
 
 /** A flag that means something only for an image: set with a bundle, it is refused, saying why (its default passes). */

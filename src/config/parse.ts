@@ -40,14 +40,25 @@ export function parseDuration(option: string, value: string): number {
   return Math.round(total);
 }
 
-const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, m: 1024 ** 2, mb: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3 };
+const SIZE_UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };
 
-/** A size such as "512", "64k", "10m" or "1g" (powers of 1024). */
+/** A size as podman writes one: "512", "64k", "10m", "1.5g", "2GiB" (powers of 1024, an optional b). */
 export function parseSize(option: string, value: string): number {
-  const m = /^(\d+)\s*([a-z]*)$/i.exec(value.trim());
-  const unit = m ? SIZE_UNITS[m[2].toLowerCase()] : undefined;
-  if (!m || unit === undefined) throw badOption(option, value, 'expected a size such as 512, 64k, 10m or 1g');
-  return Number(m[1]) * unit;
+  const m = /^(\d+(?:\.\d+)?)\s*(?:([kmgtp])i?)?b?$/i.exec(value.trim());
+  if (!m) throw badOption(option, value, 'expected a size such as 512, 64k, 10m or 1g');
+  return Math.floor(Number(m[1]) * SIZE_UNITS[(m[2] ?? '').toLowerCase()]);
+}
+
+const BOOLEANS = new Map<string, boolean>([
+  ...['1', 'yes', 'y', 'true', 't', 'on'].map((w) => [w, true] as const),
+  ...['0', 'no', 'n', 'false', 'f', 'off'].map((w) => [w, false] as const),
+]);
+
+/** A boolean in any of systemd's spellings (yes/no, true/false, on/off, 1/0 ...). */
+export function parseBoolean(option: string, value: string): boolean {
+  const b = BOOLEANS.get(value.trim().toLowerCase());
+  if (b === undefined) throw badOption(option, value, 'expected a boolean: yes or no (true, on, 1 / false, off, 0)');
+  return b;
 }
 
 /** A signal by name (TERM, SIGTERM) or number. */
@@ -85,11 +96,11 @@ export function parseEnv(entries: string[], own: NodeJS.ProcessEnv): string[] {
   return out;
 }
 
-export function parseLabels(entries: string[]): Record<string, string> {
+export function parseLabels(entries: string[], option = '--label'): Record<string, string> {
   const labels: Record<string, string> = {};
   for (const entry of entries) {
     const eq = entry.indexOf('=');
-    if (eq <= 0) throw badOption('--label', entry, 'expected KEY=VALUE');
+    if (eq <= 0) throw badOption(option, entry, 'expected KEY=VALUE');
     labels[entry.slice(0, eq)] = entry.slice(eq + 1);
   }
   return labels;

@@ -3,7 +3,7 @@
 // client), leased so that no prune removes it while it runs, any layer not yet extracted is
 // extracted from its blob, and a fresh rootfs is mounted: overlayfs of the layers with an upper
 // directory of this container's own. The image's /etc/passwd and /etc/group are read inside that
-// rootfs, and its config becomes the base of the runtime's (spec/image-base.ts). release() unmounts
+// rootfs (for its User, or --user, and --group-add), and its config becomes the base of the runtime's (spec/image-base.ts). release() unmounts
 // it and removes the upper directory; a leftover of a crash is cleaned the same way before the
 // next mount.
 import { createReadStream, mkdirSync, rmSync } from 'node:fs';
@@ -17,15 +17,12 @@ import type { Lease } from '../image/store/lease';
 import { formatReference, parseReference } from '../image/reference';
 import { ImageStore } from '../image/store/store';
 import { unpackLayer } from '../image/store/unpack';
-import { resolveUser } from '../image/conversion/user';
 import type { Logger } from '../log';
-import { mountOverlay, readFileInRoot, type SystemError, unmount } from '../native';
+import { mountOverlay, type SystemError, unmount } from '../native';
 import { imageBase } from '../spec/image-base';
 import type { ImageSourceRecord } from '../state/types';
+import { type AccountOptions, resolveAccount } from './accounts';
 import type { ContainerSource, PreparedSource } from './source';
-
-/** passwd and group files bigger than this are no passwd and group files. */
-const MAX_ACCOUNT_FILE = 1024 * 1024;
 
 export interface ImageSourceOptions {
   /** The reference as the user wrote it. */
@@ -37,6 +34,8 @@ export interface ImageSourceOptions {
   containerDir: string;
   /** The manifest to start instead of the one the reference names (the update engine's pin); never pulled. */
   pinnedDigest?: string;
+  /** --user (instead of the image's User) and --group-add. */
+  account: AccountOptions;
   /** Runs `ctrmon pull` for the reference (a child process); rejects with its error. */
   pullImage: (reference: string) => Promise<void>;
   log: Logger;
@@ -96,10 +95,10 @@ export class ImageSource implements ContainerSource {
       this.rootfs,
     );
     this.mounted = true;
-    const account = (file: string) => readFileInRoot(this.rootfs, file, MAX_ACCOUNT_FILE)?.toString('utf8') ?? '';
-    const user = resolveUser(config.config.User ?? '', account('/etc/passwd'), account('/etc/group'));
+    const { account } = this.o;
+    const { user, groupAdd } = resolveAccount(this.rootfs, account.user ?? config.config.User ?? '', account.groupAdd, "the image's");
     return {
-      base: imageBase({ name: this.o.name, image: config, user, rootfs: this.rootfs, machineId: imageId.slice(7, 39) }),
+      base: { ...imageBase({ name: this.o.name, image: config, user, rootfs: this.rootfs, machineId: imageId.slice(7, 39) }), groupAdd },
       record: { ...this.requested, manifestDigest, imageId },
     };
   }

@@ -33,16 +33,19 @@ import { signalExitCode } from '../signal-numbers';
 import { writeBundle } from '../spec/bundle';
 import type { ContainerOutput } from '../runtime/oci-runtime';
 import type { RuntimeSpec } from '../spec/oci';
+import { readEnvFiles } from '../spec/env-file';
 import { buildSpec } from '../spec/pipeline';
+import { readSeccompProfile } from '../spec/seccomp-profile';
 import { checkOwner, claimName } from '../state/claim';
 import { ensureDirectory, stateError } from '../state/directory';
 import { containerDir, imagePinFile, stateFile } from '../state/paths';
 import { phaseOf } from '../state/phase';
 import { type ContainerState, STATE_VERSION } from '../state/types';
 import { writeState } from '../state/writer';
+import type { AccountOptions } from './accounts';
 import { BundleSource } from './bundle-source';
 import type { ImageSource } from './image-source';
-import { type OwnCgroup, ownCgroup, splitUnitCgroup } from '../process/cgroup';
+import { type OwnCgroup, missingControllers, ownCgroup, splitUnitCgroup } from '../process/cgroup';
 import { type ContainerRuntime, type MonitorDependencies, PRODUCTION_DEPENDENCIES } from './dependencies';
 import { type ListenFds, closeListenFds, listenFds } from './listen-fds';
 import { ReleaseStack } from './release-stack';
@@ -112,7 +115,11 @@ export class Monitor {
 
   /** Runs the container to its end; returns the exit code. Throws CtrmonError for ctrmon's own failures. */
   async run(): Promise<number> {
-    this.source = this.options.image === undefined ? new BundleSource(this.options.bundle!) : await this.imageSource(this.options.image);
+    const account = { user: this.options.user, groupAdd: this.options.groupAdd };
+    this.source =
+      this.options.image === undefined
+        ? new BundleSource(this.options.bundle!, account)
+        : await this.imageSource(this.options.image, account);
     // Nothing runs yet: a state directory that cannot be made or written, or a name in use, ends here.
     ensureDirectory(this.dir);
     const claim = claimName(this.options.name, this.dir);
@@ -301,6 +308,8 @@ export class Monitor {
     const o = this.options;
     // WATCHDOG_PID naming another process: the interval is not ours to pass on.
     const watchdogIsOurs = !process.env.WATCHDOG_PID || process.env.WATCHDOG_PID === String(process.pid);
+    const cgroupsPath = this.placeCgroup();
+    if (cgroupsPath !== undefined) checkControllers(cgroupsPath, o);
     this.spec = buildSpec(prepared.base, {
       command: o.command,
       env: o.env,
@@ -310,8 +319,27 @@ export class Monitor {
       notifyDir,
       watchdogUsec: watchdogIsOurs ? process.env.WATCHDOG_USEC : undefined,
       listenFds: this.sockets && { count: this.sockets.fds.length, names: this.sockets.names },
-      cgroupsPath: this.placeCgroup(),
+      cgroupsPath,
       stopSignal: o.stopSignal,
+      entrypointOverride: o.entrypoint,
+      envHost: o.envHost ? Object.entries(runtimeEnv(process.env)).map(([k, v]) => `${k}=${v}`) : [],
+      envFile: readEnvFiles(o.envFiles, process.env),
+      hostname: o.hostname,
+      workdir: o.workdir,
+      annotations: o.annotations,
+      ulimits: o.ulimits,
+      noNewPrivileges: o.security.noNewPrivileges,
+      pidsLimit: o.pidsLimit,
+      memory: o.memory,
+      shmSize: o.shmSize,
+      timezone: o.timezone,
+      capAdd: o.capAdd,
+      capDrop: o.capDrop,
+      seccomp:
+        o.security.seccomp === undefined || o.security.seccomp === 'unconfined'
+          ? o.security.seccomp
+          : readSeccompProfile(o.security.seccomp),
+      sysctls: o.sysctls,
     });
     const dir = path.join(this.dir, 'bundle');
     try {
@@ -487,7 +515,7 @@ export class Monitor {
    * An image source, loaded only when asked for: a monitor of a bundle never loads the image code
    * (esbuild keeps a dynamically imported module's initialisation lazy), which keeps it smaller.
    */
-  private async imageSource(reference: string): Promise<ImageSource> {
+  private async imageSource(reference: string, account: AccountOptions): Promise<ImageSource> {
     const o = this.options;
     const storeRoot = o.storeRoot!; // an image always has its store (config/monitor-options.ts)
     const { ImageSource } = await import('./image-source');
@@ -497,6 +525,7 @@ export class Monitor {
       pull: o.pull,
       name: o.name,
       containerDir: this.dir,
+      account,
       log: this.log,
       pinnedDigest: readPin(imagePinFile(o.stateDir, o.name)),
       // A pull runs as `ctrmon pull`, in a child, so the monitor never loads the registry client.
@@ -602,6 +631,24 @@ function readPin(file: string): string | undefined {
     return readFileSync(file, 'utf8').trim() || undefined;
   } catch {
     return undefined;
+  }
+}
+
+/** --pids-limit and --memory need their controllers where the container's cgroup goes. */
+function checkControllers(cgroupsPath: string, o: MonitorOptions): void {
+  const limits = { pids: o.pidsLimit === undefined ? null : '--pids-limit', memory: o.memory === undefined ? null : '--memory' };
+  const wanted = Object.entries(limits).filter(([, flag]) => flag !== null);
+  const missing = missingControllers(
+    cgroupsPath,
+    wanted.map(([c]) => c),
+  );
+  if (missing.length) {
+    const flags = wanted.filter(([c]) => missing.includes(c)).map(([, flag]) => flag);
+    throw new CtrmonError(
+      'ERR_INVALID_OPTION',
+      `${flags.join(' and ')}: the unit's cgroup ${path.posix.dirname(cgroupsPath)} has no ${missing.join(' or ')} controller ` +
+        '(a hybrid host keeps it on cgroup v1): the limit cannot be set where the container runs',
+    );
   }
 }
 

@@ -54,3 +54,20 @@ export function splitUnitCgroup(own: OwnCgroup, mountRoot = '/sys/fs/cgroup'): C
   writeFileSync(path.join(dir, 'cgroup.procs'), String(process.pid));
   return { supervisorPath, containerPath: path.posix.join(own.path, 'container') };
 }
+
+/**
+ * The controllers of `wanted` that a container in the cgroup v2 path containerPath cannot have:
+ * those its parent (the unit's cgroup) does not offer. A hybrid host's v1 controllers are not
+ * there: a limit on them would fail in the runtime with a missing file.
+ */
+export function missingControllers(containerPath: string, wanted: string[], mountRoot = '/sys/fs/cgroup'): string[] {
+  let offered: string[] = [];
+  try {
+    offered = readFileSync(path.join(mountRoot, path.posix.dirname(containerPath), 'cgroup.controllers'), 'utf8')
+      .trim()
+      .split(/\s+/);
+  } catch {
+    // no such cgroup: none offered
+  }
+  return wanted.filter((c) => !offered.includes(c));
+}

@@ -292,12 +292,14 @@ describe('.container files', () => {
       COMMAND,
     );
     assert.deepEqual(result.written.sort(), ['db.service', 'web.service']);
-    assert.deepEqual(result.errors, [
-      `${path.join(etc, 'bad.container')}:3: unsupported key Device= in [Container] (supported: ContainerName, Exec, Bundle, Image, ` +
-        'Pull, Volume, Network, PublishPort, Notify, Runtime, RuntimeArgs, Environment, Label, AutoUpdate, HealthCmd, HealthInterval, ' +
-        'HealthTimeout, HealthRetries, HealthStartPeriod, HealthOnFailure, HealthStartupCmd, HealthStartupInterval, HealthStartupTimeout, ' +
-        'HealthStartupRetries, HealthStartupSuccess, ReloadCmd, ReloadSignal, Retry, RetryDelay, LogOpt, StopSignal, StopTimeout, LogDriver)',
-    ]);
+    // The list of supported keys grows with every option: its head is enough to see it is the list.
+    assert.equal(result.errors.length, 1);
+    assert.match(
+      result.errors[0],
+      new RegExp(
+        `^${path.join(etc, 'bad.container')}:3: unsupported key Device= in \\[Container\\] \\(supported: ContainerName, Exec, Bundle, Image, .*\\)$`,
+      ),
+    );
     assert.match(readFileSync(path.join(out, 'web.service'), 'utf8'), /--bundle \/srv\/run-web /);
     assert.equal(readlinkSync(path.join(out, 'multi-user.target.wants', 'web.service')), '../web.service');
     assert.equal(readlinkSync(path.join(out, 'www.service')), 'web.service');

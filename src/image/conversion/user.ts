@@ -1,5 +1,5 @@
-// The image's User ("name", "uid", "name:group", "uid:gid") as the numbers a runtime needs,
-// resolved against the image's own /etc/passwd and /etc/group as moby/sys/user does: a numeric
+// A User ("name", "uid", "name:group", "uid:gid": an image's, or --user) as the numbers a runtime
+// needs, resolved against the rootfs' own /etc/passwd and /etc/group as moby/sys/user does: a numeric
 // uid not in passwd runs with gid 0; a name that is not there is an error; supplementary groups
 // come from /etc/group membership only when no group is given. The runtimes never resolve names.
 import { CtrmonError } from '../../errors';
@@ -54,8 +54,8 @@ function id(value: string, what: string, spec: string): number {
   return n;
 }
 
-/** Resolves spec ("" means root) with the image's passwd and group files (empty text when absent). */
-export function resolveUser(spec: string, passwdText: string, groupText: string): ResolvedUser {
+/** Resolves spec ("" means root) with the rootfs' passwd and group files (empty text when absent); where names the rootfs. */
+export function resolveUser(spec: string, passwdText: string, groupText: string, where = "the image's"): ResolvedUser {
   const [userPart, groupPart] = spec === '' ? ['0', undefined] : spec.split(':', 2);
   const passwd = parsePasswd(passwdText);
   const groups = parseGroup(groupText);
@@ -66,7 +66,7 @@ export function resolveUser(spec: string, passwdText: string, groupText: string)
     entry = passwd.find((p) => p.uid === uid);
   } else {
     entry = passwd.find((p) => p.name === userPart);
-    if (!entry) throw new CtrmonError('ERR_IMAGE_CONFIG', `user "${spec}": no user "${userPart}" in the image's /etc/passwd`);
+    if (!entry) throw new CtrmonError('ERR_IMAGE_CONFIG', `user "${spec}": no user "${userPart}" in ${where} /etc/passwd`);
     uid = entry.uid;
   }
   let gid = entry?.gid ?? 0;
@@ -75,7 +75,7 @@ export function resolveUser(spec: string, passwdText: string, groupText: string)
     if (/^\d+$/.test(groupPart)) gid = id(groupPart, 'gid', spec);
     else {
       const group = groups.find((g) => g.name === groupPart);
-      if (!group) throw new CtrmonError('ERR_IMAGE_CONFIG', `user "${spec}": no group "${groupPart}" in the image's /etc/group`);
+      if (!group) throw new CtrmonError('ERR_IMAGE_CONFIG', `user "${spec}": no group "${groupPart}" in ${where} /etc/group`);
       gid = group.gid;
     }
   } else if (entry) {
@@ -83,4 +83,15 @@ export function resolveUser(spec: string, passwdText: string, groupText: string)
     additionalGids = groups.filter((g) => g.members.includes(name) && g.gid !== gid).map((g) => g.gid);
   }
   return { uid, gid, additionalGids, home: entry?.home ?? '/' };
+}
+
+/** Groups given by gid or by name (--group-add), names resolved with the rootfs' group file. */
+export function resolveGroups(specs: string[], groupText: string, where = "the image's"): number[] {
+  const groups = parseGroup(groupText);
+  return specs.map((spec) => {
+    if (/^\d+$/.test(spec)) return id(spec, 'gid', spec);
+    const group = groups.find((g) => g.name === spec);
+    if (!group) throw new CtrmonError('ERR_IMAGE_CONFIG', `group "${spec}": no group "${spec}" in ${where} /etc/group`);
+    return group.gid;
+  });
 }

@@ -1,0 +1,21 @@
+// --ulimit: process.rlimits, each replacing the config's own limit of the same resource.
+import type { RuntimeSpec } from '../oci';
+
+export interface Rlimit {
+  /** RLIMIT_NOFILE ... */
+  type: string;
+  soft: number;
+  hard: number;
+}
+
+export interface RlimitsInputs {
+  ulimits: Rlimit[];
+}
+
+export function applyRlimits(spec: RuntimeSpec, { ulimits }: RlimitsInputs): void {
+  if (!ulimits.length) return;
+  const process = spec.config.process;
+  const given = new Set(ulimits.map((u) => u.type));
+  const own = ((process.rlimits ?? []) as Rlimit[]).filter((r) => !given.has(r.type));
+  process.rlimits = [...own, ...ulimits];
+}
