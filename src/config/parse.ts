@@ -66,19 +66,30 @@ export function parseCount(option: string, value: string): number {
   return Number(value);
 }
 
+/** A boolean in any of systemd's spellings (systemd.syntax(7)), case-insensitive; null when it is none. */
+export function parseBoolean(value: string): boolean | null {
+  const v = value.trim().toLowerCase();
+  if (['1', 'yes', 'true', 'on'].includes(v)) return true;
+  if (['0', 'no', 'false', 'off'].includes(v)) return false;
+  return null;
+}
+
 export function oneOf<T extends string>(option: string, value: string, allowed: readonly T[]): T {
   if (!(allowed as readonly string[]).includes(value)) throw badOption(option, value, `expected one of ${allowed.join(', ')}`);
   return value as T;
 }
 
-/** KEY=VALUE; a bare KEY takes the value from ctrmon's own environment (like podman -e KEY). */
-export function parseEnv(entries: string[], own: NodeJS.ProcessEnv): string[] {
+/**
+ * KEY=VALUE; a bare KEY takes the value from ctrmon's own environment (like podman -e KEY), or, with
+ * own null (a unit's environment, known when it starts), stays KEY for the monitor to copy.
+ */
+export function parseEnv(entries: string[], own: NodeJS.ProcessEnv | null): string[] {
   const out: string[] = [];
   for (const entry of entries) {
     const eq = entry.indexOf('=');
     const key = eq < 0 ? entry : entry.slice(0, eq);
     if (!/^[^=\0\s]+$/.test(key)) throw badOption('--env', entry, 'expected KEY=VALUE');
-    if (eq >= 0) out.push(entry);
+    if (eq >= 0 || own === null) out.push(entry);
     else if (own[key] !== undefined) out.push(`${key}=${own[key]}`);
   }
   return out;

@@ -26,6 +26,8 @@ export function generateUnits(host: Host, outDir: string, header: string, comman
   const result: GeneratorResult = { written: [], errors: [] };
   const seen = new Set<string>();
   mkdirSync(outDir, { recursive: true });
+  // The files a [Unit] dependency may name (db.container in After=).
+  const known = new Set(host.paths.searchDirs.flatMap((dir) => (existsSync(dir) ? readdirSync(dir) : [])));
   for (const dir of host.paths.searchDirs) {
     if (!existsSync(dir)) continue;
     for (const name of readdirSync(dir)
@@ -35,7 +37,7 @@ export function generateUnits(host: Host, outDir: string, header: string, comman
       seen.add(name);
       const file = path.join(dir, name);
       try {
-        const unit = containerToUnit(file, readFileSync(file, 'utf8'), header, host, command);
+        const unit = containerToUnit(file, readFileSync(file, 'utf8'), header, host, command, { known });
         const socketFile = file.replace(/\.container$/, '.socket');
         const socket = existsSync(socketFile) ? readFileSync(socketFile, 'utf8') : undefined;
         const socketInstall = socket === undefined ? [] : checkSocketFile(socketFile, socket);
