@@ -4,12 +4,11 @@
 // resolved by the generator, and a Type=oneshot container runs to completion. On a machine that cannot
 // host a private systemd the suite is skipped with the reason.
 import assert from 'node:assert/strict';
-import { realpathSync, rmSync } from 'node:fs';
-import * as path from 'node:path';
+import { rmSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 
-import { GENERATOR_DIR, PrivateSystemd, privateSystemdUnavailable } from '../lab/systemd/private-systemd';
-import { CTRMON, testBundle } from '../helpers/monitor-process';
+import { PrivateSystemd, privateSystemdUnavailable } from '../lab/systemd/private-systemd';
+import { testBundle } from '../helpers/monitor-process';
 
 const unavailable = privateSystemdUnavailable();
 const workDir = `/tmp/ctrmon-e2e-quadlet-${process.pid}`;
@@ -21,8 +20,7 @@ else
   describe('Quadlet units under a real systemd', () => {
     before(async () => {
       nsd = await PrivateSystemd.boot(workDir);
-      const generator = realpathSync(path.join(path.dirname(CTRMON), 'ctrmon-systemd-generator'));
-      assert.equal(nsd.exec(['ln', '-s', generator, `${GENERATOR_DIR}/ctrmon-systemd-generator`]).status, 0);
+      nsd.linkGenerator();
     });
     after(async () => {
       await nsd?.shutdown();
