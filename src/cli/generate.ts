@@ -1,7 +1,7 @@
 // `ctrmon generate systemd`: a unit for `ctrmon monitor`, from monitor options or from a
 // Quadlet-style .container file; printed, or written as <name>.service with --files.
 import type { Command } from 'commander';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 
 import { CtrmonError } from '../errors';
@@ -31,6 +31,7 @@ export function registerGenerate(program: Command, host: Host): void {
     .argument('[command...]', "replaces the bundle's process.args")
     .passThroughOptions()
     .option('--from <file>', 'a Quadlet-style .container file')
+    .option('--new', "accepted for podman's generate systemd --new: ctrmon's units always make the container when they start")
     .option('--files', 'write <unit>.service instead of printing it')
     .option('--output-dir <dir>', 'where --files writes', '.')
     .option('--start-timeout <seconds>', 'TimeoutStartSec (default 90, more in healthy mode when the start period needs it)')
@@ -82,7 +83,9 @@ export function registerGenerate(program: Command, host: Host): void {
       } catch (err) {
         throw new CtrmonError('ERR_UNIT_FILE', `cannot read ${file}: ${(err as Error).message}`, { path: file });
       }
-      ({ unitName, text } = containerToUnit(file, source, header, host));
+      // The Quadlet files a [Unit] dependency may name are the file's neighbours.
+      const known = new Set(readdirSync(path.dirname(file)));
+      ({ unitName, text } = containerToUnit(file, source, header, host, undefined, { known }));
     } else {
       if (!name) throw new CtrmonError('ERR_INVALID_OPTION', 'a container name (or --from FILE) is required');
       const { renderUnit } = await import('../systemd/unit-generator');

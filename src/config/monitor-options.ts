@@ -52,6 +52,7 @@ import {
   checkName,
   formatMs,
   oneOf,
+  booleanOf,
   parseBoolean,
   parseCount,
   parseDuration,
@@ -95,7 +96,8 @@ export interface FlagSpec {
 /** One option of MonitorOptions: its flags, how their values become the option, and how it is written back. */
 interface OptionSpec<T> {
   flags: FlagSpec[];
-  parse(get: ValueGetter, own: NodeJS.ProcessEnv): T;
+  /** own: the environment a bare --env KEY is copied from; null for a unit's, known only when it starts. */
+  parse(get: ValueGetter, own: NodeJS.ProcessEnv | null): T;
   /** ExecStart arguments that give this value on host; none when it is the default. */
   write(value: T, host: Host): string[];
 }
@@ -125,6 +127,13 @@ const words = (_v: string, ctx: ContainerKeyContext) => ctx.words();
 const keyValues = (_v: string, ctx: ContainerKeyContext) => {
   const list = ctx.words();
   for (const item of list) if (!/^[^=\s]+=/.test(item)) throw new CtrmonError('ERR_INVALID_OPTION', `"${item}" is not KEY=VALUE`);
+  return list;
+};
+/** Environment=: KEY=VALUE words, or KEY alone, which the monitor copies from the unit's environment (as podman does). */
+const envAssignments = (_v: string, ctx: ContainerKeyContext) => {
+  const list = ctx.words();
+  for (const item of list)
+    if (!/^[^=\s]+(=|$)/.test(item)) throw new CtrmonError('ERR_INVALID_OPTION', `"${item}" is not KEY=VALUE or KEY`);
   return list;
 };
 
@@ -355,8 +364,10 @@ export const MONITOR_OPTIONS = {
         choices: SDNOTIFY_MODES,
         default: 'conmon',
         containerKeys: {
+          // A boolean in any of systemd's spellings, or healthy (podman: case-insensitive).
           Notify: (v) => {
-            const mode = SDNOTIFY_KEYS.get(v);
+            const bool = booleanOf(v);
+            const mode = SDNOTIFY_KEYS.get(bool === undefined ? v.toLowerCase() : String(bool));
             if (!mode) {
               const keys = [...SDNOTIFY_KEYS.keys()];
               throw new CtrmonError('ERR_INVALID_OPTION', `expected ${keys.slice(0, -1).join(', ')} or ${keys.at(-1)}`);
@@ -397,7 +408,7 @@ export const MONITOR_OPTIONS = {
         arg: '<KEY=VALUE>',
         help: 'set an environment variable in the container (repeatable); KEY alone copies it from here',
         repeatable: true,
-        containerKeys: { Environment: keyValues },
+        containerKeys: { Environment: envAssignments },
       },
     ],
     parse: (get, own) => parseEnv(get.many('--env'), own),
@@ -1029,7 +1040,7 @@ export function buildMonitorOptions(
   command: string[],
   raw: RawMonitorOptions,
   host: Host,
-  ownEnv: NodeJS.ProcessEnv = process.env,
+  ownEnv: NodeJS.ProcessEnv | null = process.env,
 ): MonitorOptions {
   checkName(name);
   const defaults = new Map(MONITOR_FLAGS.map((f) => [f.flag, flagDefault(f, host)]));

@@ -54,9 +54,14 @@ const BOOLEANS = new Map<string, boolean>([
   ...['0', 'no', 'n', 'false', 'f', 'off'].map((w) => [w, false] as const),
 ]);
 
-/** A boolean in any of systemd's spellings (yes/no, true/false, on/off, 1/0 ...). */
+/** A boolean in any of systemd's spellings (systemd.syntax(7): yes/no, true/false, on/off, 1/0 ...), case-insensitive; undefined when it is none. */
+export function booleanOf(value: string): boolean | undefined {
+  return BOOLEANS.get(value.trim().toLowerCase());
+}
+
+/** The same, or an error naming the option. */
 export function parseBoolean(option: string, value: string): boolean {
-  const b = BOOLEANS.get(value.trim().toLowerCase());
+  const b = booleanOf(value);
   if (b === undefined) throw badOption(option, value, 'expected a boolean: yes or no (true, on, 1 / false, off, 0)');
   return b;
 }
@@ -83,14 +88,17 @@ export function oneOf<T extends string>(option: string, value: string, allowed: 
   return value as T;
 }
 
-/** KEY=VALUE; a bare KEY takes the value from ctrmon's own environment (like podman -e KEY). */
-export function parseEnv(entries: string[], own: NodeJS.ProcessEnv): string[] {
+/**
+ * KEY=VALUE; a bare KEY takes the value from ctrmon's own environment (like podman -e KEY), or, with
+ * own null (a unit's environment, known when it starts), stays KEY for the monitor to copy.
+ */
+export function parseEnv(entries: string[], own: NodeJS.ProcessEnv | null): string[] {
   const out: string[] = [];
   for (const entry of entries) {
     const eq = entry.indexOf('=');
     const key = eq < 0 ? entry : entry.slice(0, eq);
     if (!/^[^=\0\s]+$/.test(key)) throw badOption('--env', entry, 'expected KEY=VALUE');
-    if (eq >= 0) out.push(entry);
+    if (eq >= 0 || own === null) out.push(entry);
     else if (own[key] !== undefined) out.push(`${key}=${own[key]}`);
   }
   return out;

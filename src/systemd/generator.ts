@@ -16,13 +16,13 @@
 //
 // A file that cannot be translated makes nothing at all (its outputs are written only once all of them
 // are known good); the others are still generated.
-import { existsSync, lstatSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 
 import { MONITOR_FLAGS } from '../config/monitor-options';
 import { errorMessage } from '../errors';
 import type { Host } from '../host/host';
-import { type SourcedEntry, mergedContainerToUnit } from './quadlet';
+import { containerToUnit } from './quadlet';
 import {
   type ContainerFile,
   type QuadletDir,
@@ -34,7 +34,7 @@ import {
   templateParts,
 } from './quadlet-files';
 import { checkSocketFile } from './socket-unit';
-import { splitWords, unitError } from './unit-file';
+import { type UnitEntry, splitWords, unitError } from './unit-file';
 
 export interface GeneratorResult {
   written: string[];
@@ -54,17 +54,6 @@ const LIST_KEYS = new Set([
 ]);
 const isListKey = (section: string, key: string) => LIST_KEYS.has(`${section}.${key}`);
 
-/**
- * The instance specifiers (and %%, a literal '%'), while the entries go through the option parser
- * (which checks names) and the unit writer (which escapes '%'): markers that are valid in a name and
- * need no quoting, written back as the specifiers.
- */
-const INSTANCE_SPECIFIERS: Record<string, string> = {
-  i: 'x0ctrmon0instance0x',
-  I: 'x0ctrmon0unescaped0instance0x',
-  '%': 'x0ctrmon0percent0x',
-};
-
 /** A unit name systemd accepts as a link's name or target: name, or template@[instance], and a type. */
 const UNIT_NAME = /^[A-Za-z0-9:_.\\-]+(@[A-Za-z0-9:_.\\-]*)?\.[a-z]+$/;
 
@@ -82,6 +71,8 @@ export function generateUnits(host: Host, outDir: string, header: string, comman
   const podmanGenerator = host.paths.podmanGenerators.find((generator) => existsSync(generator));
   const dirs = expandSearchDirs(host.paths.searchDirs);
   const ours = podmanGenerator ? dirs.filter((dir) => !dir.podman) : dirs;
+  // The Quadlet files a [Unit] dependency may name (db.container in After=).
+  const known = new Set(ours.flatMap((dir) => (existsSync(dir.path) ? readdirSync(dir.path) : [])));
   const byName = new Map<string, ContainerFile[]>();
   for (const file of listContainerFiles(dirs)) byName.set(file.name, [...(byName.get(file.name) ?? []), file]);
   // Every file's own unit name is its own: another file's Alias= cannot take it, whichever comes first.
@@ -101,7 +92,7 @@ export function generateUnits(host: Host, outDir: string, header: string, comman
           `podman's generator (${podmanGenerator}) makes the same unit from ${podmans[0].path}: rename one of them`,
         );
       }
-      const outputs = translate(winner, ours, host, header, command);
+      const outputs = translate(winner, ours, known, host, header, command);
       writeOutputs(outDir, outputs, winner.path, unitOf);
       result.written.push(...outputs.units);
     } catch (err) {
@@ -112,14 +103,21 @@ export function generateUnits(host: Host, outDir: string, header: string, comman
 }
 
 /** Everything one file makes, checked, nothing written yet. */
-function translate(file: ContainerFile, dirs: readonly QuadletDir[], host: Host, header: string, command?: string[]): Outputs {
+function translate(
+  file: ContainerFile,
+  dirs: readonly QuadletDir[],
+  known: ReadonlySet<string>,
+  host: Host,
+  header: string,
+  command?: string[],
+): Outputs {
   const dropIns = findDropIns(file.name, dirs).map((conf) => ({ file: conf, text: readFileSync(conf, 'utf8') }));
   let entries = applyEmptyAssignments(readWithDropIns(file.path, readFileSync(file.path, 'utf8'), dropIns), isListKey);
   const template = templateParts(file.name);
-  if (template) entries = withInstanceMarkers(entries, template.prefix);
-  const unit = mergedContainerToUnit(file.path, entries, header, host, command);
-  const text = template ? withInstanceSpecifiers(unit.text) : unit.text;
-  const outputs: Outputs = { files: [[unit.unitName, text]], links: [], units: [unit.unitName] };
+  if (template) entries = withInstanceName(entries, template.prefix);
+  // Specifiers (%i of an instance among them) pass through to ExecStart for systemd to expand.
+  const unit = containerToUnit(file.path, entries, header, host, command, { known });
+  const outputs: Outputs = { files: [[unit.unitName, unit.text]], links: [], units: [unit.unitName] };
   addInstallLinks(outputs, unit.unitName, entries, template?.instance === '');
   const socketFile = file.path.replace(/\.container$/, '.socket');
   if (existsSync(socketFile)) {
@@ -139,23 +137,16 @@ function translate(file: ContainerFile, dirs: readonly QuadletDir[], host: Host,
   return outputs;
 }
 
-/** A template's [Container] values with %i and %I as markers, and its default container name <prefix>-%i. */
-function withInstanceMarkers(entries: readonly SourcedEntry[], prefix: string): SourcedEntry[] {
+/** A template's default container name, <prefix>-%i, before its own entries (a ContainerName= of its own wins). */
+function withInstanceName(entries: readonly UnitEntry[], prefix: string): UnitEntry[] {
   const first = entries.findIndex((e) => e.section === 'Container');
-  const marked = entries.map((e) =>
-    e.section === 'Container' ? { ...e, value: e.value.replace(/%([%iI])/g, (_, c: string) => INSTANCE_SPECIFIERS[c]) } : e,
-  );
-  if (first < 0) return marked;
-  const name = { ...entries[first], key: 'ContainerName', value: `${prefix}-${INSTANCE_SPECIFIERS.i}` };
-  return [...marked.slice(0, first), name, ...marked.slice(first)];
-}
-
-function withInstanceSpecifiers(text: string): string {
-  return Object.entries(INSTANCE_SPECIFIERS).reduce((t, [c, marker]) => t.replaceAll(marker, `%${c}`), text);
+  if (first < 0) return [...entries];
+  const name = { ...entries[first], key: 'ContainerName', value: `${prefix}-%i` };
+  return [...entries.slice(0, first), name, ...entries.slice(first)];
 }
 
 /** [Install] WantedBy=/RequiredBy=/UpheldBy=/Alias= as the symlinks `systemctl enable` makes; a bad name is an error naming file:line. */
-function addInstallLinks(outputs: Outputs, unitName: string, entries: readonly SourcedEntry[], isTemplate: boolean): void {
+function addInstallLinks(outputs: Outputs, unitName: string, entries: readonly UnitEntry[], isTemplate: boolean): void {
   const install = entries.filter((e) => e.section === 'Install');
   const defaultInstance = install.filter((e) => e.key === 'DefaultInstance').pop()?.value;
   // A template is enabled through its default instance; without one, only its instances are.

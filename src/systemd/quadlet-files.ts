@@ -10,7 +10,7 @@ import { readdirSync, realpathSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 
 import type { SearchDir } from '../host/host';
-import type { SourcedEntry } from './quadlet';
+import type { UnitEntry } from './unit-file';
 import { parseUnitFile } from './unit-file';
 
 /** One directory read: a search directory or one of its subdirectories. */
@@ -94,7 +94,7 @@ export function findDropIns(name: string, dirs: readonly QuadletDir[]): string[]
 }
 
 /** The entries of file and then of its drop-ins, each with the file it is in. */
-export function readWithDropIns(file: string, text: string, dropIns: readonly { file: string; text: string }[]): SourcedEntry[] {
+export function readWithDropIns(file: string, text: string, dropIns: readonly { file: string; text: string }[]): UnitEntry[] {
   return [{ file, text }, ...dropIns].flatMap((source) =>
     parseUnitFile(source.text, source.file).map((e) => ({ ...e, file: source.file })),
   );

@@ -1,9 +1,12 @@
-// Quadlet-style .container files: [Container] keys become `ctrmon monitor` options; [Unit],
-// [Service] and [Install] pass through into the generated unit. Which key sets which option is
-// declared with the option (config/monitor-options.ts); the keys here are those that are not
-// options: the name and the command. Image=, Pull=, Volume= and Network= have Quadlet's meaning;
-// PublishPort= is refused (there are no bridged networks). An unknown key or a bad value is an error
-// naming the file and line.
+// Quadlet-style .container files (podman-systemd.unit(5)): [Container] keys become `ctrmon monitor`
+// options; [Unit], [Service] and [Install] pass into the generated unit, translated as Quadlet does.
+// Which key sets which option is declared with the option (config/monitor-options.ts); the keys here
+// are those that are not options (the name and the command), and refused-container-keys.ts has the
+// podman keys ctrmon refuses, with why. A value keeps its specifiers for systemd (specifiers.ts); a
+// single value loses one pair of quotes around it, a list value is split into words with systemd's
+// quotes and escapes. [Unit] dependencies on Quadlet files name their units; [Service] settings
+// replace ctrmon's own (unit-generator.ts); [Install] is checked before anything is made of it. Every
+// error names the file, the line and the key, and the file then gives no unit at all.
 import * as path from 'node:path';
 
 import {
@@ -17,19 +20,67 @@ import {
 import { checkName } from '../config/parse';
 import { CtrmonError, errorMessage } from '../errors';
 import type { Host } from '../host/host';
+import { READINESS } from '../notify/readiness';
+import { REFUSED_CONTAINER_KEYS } from './refused-container-keys';
+import { SpecifierMarkers } from './specifiers';
 import { type Entries, renderUnit } from './unit-generator';
-import { type UnitEntry, parseUnitFile, splitWords, unitError } from './unit-file';
+import { type UnitEntry, parseUnitFile, splitWords, unitError, unquoteValue } from './unit-file';
 
 export interface GeneratedUnit {
   /** <basename>.service */
   unitName: string;
   text: string;
   options: MonitorOptions;
-  /** [Install] entries, which a generator turns into .wants/.requires symlinks and aliases. */
+  /** [Install] entries, checked, one unit name per entry: the generator turns them into .wants/.requires/.upholds links and aliases. */
   install: Entries;
 }
 
+export interface QuadletContext {
+  /** The base names of the Quadlet files in the search directories (db.container, data.volume ...), which [Unit] dependencies may name. */
+  known?: ReadonlySet<string>;
+  /** Where warnings go (an invalid escape, left out); default: stderr. */
+  warn?: (message: string) => void;
+}
+
 const PASSTHROUGH = new Set(['Unit', 'Service', 'Install']);
+
+/** [Unit] keys that name other units (systemd.unit(5)), where a Quadlet file stands for its unit. */
+const DEPENDENCY_KEYS = new Set([
+  'After',
+  'Before',
+  'BindsTo',
+  'Conflicts',
+  'OnFailure',
+  'OnSuccess',
+  'PartOf',
+  'PropagatesReloadTo',
+  'PropagatesStopTo',
+  'ReloadPropagatedFrom',
+  'Requires',
+  'Requisite',
+  'StopPropagatedFrom',
+  'Upholds',
+  'Wants',
+]);
+
+/** The unit podman's generator makes of each kind of Quadlet file, by its base name (the name without the extension). */
+const QUADLET_UNITS: Record<string, (base: string) => string> = {
+  '.container': (b) => `${b}.service`,
+  '.kube': (b) => `${b}.service`,
+  '.volume': (b) => `${b}-volume.service`,
+  '.network': (b) => `${b}-network.service`,
+  '.image': (b) => `${b}-image.service`,
+  '.build': (b) => `${b}-build.service`,
+  '.pod': (b) => `${b}-pod.service`,
+};
+
+/** [Install] keys that become links in a .wants/.requires/.upholds directory of the named unit. */
+const LINK_KEYS = new Set(['WantedBy', 'RequiredBy', 'UpheldBy']);
+
+/** The [Service] Type= that replaces ctrmon's own: the container runs to completion, nobody says READY. */
+const ONESHOT = 'oneshot';
+/** KillMode= values that keep the monitor's stop working (podman allows the same two). */
+const KILL_MODES = new Set(['mixed', 'control-group']);
 
 interface Draft {
   name: string;
@@ -37,73 +88,146 @@ interface Draft {
   raw: Record<string, string[]>;
 }
 
-type Handler = (draft: Draft, entry: UnitEntry, file: string) => void;
+/** One file's translation: where values are read and how problems are reported. */
+interface Reader {
+  markers: SpecifierMarkers;
+  warn: (message: string) => void;
+}
 
-const words = (entry: UnitEntry, file: string) => splitWords(entry.value, () => `${file}:${entry.line}: ${entry.key}=`);
+type Handler = (draft: Draft, entry: UnitEntry, reader: Reader) => void;
+
+const where = (entry: UnitEntry) => () => `${entry.file}:${entry.line}: ${entry.key}=`;
+const words = (entry: UnitEntry, reader: Reader) => splitWords(entry.value, where(entry), reader.warn);
 
 /** Runs parse; its error becomes one naming the file, line and key (a list key's message names the bad item). */
-function checked<T>(file: string, entry: UnitEntry, parse: () => T, list = false): T {
+function checked<T>(entry: UnitEntry, reader: Reader, parse: () => T, list = false): T {
   try {
     return parse();
   } catch (err) {
     const problem = errorMessage(err).replace(/^\S+ "[^"]*": /, '');
-    throw unitError(file, entry.line, `${entry.key}=${list ? '' : entry.value}: ${problem}`);
+    throw unitError(entry.file, entry.line, reader.markers.reveal(`${entry.key}=${list ? '' : entry.value}: ${problem}`));
   }
 }
 
 function fromFlag(flag: FlagSpec, toValues: ((value: string, ctx: { file: string; words: () => string[] }) => string[]) | null): Handler {
-  return (d, e, f) => {
+  return (d, e, reader) => {
+    const attr = attributeOf(flag.flag);
+    // An empty assignment resets a list key, as in systemd.
+    if (flag.repeatable && e.value === '') {
+      d.raw[attr] = [];
+      return;
+    }
+    const value = unquoteValue(e.value);
     const values = checked(
-      f,
       e,
-      () => (toValues ? toValues(e.value, { file: f, words: () => words(e, f) }) : flag.repeatable ? words(e, f) : [e.value]),
+      reader,
+      () => (toValues ? toValues(value, { file: e.file, words: () => words(e, reader) }) : flag.repeatable ? words(e, reader) : [value]),
       flag.repeatable,
     );
-    for (const v of values) checked(f, e, () => flag.check?.(v), flag.repeatable);
-    const attr = attributeOf(flag.flag);
+    for (const v of values) checked(e, reader, () => flag.check?.(v), flag.repeatable);
     d.raw[attr] = flag.repeatable ? [...(d.raw[attr] ?? []), ...values] : values;
   };
 }
 
 const KEYS: Record<string, Handler> = {
-  ContainerName: (d, e, f) => (d.name = checked(f, e, () => checkName(e.value))),
-  Exec: (d, e, f) => (d.command = words(e, f)),
+  ContainerName: (d, e, reader) => (d.name = checked(e, reader, () => checkName(unquoteValue(e.value)))),
+  Exec: (d, e, reader) => (d.command = words(e, reader)),
 };
 for (const flag of MONITOR_FLAGS) {
   for (const [key, toValues] of Object.entries(flag.containerKeys ?? {})) KEYS[key] = fromFlag(flag, toValues);
 }
 
-/** An entry of a .container file or of one of its drop-ins, with the file it is in. */
-export interface SourcedEntry extends UnitEntry {
-  file: string;
+/** Each word of a [Unit] dependency that names a Quadlet file, as the unit made of it; the file must be known. */
+function translateDependencies(entry: UnitEntry, known: ReadonlySet<string>): string {
+  const names = entry.value.split(/\s+/).filter(Boolean);
+  const translated = names.map((name) => {
+    const ext = path.extname(name);
+    const unitOf = QUADLET_UNITS[ext];
+    if (!unitOf) return name;
+    // An instance (web@a.container) is made of its template (web@.container).
+    const template = name.replace(/@[^@]*(\.[^.]+)$/, '@$1');
+    if (!known.has(name) && !known.has(template)) {
+      throw unitError(
+        entry.file,
+        entry.line,
+        `${entry.key}=${name}: there is no ${name} in the Quadlet search directories; write the file, or name a systemd unit`,
+      );
+    }
+    return unitOf(name.slice(0, -ext.length));
+  });
+  return translated.some((n, i) => n !== names[i]) ? translated.join(' ') : entry.value;
 }
 
-/** Turns one .container file into its unit for host. */
-export function containerToUnit(file: string, text: string, header: string, host: Host, command?: string[]): GeneratedUnit {
-  return mergedContainerToUnit(
-    file,
-    parseUnitFile(text, file).map((entry) => ({ ...entry, file })),
-    header,
-    host,
-    command,
-  );
+/** [Install] entries, checked as the generator will use them: one unit name per link entry. */
+function installEntries(entries: UnitEntry[], reader: Reader): Entries {
+  const out: Entries = [];
+  for (const e of entries) {
+    if (!LINK_KEYS.has(e.key) && e.key !== 'Alias') {
+      out.push([e.key, e.value]);
+      continue;
+    }
+    for (const name of words(e, reader)) {
+      if (name.includes('/') || !/^[^\s]+\.[a-z]+$/.test(name)) {
+        throw unitError(e.file, e.line, `${e.key}=${name}: expected a unit name, without a directory (such as multi-user.target)`);
+      }
+      if (e.key === 'Alias' && !name.endsWith('.service')) {
+        throw unitError(e.file, e.line, `Alias=${name}: an alias of a service is another name.service`);
+      }
+      out.push([e.key, name]);
+    }
+  }
+  return out;
 }
 
-/** The same for entries already merged from the file and its drop-ins (generator.ts): messages name each entry's own file. */
-export function mergedContainerToUnit(
+/** Checks the [Service] settings that would break the monitor; returns the user's Type=, if any. */
+function checkService(entries: UnitEntry[]): UnitEntry | undefined {
+  for (const e of entries) {
+    if (e.key === 'ExecStart')
+      throw unitError(e.file, e.line, "ExecStart= is ctrmon's (the monitor): the container's command is Exec= in [Container]");
+    if (e.key === 'KillMode' && !KILL_MODES.has(e.value)) {
+      throw unitError(
+        e.file,
+        e.line,
+        `KillMode=${e.value}: the monitor stops the container itself; use mixed (the default) or control-group`,
+      );
+    }
+  }
+  return entries.filter((e) => e.key === 'Type').at(-1);
+}
+
+/** The entries of a .container file (or its text), read in order: a later assignment of a key wins, a list key accumulates. */
+function entriesOf(file: string, source: string | UnitEntry[]): UnitEntry[] {
+  return typeof source === 'string' ? parseUnitFile(source, file) : source;
+}
+
+/**
+ * Turns one .container file into its unit for host. source is the file's text, or its entries with
+ * those of its drop-ins after them; command is node and ctrmon as ExecStart names them (default:
+ * this installation's).
+ */
+export function containerToUnit(
   file: string,
-  entries: readonly SourcedEntry[],
+  source: string | UnitEntry[],
   header: string,
   host: Host,
   command?: string[],
+  context: QuadletContext = {},
 ): GeneratedUnit {
+  const entries = entriesOf(file, source);
+  const reader: Reader = {
+    markers: new SpecifierMarkers(entries.map((e) => e.value).join('\n')),
+    warn: context.warn ?? ((message) => process.stderr.write(`warning: ${message}\n`)),
+  };
   const base = path.basename(file).replace(/\.container$/, '');
   const draft: Draft = { name: base, command: [], raw: {} };
-  const passthrough: Record<string, Entries> = { Unit: [], Service: [], Install: [] };
+  const sections: Record<string, UnitEntry[]> = { Unit: [], Service: [], Install: [] };
+  const hidden: { entry: UnitEntry; markers: string[] }[] = [];
   let sawContainer = false;
   for (const entry of entries) {
     if (entry.section === 'Container') {
       sawContainer = true;
+      const refused = REFUSED_CONTAINER_KEYS[entry.key];
+      if (refused !== undefined) throw unitError(entry.file, entry.line, `${entry.key}= is not supported: ${refused}`);
       const handler = KEYS[entry.key];
       if (!handler)
         throw unitError(
@@ -111,9 +235,11 @@ export function mergedContainerToUnit(
           entry.line,
           `unsupported key ${entry.key}= in [Container] (supported: ${Object.keys(KEYS).join(', ')})`,
         );
-      handler(draft, entry, entry.file);
+      const value = reader.markers.hide(entry.value, where(entry));
+      hidden.push({ entry, markers: reader.markers.markersIn(value) });
+      handler(draft, { ...entry, value }, reader);
     } else if (PASSTHROUGH.has(entry.section)) {
-      passthrough[entry.section].push([entry.key, entry.value]);
+      sections[entry.section].push(entry);
     } else {
       throw unitError(entry.file, entry.line, `unknown section [${entry.section}]`);
     }
@@ -122,16 +248,55 @@ export function mergedContainerToUnit(
   if (!draft.raw.bundle && !draft.raw.image) {
     throw unitError(file, null, '[Container] needs Bundle= (an OCI bundle directory) or Image= (an image reference)');
   }
+  const type = checkService(sections.Service);
+  // A oneshot container runs to completion: nobody says READY (podman passes no --sdnotify either).
+  if (type?.value === ONESHOT) draft.raw.sdnotify = ['ignore'];
   let options: MonitorOptions;
   try {
-    options = buildMonitorOptions(draft.name, draft.command, draft.raw as RawMonitorOptions, host);
+    // A bare Environment=KEY stays bare: the monitor copies it from the unit's environment at start.
+    options = buildMonitorOptions(draft.name, draft.command, draft.raw as RawMonitorOptions, host, null);
   } catch (err) {
-    throw unitError(file, null, errorMessage(err));
+    throw unitError(file, null, reader.markers.reveal(errorMessage(err)));
+  }
+  if (type && type.value !== ONESHOT && type.value !== READINESS[options.sdnotify].unitType) {
+    const own = READINESS[options.sdnotify].unitType;
+    throw unitError(
+      type.file,
+      type.line,
+      `Type=${type.value}: the unit is Type=${own}, as the monitor needs it; only Type=${ONESHOT} may replace it`,
+    );
   }
   const unitName = `${base}.service`;
   // '@': a template (name@.service) or one of its instances (name@instance.service).
   if (!/^[A-Za-z0-9:_.\\-]+(@[A-Za-z0-9:_.\\-]*)?\.service$/.test(unitName))
     throw new CtrmonError('ERR_UNIT_FILE', `${file}: "${base}" cannot name a unit`, { path: file });
-  const unitText = renderUnit(options, host, { restart: 'on-failure', sourcePath: file, extra: passthrough, header }, command);
-  return { unitName, text: unitText, options, install: passthrough.Install };
+  const known = context.known ?? new Set<string>();
+  const unit: Entries = sections.Unit.map((e) => [e.key, DEPENDENCY_KEYS.has(e.key) ? translateDependencies(e, known) : e.value]);
+  const service: Entries = sections.Service.map((e) => [e.key, e.value]);
+  const install = installEntries(sections.Install, reader);
+  const marked = renderUnit(
+    options,
+    host,
+    { restart: 'on-failure', sourcePath: file, extra: { Unit: unit, Service: service, Install: install }, header },
+    command,
+  );
+  // A check that rewrote a value (a path normalised past its specifier, a name upper-cased) lost it.
+  for (const { entry, markers } of hidden) {
+    if (markers.some((m) => !marked.includes(m))) {
+      throw unitError(
+        entry.file,
+        entry.line,
+        `${entry.key}=${entry.value}: a specifier cannot be used here (it would not reach the unit as written)`,
+      );
+    }
+  }
+  return { unitName, text: reader.markers.reveal(marked), options: revealed(options, reader.markers), install };
+}
+
+/** o with every string's markers turned back into specifiers. */
+function revealed<T>(o: T, markers: SpecifierMarkers): T {
+  if (typeof o === 'string') return markers.reveal(o) as T;
+  if (Array.isArray(o)) return o.map((v) => revealed(v, markers)) as T;
+  if (o !== null && typeof o === 'object') return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, revealed(v, markers)])) as T;
+  return o;
 }

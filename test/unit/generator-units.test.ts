@@ -157,9 +157,9 @@ describe('a file that cannot be translated', () => {
     });
     const file = (name: string) => path.join(g.root, 'a', name);
     assert.deepEqual(g.result.errors, [
-      `${file('alias.container')}:5: [Install] Alias=dir/other.service: not a unit name`,
+      `${file('alias.container')}:5: Alias=dir/other.service: expected a unit name, without a directory (such as multi-user.target)`,
       `${file('clash.container')}: good.service is the unit of ${file('good.container')}`,
-      `${file('kind.container')}:5: [Install] Alias=other.target: an alias of kind.service must end in .service`,
+      `${file('kind.container')}:5: Alias=other.target: an alias of a service is another name.service`,
       `${file('sock.socket')}: Accept=yes is not supported: the container's server accepts on the listening socket (Accept=no)`,
     ]);
     assert.deepEqual(g.result.written, ['good.service']);

@@ -49,7 +49,7 @@ describe('unit-file syntax', () => {
   test('words: quotes, escapes; unbalanced quotes are errors', () => {
     assert.deepEqual(
       splitWords(`A=1 "B=two words" 'C=it\\s' D\\ E "F=\\"q\\""`, () => 'here'),
-      ['A=1', 'B=two words', 'C=it\\s', 'D E', 'F="q"'],
+      ['A=1', 'B=two words', 'C=it ', 'D E', 'F="q"'],
     );
     assert.throws(() => splitWords('"open', () => 'x.container:3: Exec='), { message: 'x.container:3: Exec=: unbalanced quote "' });
   });
@@ -251,7 +251,7 @@ describe('.container files', () => {
       ['[Container]\nBundle=/b\nNotify=maybe\n', 'bad.container:3: Notify=maybe: expected true, false or healthy'],
       ['[Container]\nBundle=/b\nHealthInterval=soon\n', 'bad.container:3: HealthInterval=soon: expected a duration'],
       ['[Container]\nBundle=/b\nStopSignal=NOPE\n', 'bad.container:3: StopSignal=NOPE: not a signal name or number'],
-      ['[Container]\nBundle=/b\nEnvironment=novalue\n', 'bad.container:3: Environment=: "novalue" is not KEY=VALUE'],
+      ['[Container]\nBundle=/b\nEnvironment==novalue\n', 'bad.container:3: Environment=: "=novalue" is not KEY=VALUE or KEY'],
       ['[Container]\nBundle=/b\nContainerName=-x\n', 'bad.container:3: ContainerName=-x: invalid container name'],
       ['[Container]\nImage=Not A Reference\n', 'bad.container:2: Image=Not A Reference: invalid image reference'],
       ['[Container]\nBundle=/b\n[Pod]\nX=1\n', 'bad.container:4: unknown section [Pod]'],

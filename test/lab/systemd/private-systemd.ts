@@ -5,10 +5,11 @@
 // journal is hidden, the cgroup tree is a subtree of the host's cgroup2 hierarchy, only the
 // units it is given can start, and the network namespace has only lo.
 import { type ChildProcess, type SpawnSyncReturns, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, rmdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 
 import { CtrmonError } from '../../../src/errors';
+import { packagePath } from '../../../src/package-root';
 import { type RunResult, run } from '../../../src/process/spawn';
 import { RUNTIME_UNIT_DIR, ServiceManager } from './service-manager';
 
@@ -143,6 +144,13 @@ export class PrivateSystemd extends ServiceManager {
     private readonly hostNetwork: boolean,
   ) {
     super();
+  }
+
+  /** Links ctrmon's systemd generator (this checkout's) into the generator directory: daemon-reload runs it. */
+  linkGenerator(): void {
+    const generator = realpathSync(packagePath('bin', 'ctrmon-systemd-generator'));
+    const r = this.exec(['ln', '-sf', generator, `${GENERATOR_DIR}/ctrmon-systemd-generator`]);
+    if (r.status !== 0) throw new CtrmonError('ERR_HARNESS', `cannot link the generator: ${r.stderr}`, { path: generator });
   }
 
   /**
