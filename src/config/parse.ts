@@ -96,3 +96,14 @@ export function parseLabels(entries: string[]): Record<string, string> {
 
 /** Milliseconds as a duration the parsers read back exactly. */
 export const formatMs = (value: number): string => `${value}ms`;
+
+const TRUE_WORDS = new Set(['1', 'yes', 'y', 'true', 't', 'on']);
+const FALSE_WORDS = new Set(['0', 'no', 'n', 'false', 'f', 'off']);
+
+/** A boolean in any of systemd's spellings (yes/no, true/false, on/off, 1/0 ...). */
+export function parseBoolean(option: string, value: string): boolean {
+  const word = value.trim().toLowerCase();
+  if (TRUE_WORDS.has(word)) return true;
+  if (FALSE_WORDS.has(word)) return false;
+  throw badOption(option, value, 'expected a boolean: true or false (also yes/no, on/off, 1/0)');
+}

@@ -246,7 +246,7 @@ describe('.container files', () => {
         '[Container]\nImage=quay.io/x\nPublishPort=80\n',
         'bad.container:3: PublishPort=80: ctrmon has no bridged networks: use Network=host',
       ],
-      ['[Container]\nImage=quay.io/x\nVolume=data:/data\n', 'bad.container:3: Volume=: expected /host/path:/container/path'],
+      ['[Container]\nImage=quay.io/x\nVolume=data\n', 'bad.container:3: Volume=: expected /host/path:/container/path'],
       ['[Container]\nBundle=/b\nImage=quay.io/x\n', 'bad.container: --bundle and --image exclude each other'],
       ['[Container]\nBundle=/b\nNotify=maybe\n', 'bad.container:3: Notify=maybe: expected true, false or healthy'],
       ['[Container]\nBundle=/b\nHealthInterval=soon\n', 'bad.container:3: HealthInterval=soon: expected a duration'],
@@ -289,7 +289,7 @@ describe('.container files', () => {
     assert.deepEqual(result.written.sort(), ['db.service', 'web.service']);
     assert.deepEqual(result.errors, [
       `${path.join(etc, 'bad.container')}:3: unsupported key Device= in [Container] (supported: ContainerName, Exec, Bundle, Image, ` +
-        'Pull, Volume, Network, PublishPort, Notify, Runtime, RuntimeArgs, Environment, Label, AutoUpdate, HealthCmd, HealthInterval, ' +
+        'Pull, Volume, Mount, Tmpfs, VolatileTmp, ReadOnly, ReadOnlyTmpfs, AddDevice, Mask, Unmask, Secret, Network, PublishPort, Notify, Runtime, RuntimeArgs, Environment, Label, AutoUpdate, HealthCmd, HealthInterval, ' +
         'HealthTimeout, HealthRetries, HealthStartPeriod, StopSignal, StopTimeout, LogDriver)',
     ]);
     assert.match(readFileSync(path.join(out, 'web.service'), 'utf8'), /--bundle \/srv\/run-web /);
