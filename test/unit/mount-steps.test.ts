@@ -1,8 +1,10 @@
 // The spec steps of the container's filesystem, devices and secrets, each on its own: tmpfs,
 // read-only, devices, masked paths and secrets; and where they meet in the pipeline.
 import assert from 'node:assert/strict';
-import { statSync } from 'node:fs';
-import { describe, test } from 'node:test';
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { after, describe, test } from 'node:test';
 
 import type { OciConfig, RuntimeSpec } from '../../src/spec/oci';
 import { buildSpec } from '../../src/spec/pipeline';
@@ -16,6 +18,9 @@ import { applyTmpfs } from '../../src/spec/steps/tmpfs';
 function specOf(extra: Partial<OciConfig> = {}): RuntimeSpec {
   return { config: { process: { args: ['/bin/app'], env: ['A=1'] }, root: { path: '/rootfs' }, ...extra }, systemdMode: false };
 }
+const rootfs = mkdtempSync(path.join(tmpdir(), 'ctrmon-mount-steps-'));
+after(() => rmSync(rootfs, { recursive: true, force: true }));
+for (const d of ['tmp', 'var/tmp', 'run']) mkdirSync(path.join(rootfs, d), { recursive: true });
 const TMPFS = ['rw', 'noexec', 'nosuid', 'nodev', 'rprivate', 'tmpcopyup'];
 
 describe('tmpfs', () => {
@@ -50,17 +55,20 @@ describe('tmpfs', () => {
 });
 
 describe('read-only', () => {
-  test("root.readonly, and podman's tmpfs on /tmp, /var/tmp and /run where nothing is mounted", () => {
-    const spec = specOf({ mounts: [{ destination: '/run', type: 'bind', source: '/x' }] });
+  test("root.readonly, and podman's tmpfs on /tmp, /var/tmp and /run where nothing is mounted and the rootfs has the directory", () => {
+    const spec = specOf({ root: { path: rootfs }, mounts: [{ destination: '/run', type: 'bind', source: '/x' }] });
     applyReadOnly(spec, { readOnly: true, readOnlyTmpfs: true });
     assert.equal(spec.config.root.readonly, true);
     assert.deepEqual(
       spec.config.mounts?.map((m) => `${m.destination} ${m.type}`),
       ['/run bind', '/tmp tmpfs', '/var/tmp tmpfs'],
     );
-    const bare = specOf();
+    const bare = specOf({ root: { path: rootfs } });
     applyReadOnly(bare, { readOnly: true, readOnlyTmpfs: false });
     assert.equal(bare.config.mounts, undefined);
+    const lacking = specOf({ root: { path: path.join(rootfs, 'run') } });
+    applyReadOnly(lacking, { readOnly: true });
+    assert.deepEqual(lacking.config.mounts, [], 'no directory made in the rootfs');
     const kept = specOf({ root: { path: '/rootfs', readonly: true } });
     applyReadOnly(kept, {});
     assert.equal(kept.config.root.readonly, true, "not given: the config's own stands");
@@ -134,7 +142,7 @@ describe('secrets', () => {
 
 describe('where the steps meet', () => {
   test("a secret goes over --read-only's /run tmpfs, which goes where a --tmpfs is not", () => {
-    const base = bundleBase({ dir: '/b', rootfs: '/b/rootfs', config: { process: { args: ['/app'] }, root: { path: 'rootfs' } } });
+    const base = bundleBase({ dir: '/b', rootfs, config: { process: { args: ['/app'] }, root: { path: 'rootfs' } } });
     const spec = buildSpec(base, {
       command: [],
       env: [],
