@@ -39,6 +39,8 @@ export const ERROR_CODES = {
   systemd: ['ERR_UNIT_FILE', 'ERR_SYSTEMD'],
   update: ['ERR_UPDATE', 'ERR_UPDATE_LOCKED'],
   events: ['ERR_EVENTS'],
+  volumes: ['ERR_VOLUME'],
+  secrets: ['ERR_SECRET'],
   harness: ['ERR_HARNESS'],
   /** Not an expected failure: a bug or an environment ctrmon did not foresee. */
   internal: ['ERR_INTERNAL'],

@@ -17,7 +17,7 @@ export function flagOption(spec: FlagSpec, host: Host): Option {
   return option;
 }
 
-/** --root, --state-dir, --update-dir or --hooks-dir, defaulting to the host's path. */
+/** A host path flag (--root, --state-dir, --volumes-dir ...), defaulting to the host's path. */
 export function pathOption(name: HostPathName, host: Host): Option {
   return flagOption(HOST_PATH_FLAGS[name], host);
 }

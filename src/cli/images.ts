@@ -7,7 +7,7 @@ import { ImageStore } from '../image/store/store';
 import { printRows } from './image-format';
 import { pathOption } from './flag-option';
 
-function age(iso: string): string {
+export function age(iso: string): string {
   if (!iso) return '';
   const s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
   if (s < 3600) return `${Math.round(s / 60)} minutes ago`;

@@ -20,7 +20,9 @@ import { registerPull } from './pull';
 import { registerRollback } from './rollback';
 import { rmiCommand } from './rmi';
 import { saveCommand } from './save';
+import { registerSecret } from './secret';
 import { tagCommand } from './tag';
+import { registerVolume } from './volume';
 
 /** podman's image commands, each at the top level and, as podman has them, under `ctrmon image`. */
 function registerImages(program: Command, host: Host): void {
@@ -46,6 +48,8 @@ export const REGISTER_COMMANDS: ReadonlyArray<(program: Command, host: Host) => 
   registerEvents,
   registerPull,
   registerImages,
+  registerVolume,
+  registerSecret,
   registerGenerate,
   registerAutoUpdate,
   registerRollback,

@@ -3,6 +3,7 @@
 // (cli/monitor-options.ts), the monitor, the unit generator and the .container parser all derive
 // from MONITOR_OPTIONS, so adding an option is one entry here. Nothing here loads the native
 // addon or pino: the systemd generator runs this at every boot.
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 
 import { CtrmonError } from '../errors';
@@ -25,6 +26,9 @@ import { READINESS, SDNOTIFY_MODES, type SdNotifyMode } from '../notify/readines
 import { IMAGE_DEFAULTS } from '../spec/image-base';
 import { NETWORK_MODES, type NetworkMode } from '../spec/steps/network';
 import { SYSTEMD_MODES, type SystemdMode } from '../spec/steps/systemd-mode';
+import type { SecretRequest } from '../secret/provide';
+import type { Device } from '../spec/steps/devices';
+import type { Tmpfs } from '../spec/steps/tmpfs';
 import type { Volume } from '../spec/steps/volumes';
 import { FORWARDED_SIGNALS } from '../signal-numbers';
 import { AUTO_UPDATE_LABEL, checkUpdatable } from '../update/policy';
@@ -47,6 +51,8 @@ import {
   parseSysctls,
   parseUlimit,
 } from './process-values';
+import { formatDevice, parseDevice } from './device-value';
+import { formatTmpfs, formatVolume, parseMount, parseTmpfs, parseVolume } from './mount-values';
 import {
   badOption,
   checkName,
@@ -61,6 +67,8 @@ import {
   parseSignal,
   parseSize,
 } from './parse';
+import { quadletMount, quadletVolume } from './quadlet-volume';
+import { formatSecret, parseSecret } from './secret-value';
 
 export const DEFAULT_STOP_SIGNAL = 'SIGTERM';
 
@@ -109,6 +117,9 @@ interface ValueGetter {
   /** The flag has a value other than its default (the command line fills in defaults). */
   changed(flag: string): boolean;
 }
+
+/** Where a check takes named volumes to live: a value's validity does not depend on it. */
+const ANY_DIR = '/';
 
 const flagOf = (spec: FlagSpec, value: string) => [spec.flag, value];
 
@@ -303,15 +314,165 @@ export const MONITOR_OPTIONS = {
       {
         flag: '--volume',
         short: '-v',
-        arg: '<host:ctr[:ro]>',
-        help: 'bind-mount a host path into the container, over its own mounts (repeatable)',
+        arg: '<source:ctr[:opts]>',
+        help:
+          'bind-mount a host path, or a named volume (made on first use), into the container, over its own mounts; ' +
+          'opts: ro, rw, z, Z (repeatable)',
         repeatable: true,
-        containerKeys: { Volume: (v) => [v] },
-        check: (v) => parseVolume(v),
+        containerKeys: { Volume: quadletVolume },
+        check: (v) => parseVolume(v, ANY_DIR),
+      },
+      {
+        flag: '--mount',
+        arg: '<type=...>',
+        help: "podman's --mount: type=bind, volume or tmpfs, with source=, target= and ro (repeatable)",
+        repeatable: true,
+        containerKeys: { Mount: quadletMount },
+        check: (v) => parseMount(v, ANY_DIR),
       },
     ],
-    parse: (get) => get.many('--volume').map(parseVolume),
-    write: (v) => v.flatMap((vol) => ['--volume', `${vol.source}:${vol.destination}${vol.readonly ? ':ro' : ''}`]),
+    parse: (get) => {
+      const dir = path.resolve(get.one('--volumes-dir')!);
+      const mounted = get.many('--mount').flatMap((m) => {
+        const value = parseMount(m, dir);
+        return 'volume' in value ? [value.volume] : [];
+      });
+      return [...get.many('--volume').map((v) => parseVolume(v, dir)), ...mounted];
+    },
+    write: (v) => v.flatMap((vol) => ['--volume', formatVolume(vol)]),
+  }),
+  // Undefined unless a named volume is mounted (so a unit names the directory only where it matters).
+  volumesDir: option<string | undefined>({
+    flags: [HOST_PATH_FLAGS.volumesDir],
+    parse: (get) => {
+      const dir = path.resolve(get.one('--volumes-dir')!);
+      const named =
+        get.many('--volume').some((v) => parseVolume(v, dir).volume !== undefined) ||
+        get.many('--mount').some((m) => /(^|,)type=volume(,|$)/.test(m));
+      return named ? dir : undefined;
+    },
+    write: (v, host) => (v === undefined || v === host.paths.volumesDir ? [] : ['--volumes-dir', v]),
+  }),
+  tmpfs: option<Tmpfs[]>({
+    flags: [
+      {
+        flag: '--tmpfs',
+        arg: '<ctr[:opts]>',
+        help: "a tmpfs at this container path, with podman's options (default rw,noexec,nosuid,nodev) (repeatable)",
+        repeatable: true,
+        containerKeys: {
+          Tmpfs: (v) => [v],
+          // Quadlet's VolatileTmp=true: podman's own words for it.
+          VolatileTmp: (v) => (parseBoolean('VolatileTmp', v) ? ['/tmp:rw,size=512M,mode=1777'] : []),
+        },
+        check: (v) => parseTmpfs(v),
+      },
+    ],
+    // --mount type=tmpfs is a tmpfs too (the --mount flag is the volumes option's).
+    parse: (get) => [
+      ...get.many('--tmpfs').map(parseTmpfs),
+      ...get.many('--mount').flatMap((m) => {
+        const value = parseMount(m, get.one('--volumes-dir')!);
+        return 'tmpfs' in value ? [value.tmpfs] : [];
+      }),
+    ],
+    write: (v) => v.flatMap((t) => ['--tmpfs', formatTmpfs(t)]),
+  }),
+  // Undefined: the config's own root.readonly (an image's is writable).
+  readOnly: option<boolean | undefined>({
+    flags: [
+      {
+        flag: '--read-only',
+        arg: '<bool>',
+        help: "mount the container's root filesystem read-only (default: as the config has it; an image's is writable)",
+        containerKeys: { ReadOnly: null },
+        check: (v) => parseBoolean('--read-only', v),
+      },
+    ],
+    parse: (get) => {
+      const value = get.one('--read-only');
+      return value === undefined ? undefined : parseBoolean('--read-only', value);
+    },
+    write: (v) => (v === undefined ? [] : ['--read-only', String(v)]),
+  }),
+  readOnlyTmpfs: option<boolean>({
+    flags: [
+      {
+        flag: '--read-only-tmpfs',
+        arg: '<bool>',
+        help: 'with --read-only true: a writable tmpfs on /tmp, /var/tmp and /run where nothing else is mounted',
+        default: 'true',
+        containerKeys: { ReadOnlyTmpfs: null },
+        check: (v) => parseBoolean('--read-only-tmpfs', v),
+      },
+    ],
+    parse: (get) => parseBoolean('--read-only-tmpfs', get.one('--read-only-tmpfs')!),
+    write: (v) => (v ? [] : ['--read-only-tmpfs', 'false']),
+  }),
+  devices: option<Device[]>({
+    flags: [
+      {
+        flag: '--device',
+        arg: '<host[:ctr][:rwm]>',
+        help: 'a host device node in the container, with cgroup permissions (default rwm) (repeatable)',
+        repeatable: true,
+        containerKeys: {
+          // Quadlet: a leading - adds the device only if it exists when the unit is generated.
+          AddDevice: (v) => (v.startsWith('-') ? (existsSync(v.slice(1).split(':')[0]) ? [v.slice(1)] : []) : [v]),
+        },
+        check: (v) => parseDevice(v),
+      },
+    ],
+    parse: (get) => get.many('--device').map(parseDevice),
+    write: (v) => v.flatMap((d) => ['--device', formatDevice(d)]),
+  }),
+  mask: option<string[]>({
+    flags: [
+      {
+        flag: '--mask',
+        arg: '<path[:path...]>',
+        help: "podman's --security-opt mask=: paths made inaccessible in the container, over the config's maskedPaths",
+        containerKeys: { Mask: null },
+        check: (v) => parsePaths('--mask', v, false),
+      },
+    ],
+    parse: (get) => parsePaths('--mask', get.one('--mask'), false),
+    write: (v) => (v.length ? ['--mask', v.join(':')] : []),
+  }),
+  unmask: option<string[]>({
+    flags: [
+      {
+        flag: '--unmask',
+        arg: '<ALL|path[:path...]>',
+        help: "podman's --security-opt unmask=: paths (globs too) taken out of the config's maskedPaths and readonlyPaths; ALL: every one",
+        containerKeys: { Unmask: null },
+        check: (v) => parsePaths('--unmask', v, true),
+      },
+    ],
+    parse: (get) => parsePaths('--unmask', get.one('--unmask'), true),
+    write: (v) => (v.length ? ['--unmask', v.join(':')] : []),
+  }),
+  secrets: option<SecretRequest[]>({
+    flags: [
+      {
+        flag: '--secret',
+        arg: '<secret>',
+        help:
+          'a secret of ctrmon secret: a read-only file at /run/secrets/<name> (opts target=, uid=, gid=, mode=), ' +
+          'or with type=env an environment variable (target=) (repeatable)',
+        repeatable: true,
+        containerKeys: { Secret: (v) => [v] },
+        check: (v) => parseSecret(v),
+      },
+    ],
+    parse: (get) => get.many('--secret').map(parseSecret),
+    write: (v) => v.flatMap((s) => ['--secret', formatSecret(s)]),
+  }),
+  // Undefined unless a secret is given.
+  secretsDir: option<string | undefined>({
+    flags: [HOST_PATH_FLAGS.secretsDir],
+    parse: (get) => (get.many('--secret').length ? path.resolve(get.one('--secrets-dir')!) : undefined),
+    write: (v, host) => (v === undefined || v === host.paths.secretsDir ? [] : ['--secrets-dir', v]),
   }),
   // Undefined: the source's own (an image's default; a bundle's namespaces as its config has them).
   network: option<NetworkMode | undefined>({
@@ -977,13 +1138,14 @@ function sourceDefault<T extends string>(get: ValueGetter, flag: string, allowed
   return mode === imageDefault && get.one('--image') !== undefined ? undefined : mode;
 }
 
-/** host:ctr[:ro|rw], both absolute (podman's other options, such as z and Z, are SELinux labels ctrmon does not set). */
-export function parseVolume(text: string): Volume {
-  const [source, destination, mode, ...rest] = text.split(':');
-  if (!source?.startsWith('/') || !destination?.startsWith('/') || rest.length || (mode !== undefined && mode !== 'ro' && mode !== 'rw')) {
-    throw badOption('--volume', text, 'expected /host/path:/container/path with an optional :ro or :rw');
-  }
-  return { source: path.resolve(source), destination: path.posix.normalize(destination), readonly: mode === 'ro' };
+/** --mask's and --unmask's value: absolute paths separated by colons (--unmask: also ALL); none when not given. */
+function parsePaths(option: string, value: string | undefined, all: boolean): string[] {
+  if (value === undefined) return [];
+  if (all && value === 'ALL') return ['ALL'];
+  const paths = value.split(':');
+  if (!paths.every((p) => p.startsWith('/')))
+    throw badOption(option, value, `expected absolute paths separated by colons${all ? ', or ALL' : ''}`);
+  return paths.map((p) => path.posix.normalize(p));
 }
 
 /** A reload command in --health-cmd's forms. */

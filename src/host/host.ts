@@ -2,7 +2,8 @@
 // passed down: who runs ctrmon, which systemd manager it serves, and every default path that follows.
 //
 // - rootless: ctrmon does not run as root (uid != 0). Root keeps the system's paths: state in
-//   /run/ctrmon, the image store in /var/lib/ctrmon, auto-update's records in
+//   /run/ctrmon, the image store in /var/lib/ctrmon (named volumes and secrets in its volumes/ and
+//   secrets/, as podman keeps them beside its storage), auto-update's records in
 //   /var/lib/ctrmon/auto-update, its hooks in /etc/ctrmon/auto-update. A user's are where podman and
 //   crun keep theirs: state in $XDG_RUNTIME_DIR/ctrmon (unset: /run/user/<uid>, the directory
 //   pam_systemd makes for the user), the store and the records in $XDG_DATA_HOME/ctrmon
@@ -41,6 +42,10 @@ export interface HostPaths {
   stateDir: string;
   /** The image store. */
   storeRoot: string;
+  /** Named volumes: <volumesDir>/<name>/_data, as podman's local driver keeps them. */
+  volumesDir: string;
+  /** Secrets, root-only (or the user's only): <secretsDir>/<name>/. */
+  secretsDir: string;
   /** auto-update's own records: lock, intent, quarantine. */
   updateDir: string;
   /** auto-update's hooks: <hooksDir>/updated.d and <hooksDir>/rolled-back.d. */
@@ -62,6 +67,8 @@ export interface Host {
 const SYSTEM = {
   stateDir: '/run/ctrmon',
   storeRoot: '/var/lib/ctrmon',
+  volumesDir: '/var/lib/ctrmon/volumes',
+  secretsDir: '/var/lib/ctrmon/secrets',
   updateDir: '/var/lib/ctrmon/auto-update',
   hooksDir: '/etc/ctrmon/auto-update',
   /** /run for transient files, /etc for the administrator's, /usr/share for packages': ctrmon's, then podman's. */
@@ -104,10 +111,19 @@ export function describeHost(env: NodeJS.ProcessEnv = process.env, uid: number =
     ? {
         stateDir: path.join(env.XDG_RUNTIME_DIR || `/run/user/${uid}`, 'ctrmon'),
         storeRoot: path.join(dataHome(), 'ctrmon'),
+        volumesDir: path.join(dataHome(), 'ctrmon', 'volumes'),
+        secretsDir: path.join(dataHome(), 'ctrmon', 'secrets'),
         updateDir: path.join(dataHome(), 'ctrmon', 'auto-update'),
         hooksDir: path.join(configHome(), 'ctrmon', 'auto-update'),
       }
-    : { stateDir: SYSTEM.stateDir, storeRoot: SYSTEM.storeRoot, updateDir: SYSTEM.updateDir, hooksDir: SYSTEM.hooksDir };
+    : {
+        stateDir: SYSTEM.stateDir,
+        storeRoot: SYSTEM.storeRoot,
+        volumesDir: SYSTEM.volumesDir,
+        secretsDir: SYSTEM.secretsDir,
+        updateDir: SYSTEM.updateDir,
+        hooksDir: SYSTEM.hooksDir,
+      };
   const units =
     manager === 'system'
       ? { searchDirs: [...SYSTEM.searchDirs], unitDir: SYSTEM.unitDir }

@@ -49,6 +49,7 @@ import { type OwnCgroup, missingControllers, ownCgroup, splitUnitCgroup } from '
 import { type ContainerRuntime, type MonitorDependencies, PRODUCTION_DEPENDENCIES } from './dependencies';
 import { type ListenFds, closeListenFds, listenFds } from './listen-fds';
 import { ReleaseStack } from './release-stack';
+import { useSecrets, useVolumes } from './mount-sources';
 import { handleSignals } from './signals';
 import type { ContainerSource, PreparedSource } from './source';
 
@@ -313,7 +314,14 @@ export class Monitor {
     this.spec = buildSpec(prepared.base, {
       command: o.command,
       env: o.env,
-      volumes: o.volumes,
+      volumes: useVolumes(o, this.releases),
+      tmpfs: o.tmpfs,
+      readOnly: o.readOnly,
+      readOnlyTmpfs: o.readOnlyTmpfs,
+      devices: o.devices,
+      mask: o.mask,
+      unmask: o.unmask,
+      secrets: useSecrets(o, this.dir, this.releases),
       network: o.network,
       systemd: o.systemd,
       notifyDir,

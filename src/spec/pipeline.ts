@@ -5,16 +5,22 @@
 // plus a step here. The order matters where steps meet: the systemd mode looks at the final
 // command, HOME and container_uuid come after --env, capabilities follow the user they depend on and
 // seccomp the capabilities its rules may name, --sysctl follows the namespaces --network decides,
-// volumes go over systemd's tmpfs mounts, and what the host gives the container (sockets,
-// watchdog, notify socket) comes last.
+// volumes go over systemd's tmpfs mounts, a --tmpfs replaces a config mount at its path,
+// --read-only's tmpfs go where nothing is mounted yet, secrets go over every tmpfs (/run), and what
+// the host gives the container (sockets, watchdog, notify socket) comes last.
 import { type CommandInputs, applyCommand } from './steps/command';
 import { type CgroupsPathInputs, applyCgroupsPath } from './steps/cgroups-path';
+import { type DevicesInputs, applyDevices } from './steps/devices';
 import { type EnvironmentInputs, applyEnvironment } from './steps/environment';
 import { type ListenFdsInputs, applyListenFds } from './steps/listen-fds';
+import { type MaskedPathsInputs, applyMaskedPaths } from './steps/masked-paths';
 import { type NetworkInputs, type NetworkMode, applyNetwork } from './steps/network';
 import { type NotifySocketInputs, applyNotifySocket } from './steps/notify-socket';
+import { type ReadOnlyInputs, applyReadOnly } from './steps/read-only';
+import { type SecretsInputs, applySecrets } from './steps/secrets';
 import { type StopSignalInputs, applyStopSignal } from './steps/stop-signal';
 import { type SystemdMode, type SystemdModeInputs, applySystemdMode } from './steps/systemd-mode';
+import { type TmpfsInputs, applyTmpfs } from './steps/tmpfs';
 import { type UserInputs, applyUser } from './steps/user';
 import { type AdditionalGroupsInputs, applyAdditionalGroups } from './steps/additional-groups';
 import { type AnnotationsInputs, applyAnnotations } from './steps/annotations';
@@ -40,6 +46,11 @@ export type SpecInputs = CommandInputs &
   NetworkInputs &
   SystemdModeInputs &
   VolumesInputs &
+  TmpfsInputs &
+  ReadOnlyInputs &
+  DevicesInputs &
+  MaskedPathsInputs &
+  SecretsInputs &
   ListenFdsInputs &
   WatchdogInputs &
   NotifySocketInputs &
@@ -68,7 +79,8 @@ export interface BaseSpec extends Pick<SpecInputs, 'entrypoint' | 'noCommand' | 
 /** The options as the monitor gives them; network and systemd undefined: not given. */
 export type SpecOptions = Pick<SpecInputs, 'command' | 'env' | 'volumes'> &
   Partial<Pick<SpecInputs, 'network' | 'systemd' | 'notifyDir' | 'watchdogUsec' | 'listenFds' | 'cgroupsPath' | 'stopSignal'>> &
-  Partial<ProcessOptions>;
+  Partial<ProcessOptions> &
+  Partial<Pick<SpecInputs, 'tmpfs' | 'readOnly' | 'readOnlyTmpfs' | 'devices' | 'mask' | 'unmask' | 'secrets'>>;
 
 /** The options about the container's process: each empty or undefined when not given. */
 type ProcessOptions = Pick<
@@ -118,6 +130,11 @@ export const SPEC_STEPS: readonly SpecStep[] = [
   { name: 'sysctl', apply: applySysctl },
   { name: 'systemd mode', apply: applySystemdMode },
   { name: 'volumes', apply: applyVolumes },
+  { name: 'tmpfs', apply: applyTmpfs },
+  { name: 'read-only', apply: applyReadOnly },
+  { name: 'devices', apply: applyDevices },
+  { name: 'masked paths', apply: applyMaskedPaths },
+  { name: 'secrets', apply: applySecrets },
   { name: 'listen fds', apply: applyListenFds },
   { name: 'watchdog', apply: applyWatchdog },
   { name: 'notify socket', apply: applyNotifySocket },

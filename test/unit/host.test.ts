@@ -23,8 +23,10 @@ import { registerPs } from '../../src/cli/ps';
 import { registerPull } from '../../src/cli/pull';
 import { rmiCommand } from '../../src/cli/rmi';
 import { registerRollback } from '../../src/cli/rollback';
+import { registerSecret } from '../../src/cli/secret';
 import { saveCommand } from '../../src/cli/save';
 import { tagCommand } from '../../src/cli/tag';
+import { registerVolume } from '../../src/cli/volume';
 import { buildMonitorOptions, monitorArgs } from '../../src/config/monitor-options';
 import { HOST_PATH_FLAGS } from '../../src/host/flags';
 import { type Host, describeHost } from '../../src/host/host';
@@ -46,6 +48,8 @@ describe('describeHost', () => {
     const today = [
       'stateDir /run/ctrmon',
       'storeRoot /var/lib/ctrmon',
+      'volumesDir /var/lib/ctrmon/volumes',
+      'secretsDir /var/lib/ctrmon/secrets',
       'updateDir /var/lib/ctrmon/auto-update',
       'hooksDir /etc/ctrmon/auto-update',
       'unitDir /etc/systemd/system',
@@ -85,6 +89,8 @@ describe('describeHost', () => {
         paths: {
           stateDir: '/run/user/1000/ctrmon',
           storeRoot: '/data/u/ctrmon',
+          volumesDir: '/data/u/ctrmon/volumes',
+          secretsDir: '/data/u/ctrmon/secrets',
           updateDir: '/data/u/ctrmon/auto-update',
           hooksDir: '/config/u/ctrmon/auto-update',
           unitDir: '/config/u/systemd/user',
@@ -148,6 +154,8 @@ function commands(host: Host): Command[] {
     registerGenerate,
     registerAutoUpdate,
     registerRollback,
+    registerVolume,
+    registerSecret,
   ])
     register(program, host);
   for (const command of [
@@ -186,8 +194,10 @@ describe('the path flags', () => {
         }
       }
       // --root: monitor, generate systemd, pull and the 7 image commands; --state-dir: monitor, generate
-      // systemd, ps, events, auto-update, rollback; --update-dir and --hooks-dir: auto-update, rollback.
-      assert.equal(seen, 10 + 6 + 4);
+      // systemd, ps, events, auto-update, rollback; --update-dir and --hooks-dir: auto-update, rollback;
+      // --volumes-dir: monitor, generate systemd and the 5 volume commands; --secrets-dir: monitor,
+      // generate systemd and the 4 secret commands.
+      assert.equal(seen, 10 + 6 + 4 + 7 + 6);
     }
   });
 

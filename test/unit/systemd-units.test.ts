@@ -246,7 +246,7 @@ describe('.container files', () => {
         '[Container]\nImage=quay.io/x\nPublishPort=80\n',
         'bad.container:3: PublishPort=80: ctrmon has no bridged networks: use Network=host',
       ],
-      ['[Container]\nImage=quay.io/x\nVolume=data:/data\n', 'bad.container:3: Volume=: expected /host/path:/container/path'],
+      ['[Container]\nImage=quay.io/x\nVolume=data\n', 'bad.container:3: Volume=: expected /host/path:/container/path'],
       ['[Container]\nBundle=/b\nImage=quay.io/x\n', 'bad.container: --bundle and --image exclude each other'],
       ['[Container]\nBundle=/b\nNotify=maybe\n', 'bad.container:3: Notify=maybe: expected true, false or healthy'],
       ['[Container]\nBundle=/b\nHealthInterval=soon\n', 'bad.container:3: HealthInterval=soon: expected a duration'],
