@@ -1,6 +1,6 @@
 // `ctrmon logs`: the container's output read back from wherever its log driver put it, as the
 // state file names them: k8s-file (the CRI log file, followed across a truncation at
-// --log-size-max), journald (the entries with the container's CONTAINER_NAME), passthrough (the
+// --log-size-max), journald (the entries with the container's CONTAINER_ID_FULL), passthrough (the
 // unit's journal, where the container's output and ctrmon's own lines went together) or none
 // (nothing was kept: an error). Following ends when the container has exited, as podman's does.
 import { spawn } from 'node:child_process';
@@ -72,7 +72,8 @@ export async function readLogs(stateDir: string, name: string, query: LogQuery, 
       if (!state.logPath) throw logsError(state, 'its state file names no log file');
       return readCriFile(state.logPath, query, onEntry, running);
     case 'journald':
-      return readJournal([`CONTAINER_NAME=${name}`], query, onEntry, running);
+      // CONTAINER_ID_FULL, as podman matches: ctrmon's events carry CONTAINER_NAME too, but are not output.
+      return readJournal([`CONTAINER_ID_FULL=${name}`], query, onEntry, running);
     case 'passthrough':
       if (!state.unit)
         throw logsError(state, 'its output went to the stdout and stderr of a monitor outside systemd, where nothing kept it');

@@ -134,6 +134,15 @@ else
         );
         assert.equal(all.status, 0, all.stderr);
         assert.match(all.stdout, /^demo-app: starting/m);
+        if (driver === 'journald') {
+          // ctrmon's own "is ready" event is a journal entry with the container's name: never output.
+          await until(
+            'the ready event',
+            async () => nsd.journal(unit),
+            (j) => /container logs-journald is ready/.test(j),
+          );
+          assert.doesNotMatch(ctrmon('logs', name).stdout, /is ready/);
+        }
         const last = ctrmon('logs', '-n', '1', '--timestamps', name);
         assert.match(last.stdout, /^\d{4}-\d\d-\d\dT\S+ demo-app: ready\n$/);
         const following = nsd.run([process.execPath, CTRMON, 'logs', '--follow', '--tail', '0', name]);
