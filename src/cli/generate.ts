@@ -1,7 +1,7 @@
 // `ctrmon generate systemd`: a unit for `ctrmon monitor`, from monitor options or from a
 // Quadlet-style .container file; printed, or written as <name>.service with --files.
 import type { Command } from 'commander';
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 
 import { CtrmonError } from '../errors';
@@ -30,7 +30,7 @@ export function registerGenerate(program: Command, host: Host): void {
     .argument('[name]', 'container name (not with --from)')
     .argument('[command...]', "replaces the bundle's process.args")
     .passThroughOptions()
-    .option('--from <file>', 'a Quadlet-style .container file')
+    .option('--from <file>', 'a Quadlet file: .container, .volume or .image')
     .option('--new', "accepted for podman's generate systemd --new: ctrmon's units always make the container when they start")
     .option('--files', 'write <unit>.service instead of printing it')
     .option('--output-dir <dir>', 'where --files writes', '.')
@@ -75,17 +75,8 @@ export function registerGenerate(program: Command, host: Host): void {
     let text: string;
     if (opts.from) {
       if (name) throw new CtrmonError('ERR_INVALID_OPTION', '--from takes the container from the file: give no name');
-      const { containerToUnit } = await import('../systemd/quadlet');
-      const file = path.resolve(opts.from);
-      let source: string;
-      try {
-        source = readFileSync(file, 'utf8');
-      } catch (err) {
-        throw new CtrmonError('ERR_UNIT_FILE', `cannot read ${file}: ${(err as Error).message}`, { path: file });
-      }
-      // The Quadlet files a [Unit] dependency may name are the file's neighbours.
-      const known = new Set(readdirSync(path.dirname(file)));
-      ({ unitName, text } = containerToUnit(file, source, header, host, undefined, { known }));
+      const { unitOfFile } = await import('../systemd/generator');
+      ({ unitName, text } = unitOfFile(path.resolve(opts.from), header, host));
     } else {
       if (!name) throw new CtrmonError('ERR_INVALID_OPTION', 'a container name (or --from FILE) is required');
       const { renderUnit } = await import('../systemd/unit-generator');

@@ -79,6 +79,8 @@ export type RawMonitorOptions = Record<string, string | string[] | undefined>;
 export interface ContainerKeyContext {
   file: string;
   words: () => string[];
+  /** What a Quadlet .volume or .image file named in a value stands for (data.volume: its volume's name). */
+  quadlet: (name: string) => string;
 }
 
 /** One command-line flag. */
@@ -282,7 +284,7 @@ export const MONITOR_OPTIONS = {
         flag: '--image',
         arg: '<reference>',
         help: 'run an image from the store (pulled as --pull says)',
-        containerKeys: { Image: null },
+        containerKeys: { Image: (v, ctx) => [/\.(image|build)$/.test(v) ? ctx.quadlet(v) : v] },
         check: (v) => parseReference(v),
       },
     ],

@@ -1,22 +1,17 @@
 // Volume= and Mount= as Quadlet reads them in a .container file: a source that begins with . is
-// relative to the file's directory; an absolute one, a name, or one that begins with % (a specifier
-// systemd expands in ExecStart, such as %h) passes as written to --volume or --mount.
+// relative to the file's directory; one that names a .volume file is that file's volume; an absolute
+// one, a name, or one that begins with % (a specifier systemd expands in ExecStart, such as %h) passes
+// as written to --volume or --mount.
 import * as path from 'node:path';
-
-import { CtrmonError } from '../errors';
 
 /** Where the key was read (monitor-options.ts's ContainerKeyContext, which names these functions). */
 interface KeyFile {
   file: string;
+  quadlet: (name: string) => string;
 }
 
 function source(value: string, ctx: KeyFile): string {
-  if (value.endsWith('.volume')) {
-    throw new CtrmonError(
-      'ERR_INVALID_OPTION',
-      `${value}: ctrmon does not read .volume units; name the volume instead (Volume=NAME:/path), which ctrmon makes on first use (ctrmon volume create sets its labels)`,
-    );
-  }
+  if (value.endsWith('.volume')) return ctx.quadlet(value);
   return value.startsWith('.') ? path.resolve(path.dirname(ctx.file), value) : value;
 }
 

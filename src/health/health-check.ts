@@ -72,6 +72,7 @@ export class HealthChecker {
   private timer: NodeJS.Timeout | undefined;
   private startedAt = 0;
   private stopped = false;
+  private firstNow = true;
   /** The startup probe's run so far, while it runs. */
   private startup: { passes: number; failures: number } | null = null;
 
@@ -84,8 +85,13 @@ export class HealthChecker {
     private readonly startupProbe?: { options: StartupProbeOptions; onFailed: () => void },
   ) {}
 
-  /** Runs the startup probe, if there is one, then the regular checks: the first now, then one every interval (never two at once). */
-  start(): void {
+  /**
+   * Runs the startup probe, if there is one, then the regular checks, one every interval (never two
+   * at once). The first regular check runs at once when firstNow (readiness waits for it), else
+   * after one interval, as podman and Docker run it, so that it does not compete with the start.
+   */
+  start(firstNow: boolean): void {
+    this.firstNow = firstNow;
     if (this.startupProbe) {
       this.startup = { passes: 0, failures: 0 };
       void this.checkStartup(this.startupProbe.options);
@@ -101,7 +107,8 @@ export class HealthChecker {
 
   private startRegular(): void {
     this.startedAt = Date.now();
-    void this.check();
+    if (this.firstNow) void this.check();
+    else this.timer = setTimeout(() => void this.check(), this.options.intervalMs);
   }
 
   private async check(): Promise<void> {

@@ -461,7 +461,7 @@ export class Monitor {
     this.releases.push('health checks', () => health.stop());
     this.state.health = { ...health.state };
     this.save();
-    health.start();
+    health.start(READINESS[this.options.sdnotify].readyBy === 'health');
   }
 
   /**

@@ -1,6 +1,6 @@
 // The systemd generator: at boot and at every daemon-reload, systemd runs it with its output
-// directories; it turns every .container file in the search directories (quadlet-files.ts: with
-// subdirectories and drop-ins) into a unit there, and [Install] WantedBy=/RequiredBy=/UpheldBy=/Alias=
+// directories; it turns every .container, .volume and .image file in the search directories
+// (quadlet-files.ts: with subdirectories and drop-ins) into a unit there, and [Install] WantedBy=/RequiredBy=/UpheldBy=/Alias=
 // into the symlinks `systemctl enable` would make. A <name>.socket beside <name>.container is copied
 // beside <name>.service (checked: Accept=no, a Listen...= setting), so that systemd pairs them: socket
 // activation, as Quadlet users write it.
@@ -19,40 +19,23 @@
 import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 
-import { MONITOR_FLAGS } from '../config/monitor-options';
-import { errorMessage } from '../errors';
+import { CtrmonError, errorMessage } from '../errors';
 import type { Host } from '../host/host';
-import { containerToUnit } from './quadlet';
-import {
-  type ContainerFile,
-  type QuadletDir,
-  applyEmptyAssignments,
-  expandSearchDirs,
-  findDropIns,
-  listContainerFiles,
-  readWithDropIns,
-  templateParts,
-} from './quadlet-files';
+import { type QuadletContext, containerToUnit } from './quadlet';
+import { type QuadletDir, type QuadletFile, expandSearchDirs, listQuadletFiles, readQuadletFile, templateParts } from './quadlet-files';
+import { resourceKindOf, resourceToUnit } from './quadlet-resources';
+import { quadletUnitName } from './quadlet-sections';
 import { checkSocketFile } from './socket-unit';
 import { type UnitEntry, splitWords, unitError } from './unit-file';
 
 export interface GeneratorResult {
   written: string[];
   errors: string[];
-  /** The .container files podman's own generator makes units of. */
+  /** The Quadlet files podman's own generator makes units of. */
   leftToPodman: string[];
 }
 
 const INSTALL_LINKS: Record<string, string> = { WantedBy: 'wants', RequiredBy: 'requires', UpheldBy: 'upholds' };
-
-/** The keys that take a list, where an empty assignment resets: repeatable options' [Container] keys, and the links. */
-const LIST_KEYS = new Set([
-  ...MONITOR_FLAGS.filter((flag) => flag.repeatable).flatMap((flag) =>
-    Object.keys(flag.containerKeys ?? {}).map((key) => `Container.${key}`),
-  ),
-  ...[...Object.keys(INSTALL_LINKS), 'Alias'].map((key) => `Install.${key}`),
-]);
-const isListKey = (section: string, key: string) => LIST_KEYS.has(`${section}.${key}`);
 
 /** A unit name systemd accepts as a link's name or target: name, or template@[instance], and a type. */
 const UNIT_NAME = /^[A-Za-z0-9:_.\\-]+(@[A-Za-z0-9:_.\\-]*)?\.[a-z]+$/;
@@ -73,10 +56,15 @@ export function generateUnits(host: Host, outDir: string, header: string, comman
   const ours = podmanGenerator ? dirs.filter((dir) => !dir.podman) : dirs;
   // The Quadlet files a [Unit] dependency may name (db.container in After=).
   const known = new Set(ours.flatMap((dir) => (existsSync(dir.path) ? readdirSync(dir.path) : [])));
-  const byName = new Map<string, ContainerFile[]>();
-  for (const file of listContainerFiles(dirs)) byName.set(file.name, [...(byName.get(file.name) ?? []), file]);
+  const byName = new Map<string, QuadletFile[]>();
+  for (const file of listQuadletFiles(dirs)) byName.set(file.name, [...(byName.get(file.name) ?? []), file]);
   // Every file's own unit name is its own: another file's Alias= cannot take it, whichever comes first.
-  const unitOf = new Map([...byName].map(([name, [winner]]) => [name.replace(/\.container$/, '.service'), winner.path]));
+  const unitOf = new Map([...byName].map(([name, [winner]]) => [quadletUnitName(name)!, winner.path]));
+  // A .volume or .image file a .container names: ctrmon's, never one left to podman.
+  const readQuadlet = (name: string) => {
+    const found = byName.get(name)?.[0];
+    return found && !(podmanGenerator && found.dir.podman) ? { file: found.path, entries: readQuadletFile(found, ours) } : null;
+  };
   for (const [, files] of [...byName].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const [winner] = files;
     const podmans = files.filter((f) => f.dir.podman);
@@ -92,7 +80,7 @@ export function generateUnits(host: Host, outDir: string, header: string, comman
           `podman's generator (${podmanGenerator}) makes the same unit from ${podmans[0].path}: rename one of them`,
         );
       }
-      const outputs = translate(winner, ours, known, host, header, command);
+      const outputs = translate(winner, ours, { known, readQuadlet }, host, header, command);
       writeOutputs(outDir, outputs, winner.path, unitOf);
       result.written.push(...outputs.units);
     } catch (err) {
@@ -102,21 +90,46 @@ export function generateUnits(host: Host, outDir: string, header: string, comman
   return result;
 }
 
+/** The unit of one Quadlet file (`generate systemd --from`): the files it may name are its neighbours. */
+export function unitOfFile(file: string, header: string, host: Host): { unitName: string; text: string } {
+  let source: string;
+  try {
+    source = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new CtrmonError('ERR_UNIT_FILE', `cannot read ${file}: ${errorMessage(err)}`, { path: file });
+  }
+  const dir: QuadletDir = { path: path.dirname(file), podman: false };
+  const known = new Set(readdirSync(dir.path));
+  const readQuadlet = (name: string) => {
+    const neighbour = { name, path: path.join(dir.path, name) };
+    return known.has(name) ? { file: neighbour.path, entries: readQuadletFile(neighbour, [dir]) } : null;
+  };
+  return resourceKindOf(file)
+    ? resourceToUnit(file, source, header, host, undefined, { known })
+    : containerToUnit(file, source, header, host, undefined, { known, readQuadlet });
+}
+
 /** Everything one file makes, checked, nothing written yet. */
 function translate(
-  file: ContainerFile,
+  file: QuadletFile,
   dirs: readonly QuadletDir[],
-  known: ReadonlySet<string>,
+  context: QuadletContext,
   host: Host,
   header: string,
   command?: string[],
 ): Outputs {
-  const dropIns = findDropIns(file.name, dirs).map((conf) => ({ file: conf, text: readFileSync(conf, 'utf8') }));
-  let entries = applyEmptyAssignments(readWithDropIns(file.path, readFileSync(file.path, 'utf8'), dropIns), isListKey);
+  let entries = readQuadletFile(file, dirs);
   const template = templateParts(file.name);
+  if (file.kind !== '.container') {
+    if (template) throw unitError(file.path, null, `a ${file.kind} file cannot be a template: only .container files can`);
+    const unit = resourceToUnit(file.path, entries, header, host, command, context);
+    const outputs: Outputs = { files: [[unit.unitName, unit.text]], links: [], units: [unit.unitName] };
+    addInstallLinks(outputs, unit.unitName, entries, false);
+    return outputs;
+  }
   if (template) entries = withInstanceName(entries, template.prefix);
   // Specifiers (%i of an instance among them) pass through to ExecStart for systemd to expand.
-  const unit = containerToUnit(file.path, entries, header, host, command, { known });
+  const unit = containerToUnit(file.path, entries, header, host, command, context);
   const outputs: Outputs = { files: [[unit.unitName, unit.text]], links: [], units: [unit.unitName] };
   addInstallLinks(outputs, unit.unitName, entries, template?.instance === '');
   const socketFile = file.path.replace(/\.container$/, '.socket');

@@ -1,15 +1,17 @@
-// The Quadlet files the generator reads, found as podman's Quadlet finds them: every search
-// directory with its subdirectories (depth first, by name; symbolic links followed, each directory
-// once), the first .container file of a name winning; and each file's drop-ins, in systemd's order
-// (systemd.unit(5)): <name>.container.d/, for a template instance <base>@.container.d/, then the
-// top-level container.d/, looked up in every directory; the .conf files sorted by name across them
-// all, a name found twice taken from the earlier directory (and, within one, the more specific
-// drop-in directory). Their entries follow the file's own, where an empty assignment (Key=) of a list
-// key drops that key's earlier values, as systemd and podman do.
-import { readdirSync, realpathSync, statSync } from 'node:fs';
+// The Quadlet files the generator reads (.container, .volume, .image), found as podman's Quadlet finds
+// them: every search directory with its subdirectories (depth first, by name; symbolic links
+// followed, each directory once), the first file of a name winning; and each file's drop-ins, in
+// systemd's order (systemd.unit(5)): <name>.d/, for a template instance <base>@.<kind>.d/, then the
+// top-level <kind>.d/ (container.d/ ...), looked up in every directory; the .conf files sorted by name
+// across them all, a name found twice taken from the earlier directory (and, within one, the more
+// specific drop-in directory). Their entries follow the file's own, where an empty assignment (Key=)
+// of a list key drops that key's earlier values, as systemd and podman do.
+import { readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 
+import { MONITOR_FLAGS } from '../config/monitor-options';
 import type { SearchDir } from '../host/host';
+import { RESOURCE_LIST_KEYS } from './quadlet-resources';
 import type { UnitEntry } from './unit-file';
 import { parseUnitFile } from './unit-file';
 
@@ -19,26 +21,44 @@ export interface QuadletDir {
   podman: boolean;
 }
 
-export interface ContainerFile {
-  /** <name>.container */
+/** The keys that take a list, where an empty assignment resets: repeatable options' [Container] keys, the resources' list keys, and the links. */
+const LIST_KEYS = new Set([
+  ...MONITOR_FLAGS.filter((flag) => flag.repeatable).flatMap((flag) =>
+    Object.keys(flag.containerKeys ?? {}).map((key) => `Container.${key}`),
+  ),
+  ...RESOURCE_LIST_KEYS,
+  ...['WantedBy', 'RequiredBy', 'UpheldBy', 'Alias'].map((key) => `Install.${key}`),
+]);
+const isListKey = (section: string, key: string) => LIST_KEYS.has(`${section}.${key}`);
+
+/** The kinds of Quadlet file ctrmon makes units of, by extension. */
+export const QUADLET_KINDS = ['.container', '.volume', '.image'] as const;
+export type QuadletKind = (typeof QUADLET_KINDS)[number];
+
+export interface QuadletFile {
+  /** <name>.container, <name>.volume ... */
   name: string;
+  kind: QuadletKind;
   path: string;
   dir: QuadletDir;
 }
 
-/** `<prefix>@<instance>.container`: a template (instance '') or one of its instances. */
+const kindOf = (name: string) => QUADLET_KINDS.find((kind) => name.endsWith(kind) && name.length > kind.length);
+
+/** `<prefix>@<instance>.<kind>`: a template (instance '') or one of its instances. */
 export function templateParts(name: string): { prefix: string; instance: string } | null {
-  const m = /^([^@]+)@([^@]*)\.container$/.exec(name);
+  const m = /^([^@]+)@([^@]*)\.[a-z]+$/.exec(name);
   return m ? { prefix: m[1], instance: m[2] } : null;
 }
 
-/** The drop-in directory names of a .container file, the most specific first. */
+/** The drop-in directory names of a Quadlet file, the most specific first. */
 function dropInDirNames(name: string): string[] {
+  const kind = path.extname(name);
   const template = templateParts(name);
-  return [`${name}.d`, ...(template?.instance ? [`${template.prefix}@.container.d`] : []), 'container.d'];
+  return [`${name}.d`, ...(template?.instance ? [`${template.prefix}@${kind}.d`] : []), `${kind.slice(1)}.d`];
 }
 
-const isDropInDir = (name: string) => name === 'container.d' || name.endsWith('.container.d');
+const isDropInDir = (name: string) => QUADLET_KINDS.some((kind) => name === `${kind.slice(1)}.d` || name.endsWith(`${kind}.d`));
 
 function isDirectory(file: string): boolean {
   try {
@@ -68,17 +88,19 @@ export function expandSearchDirs(searchDirs: readonly SearchDir[]): QuadletDir[]
   return out;
 }
 
-/** Every .container file in dirs, in search order (a name may come more than once: the first wins). */
-export function listContainerFiles(dirs: readonly QuadletDir[]): ContainerFile[] {
+/** Every Quadlet file in dirs, in search order (a name may come more than once: the first wins). */
+export function listQuadletFiles(dirs: readonly QuadletDir[]): QuadletFile[] {
   return dirs.flatMap((dir) =>
     readdirSync(dir.path)
-      .filter((name) => name.endsWith('.container') && !isDirectory(path.join(dir.path, name)))
       .sort()
-      .map((name) => ({ name, path: path.join(dir.path, name), dir })),
+      .flatMap((name) => {
+        const kind = kindOf(name);
+        return kind && !isDirectory(path.join(dir.path, name)) ? [{ name, kind, path: path.join(dir.path, name), dir }] : [];
+      }),
   );
 }
 
-/** The drop-in files of the .container file name in dirs, in the order they apply. */
+/** The drop-in files of the Quadlet file name in dirs, in the order they apply. */
 export function findDropIns(name: string, dirs: readonly QuadletDir[]): string[] {
   const byName = new Map<string, string>();
   for (const dir of dirs) {
@@ -98,6 +120,12 @@ export function readWithDropIns(file: string, text: string, dropIns: readonly { 
   return [{ file, text }, ...dropIns].flatMap((source) =>
     parseUnitFile(source.text, source.file).map((e) => ({ ...e, file: source.file })),
   );
+}
+
+/** The entries of file with its drop-ins from dirs, empty assignments of list keys applied. */
+export function readQuadletFile(file: Pick<QuadletFile, 'name' | 'path'>, dirs: readonly QuadletDir[]): UnitEntry[] {
+  const dropIns = findDropIns(file.name, dirs).map((conf) => ({ file: conf, text: readFileSync(conf, 'utf8') }));
+  return applyEmptyAssignments(readWithDropIns(file.path, readFileSync(file.path, 'utf8'), dropIns), isListKey);
 }
 
 /** entries with the empty assignments of list keys applied: `Key=` drops the earlier values of Key in its section, and itself. */

@@ -10,6 +10,7 @@
 import * as path from 'node:path';
 
 import {
+  type ContainerKeyContext,
   type FlagSpec,
   MONITOR_FLAGS,
   type MonitorOptions,
@@ -21,6 +22,8 @@ import { checkName } from '../config/parse';
 import { CtrmonError, errorMessage } from '../errors';
 import type { Host } from '../host/host';
 import { READINESS } from '../notify/readiness';
+import { installEntries, refuseExecStart, unitEntries } from './quadlet-sections';
+import { resourceKindOf, resourceToUnit } from './quadlet-resources';
 import { REFUSED_CONTAINER_KEYS } from './refused-container-keys';
 import { SpecifierMarkers } from './specifiers';
 import { type Entries, renderUnit } from './unit-generator';
@@ -40,42 +43,11 @@ export interface QuadletContext {
   known?: ReadonlySet<string>;
   /** Where warnings go (an invalid escape, left out); default: stderr. */
   warn?: (message: string) => void;
+  /** The .volume or .image file of that name (data.volume) a [Container] value names, with its drop-ins' entries; null when there is none. */
+  readQuadlet?: (name: string) => { file: string; entries: UnitEntry[] } | null;
 }
 
 const PASSTHROUGH = new Set(['Unit', 'Service', 'Install']);
-
-/** [Unit] keys that name other units (systemd.unit(5)), where a Quadlet file stands for its unit. */
-const DEPENDENCY_KEYS = new Set([
-  'After',
-  'Before',
-  'BindsTo',
-  'Conflicts',
-  'OnFailure',
-  'OnSuccess',
-  'PartOf',
-  'PropagatesReloadTo',
-  'PropagatesStopTo',
-  'ReloadPropagatedFrom',
-  'Requires',
-  'Requisite',
-  'StopPropagatedFrom',
-  'Upholds',
-  'Wants',
-]);
-
-/** The unit podman's generator makes of each kind of Quadlet file, by its base name (the name without the extension). */
-const QUADLET_UNITS: Record<string, (base: string) => string> = {
-  '.container': (b) => `${b}.service`,
-  '.kube': (b) => `${b}.service`,
-  '.volume': (b) => `${b}-volume.service`,
-  '.network': (b) => `${b}-network.service`,
-  '.image': (b) => `${b}-image.service`,
-  '.build': (b) => `${b}-build.service`,
-  '.pod': (b) => `${b}-pod.service`,
-};
-
-/** [Install] keys that become links in a .wants/.requires/.upholds directory of the named unit. */
-const LINK_KEYS = new Set(['WantedBy', 'RequiredBy', 'UpheldBy']);
 
 /** The [Service] Type= that replaces ctrmon's own: the container runs to completion, nobody says READY. */
 const ONESHOT = 'oneshot';
@@ -91,6 +63,8 @@ interface Draft {
 /** One file's translation: where values are read and how problems are reported. */
 interface Reader {
   markers: SpecifierMarkers;
+  /** What the .volume or .image file a value names stands for (its volume's name, its image); its unit becomes a dependency. */
+  quadlet: (name: string) => string;
   warn: (message: string) => void;
 }
 
@@ -109,7 +83,7 @@ function checked<T>(entry: UnitEntry, reader: Reader, parse: () => T, list = fal
   }
 }
 
-function fromFlag(flag: FlagSpec, toValues: ((value: string, ctx: { file: string; words: () => string[] }) => string[]) | null): Handler {
+function fromFlag(flag: FlagSpec, toValues: ((value: string, ctx: ContainerKeyContext) => string[]) | null): Handler {
   return (d, e, reader) => {
     const attr = attributeOf(flag.flag);
     // An empty assignment resets a list key, as in systemd.
@@ -121,7 +95,12 @@ function fromFlag(flag: FlagSpec, toValues: ((value: string, ctx: { file: string
     const values = checked(
       e,
       reader,
-      () => (toValues ? toValues(value, { file: e.file, words: () => words(e, reader) }) : flag.repeatable ? words(e, reader) : [value]),
+      () =>
+        toValues
+          ? toValues(value, { file: e.file, words: () => words(e, reader), quadlet: reader.quadlet })
+          : flag.repeatable
+            ? words(e, reader)
+            : [value],
       flag.repeatable,
     );
     for (const v of values) checked(e, reader, () => flag.check?.(v), flag.repeatable);
@@ -137,53 +116,10 @@ for (const flag of MONITOR_FLAGS) {
   for (const [key, toValues] of Object.entries(flag.containerKeys ?? {})) KEYS[key] = fromFlag(flag, toValues);
 }
 
-/** Each word of a [Unit] dependency that names a Quadlet file, as the unit made of it; the file must be known. */
-function translateDependencies(entry: UnitEntry, known: ReadonlySet<string>): string {
-  const names = entry.value.split(/\s+/).filter(Boolean);
-  const translated = names.map((name) => {
-    const ext = path.extname(name);
-    const unitOf = QUADLET_UNITS[ext];
-    if (!unitOf) return name;
-    // An instance (web@a.container) is made of its template (web@.container).
-    const template = name.replace(/@[^@]*(\.[^.]+)$/, '@$1');
-    if (!known.has(name) && !known.has(template)) {
-      throw unitError(
-        entry.file,
-        entry.line,
-        `${entry.key}=${name}: there is no ${name} in the Quadlet search directories; write the file, or name a systemd unit`,
-      );
-    }
-    return unitOf(name.slice(0, -ext.length));
-  });
-  return translated.some((n, i) => n !== names[i]) ? translated.join(' ') : entry.value;
-}
-
-/** [Install] entries, checked as the generator will use them: one unit name per link entry. */
-function installEntries(entries: UnitEntry[], reader: Reader): Entries {
-  const out: Entries = [];
-  for (const e of entries) {
-    if (!LINK_KEYS.has(e.key) && e.key !== 'Alias') {
-      out.push([e.key, e.value]);
-      continue;
-    }
-    for (const name of words(e, reader)) {
-      if (name.includes('/') || !/^[^\s]+\.[a-z]+$/.test(name)) {
-        throw unitError(e.file, e.line, `${e.key}=${name}: expected a unit name, without a directory (such as multi-user.target)`);
-      }
-      if (e.key === 'Alias' && !name.endsWith('.service')) {
-        throw unitError(e.file, e.line, `Alias=${name}: an alias of a service is another name.service`);
-      }
-      out.push([e.key, name]);
-    }
-  }
-  return out;
-}
-
 /** Checks the [Service] settings that would break the monitor; returns the user's Type=, if any. */
 function checkService(entries: UnitEntry[]): UnitEntry | undefined {
+  refuseExecStart(entries, "(the monitor): the container's command is Exec= in [Container]");
   for (const e of entries) {
-    if (e.key === 'ExecStart')
-      throw unitError(e.file, e.line, "ExecStart= is ctrmon's (the monitor): the container's command is Exec= in [Container]");
     if (e.key === 'KillMode' && !KILL_MODES.has(e.value)) {
       throw unitError(
         e.file,
@@ -214,9 +150,14 @@ export function containerToUnit(
   context: QuadletContext = {},
 ): GeneratedUnit {
   const entries = entriesOf(file, source);
+  const warn = context.warn ?? ((message: string) => process.stderr.write(`warning: ${message}\n`));
+  const markers = new SpecifierMarkers(entries.map((e) => e.value).join('\n'));
+  // The units of the .volume and .image files it names, by file name.
+  const resources = new Map<string, string>();
   const reader: Reader = {
-    markers: new SpecifierMarkers(entries.map((e) => e.value).join('\n')),
-    warn: context.warn ?? ((message) => process.stderr.write(`warning: ${message}\n`)),
+    markers,
+    warn,
+    quadlet: (name) => markers.hide(resourceFor(name, resources, header, host, context), () => name),
   };
   const base = path.basename(file).replace(/\.container$/, '');
   const draft: Draft = { name: base, command: [], raw: {} };
@@ -271,9 +212,17 @@ export function containerToUnit(
   if (!/^[A-Za-z0-9:_.\\-]+(@[A-Za-z0-9:_.\\-]*)?\.service$/.test(unitName))
     throw new CtrmonError('ERR_UNIT_FILE', `${file}: "${base}" cannot name a unit`, { path: file });
   const known = context.known ?? new Set<string>();
-  const unit: Entries = sections.Unit.map((e) => [e.key, DEPENDENCY_KEYS.has(e.key) ? translateDependencies(e, known) : e.value]);
+  // The units that make the volumes and images it names (data.volume) come first.
+  const needs: Entries = [...new Set(resources.values())].flatMap(
+    (u) =>
+      [
+        ['Requires', u],
+        ['After', u],
+      ] as Entries,
+  );
+  const unit: Entries = [...needs, ...unitEntries(sections.Unit, known)];
   const service: Entries = sections.Service.map((e) => [e.key, e.value]);
-  const install = installEntries(sections.Install, reader);
+  const install = installEntries(sections.Install, reader.warn);
   const marked = renderUnit(
     options,
     host,
@@ -291,6 +240,19 @@ export function containerToUnit(
     }
   }
   return { unitName, text: reader.markers.reveal(marked), options: revealed(options, reader.markers), install };
+}
+
+/** What the .volume or .image file name stands for; its unit is added to resources. */
+function resourceFor(name: string, resources: Map<string, string>, header: string, host: Host, context: QuadletContext): string {
+  if (resourceKindOf(name) === null) {
+    const why = path.extname(name) === '.build' ? 'ctrmon does not build images' : 'only .volume and .image files can be named here';
+    throw new CtrmonError('ERR_INVALID_OPTION', `${name}: ${why}`);
+  }
+  const found = context.readQuadlet?.(name);
+  if (!found) throw new CtrmonError('ERR_INVALID_OPTION', `${name}: there is no ${name} in the Quadlet search directories`);
+  const unit = resourceToUnit(found.file, found.entries, header, host, undefined, { known: context.known, warn: context.warn });
+  resources.set(name, unit.unitName);
+  return unit.provides;
 }
 
 /** o with every string's markers turned back into specifiers. */

@@ -98,11 +98,16 @@ export function renderUnit(o: MonitorOptions, host: Host, settings: UnitSettings
     ['ExecStart', [...command, ...monitorArgs(o, host)].map(quoteWord).join(' ')],
     ...execReload(o, host, command),
   ];
-  const install = settings.extra?.Install ?? [];
+  return renderSections(settings.header, { Unit: unit, Service: service }, settings.extra ?? {});
+}
+
+/** A unit's text: ctrmon's [Unit] and [Service] entries merged with the user's, then the user's [Install]. */
+export function renderSections(header: string, own: { Unit: Entries; Service: Entries }, extra: UnitSettings['extra'] & {}): string {
+  const install = extra.Install ?? [];
   return [
-    `# ${settings.header}`,
-    section('Unit', merged(unit, settings.extra?.Unit ?? [])),
-    section('Service', merged(service, extraService)),
+    `# ${header}`,
+    section('Unit', merged(own.Unit, extra.Unit ?? [])),
+    section('Service', merged(own.Service, extra.Service ?? [])),
     ...(install.length ? [section('Install', install)] : []),
   ].join('\n');
 }

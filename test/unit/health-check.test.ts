@@ -37,15 +37,38 @@ describe('health checks', () => {
 
   test('starting -> healthy -> unhealthy after `retries` consecutive failures -> healthy again', async () => {
     const { checker, changes } = scripted([1, 0, 0, 1, null, 0]);
-    checker.start();
+    checker.start(true);
     await waitFor(() => changes.length === 3, 2000, 'three status changes');
     checker.stop();
     assert.deepEqual(changes, ['healthy', 'unhealthy', 'healthy']);
   });
 
+  test('the first check runs at once when readiness waits for it, else one interval after the start', async () => {
+    for (const firstNow of [true, false]) {
+      let calls = 0;
+      const checker = new HealthChecker(
+        { command: ['x'], intervalMs: 300, timeoutMs: 100, retries: 1, startPeriodMs: 0 },
+        async () => {
+          calls++;
+          return { exitCode: 0, timedOut: false, output: '' };
+        },
+        () => undefined,
+        log,
+      );
+      const started = Date.now();
+      checker.start(firstNow);
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.equal(calls, firstNow ? 1 : 0, `firstNow: ${firstNow}`);
+      await waitFor(() => calls === 1, 2000, 'the first check');
+      checker.stop();
+      // A timer never fires early (but for Node's rounding to the millisecond).
+      if (!firstNow) assert.ok(Date.now() - started >= 299, 'one interval first');
+    }
+  });
+
   test('failures in the start period do not count; a pass ends the period', async () => {
     const { checker, changes, calls } = scripted([1, 1, 1, 1, 1], 10_000, 2);
-    checker.start();
+    checker.start(true);
     await waitFor(() => calls() >= 5, 2000, 'five checks');
     checker.stop();
     assert.deepEqual(changes, []);
@@ -64,7 +87,7 @@ describe('health checks', () => {
       (s) => changes.push(s.status),
       log,
     );
-    checker.start();
+    checker.start(true);
     await waitFor(() => changes.length === 1, 2000, 'unhealthy');
     checker.stop();
     assert.equal(checker.state.status, 'unhealthy');
@@ -89,7 +112,7 @@ describe('health checks', () => {
         onFailed: () => assert.fail('restarted'),
       },
     );
-    checker.start();
+    checker.start(true);
     await waitFor(() => changes.length === 1, 2000, 'healthy');
     checker.stop();
     assert.deepEqual(calls.slice(0, 6), ['startup', 'startup', 'startup', 'startup', 'startup', 'regular']);
@@ -111,7 +134,7 @@ describe('health checks', () => {
       log,
       { options: startupOf(3), onFailed: () => failed++ },
     );
-    checker.start();
+    checker.start(true);
     await waitFor(() => failed === 1, 2000, 'the restart');
     await new Promise((r) => setTimeout(r, 30));
     assert.equal(calls, 3, 'no check after the restart was asked for');
@@ -128,7 +151,7 @@ describe('health checks', () => {
       log,
       { options: startupOf(0), onFailed: () => assert.fail('retries 0 never restarts') },
     );
-    patient.start();
+    patient.start(true);
     await waitFor(() => never >= 10, 2000, 'ten startup checks');
     patient.stop();
   });

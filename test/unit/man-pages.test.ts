@@ -25,6 +25,7 @@ import { MONITOR_FLAGS } from '../../src/config/monitor-options';
 import { describeHost } from '../../src/host/host';
 import { PACKAGE_ROOT, packagePath } from '../../src/package-root';
 import { containerToUnit } from '../../src/systemd/quadlet';
+import { RESOURCE_KINDS } from '../../src/systemd/quadlet-resources';
 
 const MAN_DIR = packagePath('docs', 'man');
 
@@ -353,6 +354,20 @@ describe('man pages: ctrmon.container(5)', () => {
       );
     }
   });
+});
+
+describe('man pages: ctrmon.volume(5) and ctrmon.image(5)', () => {
+  const keysIn = (file: string, section: string) =>
+    entries(sectionLines(page(file), section) ?? []).flatMap((e) =>
+      e.tag.split(/,\s*/).map((k) => /^([A-Za-z0-9]+)=/.exec(k)?.[1] ?? `?${k}`),
+    );
+  for (const [kind, spec] of Object.entries(RESOURCE_KINDS)) {
+    const file = `ctrmon${kind}.5`;
+    test(`${file} lists exactly the [${spec.section}] keys the parser takes, and those it refuses`, () => {
+      assert.deepEqual(keysIn(file, `[${spec.section}] SECTION`).sort(), Object.keys(spec.keys).sort());
+      assert.deepEqual(keysIn(file, 'REFUSED KEYS').sort(), Object.keys(spec.refused).sort());
+    });
+  }
 });
 
 describe('man pages: the set of pages', () => {

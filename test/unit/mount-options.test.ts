@@ -182,7 +182,12 @@ describe('the .container keys', () => {
       generated.options.volumes.map((v) => `${v.volume ?? v.source}:${v.destination}`),
       [`${dir}/data:/data`, '%h/conf:/conf', 'cache:/cache', `${dir}/www:/www`],
     );
-    assert.throws(() => unit('Volume=data.volume:/data\n'), /web.container:3: Volume=: data.volume: ctrmon does not read .volume units/);
+    // %h reaches ExecStart as a specifier for systemd, not as the literal %%h.
+    assert.match(generated.text, / --volume %h\/conf:\/conf /);
+    assert.throws(
+      () => unit('Volume=data.volume:/data\n'),
+      /web.container:3: Volume=: data.volume: there is no data.volume in the Quadlet search directories/,
+    );
   });
 
   test('Tmpfs=, VolatileTmp=, ReadOnly=, ReadOnlyTmpfs=, Mask=, Unmask= and Secret= set their options', () => {

@@ -1,0 +1,268 @@
+// Quadlet's .volume and .image files (podman-volume.unit(5), podman-image.unit(5)): each becomes a
+// oneshot <name>-volume.service or <name>-image.service that makes the volume (`ctrmon volume create
+// --ignore`) or pulls the image (`ctrmon pull`), and stays active. A .container file that names one
+// (Volume=data.volume:/data, Image=web.image) gets what it stands for (the volume's name, the image's
+// reference) and Requires= and After= on its unit, as podman's generator does. Each kind's keys are
+// declared once here, with their meaning for ctrmon; podman keys ctrmon has no feature for are
+// refused with why, naming the file and line, and the file then makes nothing.
+import * as path from 'node:path';
+
+import { booleanOf, parseCount, parseDuration, parseLabels } from '../config/parse';
+import { CtrmonError, errorMessage } from '../errors';
+import type { Host } from '../host/host';
+import { formatPlatform, hostPlatform, parsePlatform } from '../image/platform';
+import { formatReference, parseReference } from '../image/reference';
+import { VOLUME_NAME } from '../volume/paths';
+import { SpecifierMarkers } from './specifiers';
+import { installEntries, quadletUnitName, refuseExecStart, unitEntries } from './quadlet-sections';
+import { type Entries, ctrmonCommand, renderSections } from './unit-generator';
+import { type UnitEntry, parseUnitFile, quoteWord, splitWords, unitError, unquoteValue } from './unit-file';
+
+export type ResourceKindName = '.volume' | '.image';
+
+/** One key of a resource section: list keys accumulate (an empty assignment resets them), others: the last wins. */
+interface ResourceKey {
+  list?: boolean;
+  /** Throws when the value cannot be used (the message says why). */
+  check?: (value: string) => void;
+}
+
+type Values = Record<string, string[]>;
+
+interface ResourceKind {
+  section: string;
+  keys: Record<string, ResourceKey>;
+  /** podman keys of the section ctrmon refuses, with why. */
+  refused: Record<string, string>;
+  /** What a .container's value naming the file stands for. */
+  provides(values: Values, base: string): string;
+  /** The ctrmon commands the unit runs (after node and ctrmon), one ExecStart= each. */
+  commands(values: Values, host: Host, provides: string): string[][];
+  /** The store it writes, which must be mounted first. */
+  writes(host: Host): string;
+  /** A pull needs the network. */
+  network: boolean;
+}
+
+const PODMAN_ONLY = "podman's command line: ctrmon runs no podman";
+const last = (values: Values, key: string) => values[key]?.at(-1);
+const only = (allowed: string, why: string) => (value: string) => {
+  if (value !== allowed) throw new Error(why);
+};
+const bool = (value: string) => {
+  if (booleanOf(value) === undefined) throw new Error(`"${value}" is not a boolean (yes/no, true/false, on/off, 1/0)`);
+};
+
+export const RESOURCE_KINDS: Record<ResourceKindName, ResourceKind> = {
+  '.volume': {
+    section: 'Volume',
+    keys: {
+      VolumeName: {
+        check: (v) => {
+          if (!VOLUME_NAME.test(v)) throw new Error('a volume name is [a-zA-Z0-9][a-zA-Z0-9_.-]*');
+        },
+      },
+      Label: { list: true, check: (v) => parseLabels([v], 'Label') },
+      Driver: { check: only('local', "ctrmon's volumes are local directories: Driver=local or nothing") },
+      Copy: {
+        check: (v) => {
+          bool(v);
+          if (booleanOf(v)) throw new Error("ctrmon does not copy an image's content into a volume: a new volume is empty (Copy=false)");
+        },
+      },
+    },
+    refused: {
+      Device: "ctrmon's volumes are directories: it mounts no device or file system into one",
+      Type: "ctrmon's volumes are directories: it mounts no device or file system into one",
+      Options: "ctrmon's volumes are directories: it mounts no device or file system into one",
+      User: "ctrmon makes a volume's directory root's (0755); let the container's process own what it writes, or chown it once",
+      Group: "ctrmon makes a volume's directory root's (0755); let the container's process own what it writes, or chown it once",
+      Image: 'ctrmon has no image volumes (Driver=image)',
+      PodmanArgs: PODMAN_ONLY,
+      GlobalArgs: PODMAN_ONLY,
+      ContainersConfModule: PODMAN_ONLY,
+    },
+    provides: (values, base) => last(values, 'VolumeName') ?? `systemd-${base}`,
+    commands: (values, _host, name) => [['volume', 'create', '--ignore', ...(values.Label ?? []).flatMap((l) => ['--label', l]), name]],
+    writes: (host) => host.paths.volumesDir,
+    network: false,
+  },
+  '.image': {
+    section: 'Image',
+    keys: {
+      Image: { check: (v) => parseReference(v) },
+      ImageTag: { check: (v) => parseReference(v) },
+      Arch: {},
+      OS: {},
+      Variant: {},
+      AuthFile: {},
+      TLSVerify: { check: bool },
+      Retry: { check: (v) => parseCount('Retry', v, 0) },
+      RetryDelay: { check: (v) => parseDuration('RetryDelay', v) },
+      Policy: {
+        check: only('always', "`ctrmon pull` always asks the registry (Policy=always); a container's Pull= decides when it pulls itself"),
+      },
+    },
+    refused: {
+      AllTags: 'ctrmon pulls one reference: write an .image file for each tag',
+      CertDir: "ctrmon trusts the system's certificate store; add a registry's CA there",
+      Creds: 'put the credentials in an AuthFile= (containers-auth.json), which stays out of the unit',
+      DecryptionKey: 'ctrmon does not decrypt encrypted images',
+      PodmanArgs: PODMAN_ONLY,
+      GlobalArgs: PODMAN_ONLY,
+      ContainersConfModule: PODMAN_ONLY,
+    },
+    provides: (values) => formatReference(parseReference((last(values, 'ImageTag') ?? last(values, 'Image'))!)),
+    commands: (values) => {
+      const image = last(values, 'Image')!;
+      const tag = last(values, 'ImageTag');
+      const platform = platformOf(values);
+      const tls = last(values, 'TLSVerify');
+      const pull = [
+        'pull',
+        ...(platform ? ['--platform', platform] : []),
+        ...option('--authfile', last(values, 'AuthFile')),
+        ...(tls !== undefined && booleanOf(tls) === false ? ['--tls-verify', 'false'] : []),
+        ...option('--retry', last(values, 'Retry')),
+        ...option('--retry-delay', last(values, 'RetryDelay')),
+        image,
+      ];
+      return tag === undefined ? [pull] : [pull, ['tag', image, tag]];
+    },
+    writes: (host) => host.paths.storeRoot,
+    network: true,
+  },
+};
+
+const option = (flag: string, value: string | undefined) => (value === undefined ? [] : [flag, value]);
+
+/** Arch=, OS= and Variant= as --platform, the rest from this machine's; undefined when none is set. */
+function platformOf(values: Values): string | undefined {
+  const [os, arch, variant] = ['OS', 'Arch', 'Variant'].map((k) => last(values, k));
+  if (os === undefined && arch === undefined && variant === undefined) return undefined;
+  const host = hostPlatform();
+  const architecture = arch ?? host.architecture;
+  // The machine's variant belongs to its architecture only.
+  const v = variant ?? (arch === undefined ? host.variant : undefined);
+  return formatPlatform(parsePlatform(`${os ?? host.os}/${architecture}${v ? `/${v}` : ''}`));
+}
+
+export interface ResourceUnit {
+  /** <base>-volume.service or <base>-image.service */
+  unitName: string;
+  /** The volume's name or the image's reference, for a .container that names the file. */
+  provides: string;
+  text: string;
+  install: Entries;
+}
+
+export function resourceKindOf(name: string): ResourceKindName | null {
+  const ext = path.extname(name);
+  return ext === '.volume' || ext === '.image' ? ext : null;
+}
+
+/**
+ * Turns one .volume or .image file (its text, or its entries with its drop-ins') into its unit for
+ * host; command is node and ctrmon as ExecStart names them (default: this installation's).
+ */
+export function resourceToUnit(
+  file: string,
+  source: string | UnitEntry[],
+  header: string,
+  host: Host,
+  command: string[] = ctrmonCommand(),
+  context: { known?: ReadonlySet<string>; warn?: (message: string) => void } = {},
+): ResourceUnit {
+  const entries = typeof source === 'string' ? parseUnitFile(source, file) : source;
+  const kindName = resourceKindOf(file);
+  if (!kindName) throw new CtrmonError('ERR_UNIT_FILE', `${file}: not a .volume or .image file`, { path: file });
+  const kind = RESOURCE_KINDS[kindName];
+  const warn = context.warn ?? ((message: string) => process.stderr.write(`warning: ${message}\n`));
+  // Specifiers pass through to the unit for systemd to expand (specifiers.ts).
+  const markers = new SpecifierMarkers(entries.map((e) => e.value).join('\n'));
+  const values: Values = {};
+  const sections: Record<string, UnitEntry[]> = { Unit: [], Service: [], Install: [] };
+  // A [Volume] section may be empty, or absent: `data.volume` alone is a volume named after it.
+  for (const e of entries) {
+    if (e.section === kind.section) {
+      const value = markers.hide(e.value, () => `${e.file}:${e.line}: ${e.key}=`);
+      values[e.key] = readKey(kind, { ...e, value }, values[e.key] ?? [], warn, markers);
+    } else if (sections[e.section]) {
+      sections[e.section].push(e);
+    } else {
+      throw unitError(e.file, e.line, `unknown section [${e.section}]`);
+    }
+  }
+  if (kindName === '.image' && last(values, 'Image') === undefined)
+    throw unitError(file, null, '[Image] needs Image= (an image reference)');
+  const base = path.basename(file, kindName);
+  const unitName = quadletUnitName(path.basename(file))!;
+  let provides: string;
+  let commands: string[][];
+  try {
+    provides = kind.provides(values, base);
+    commands = kind.commands(values, host, provides);
+  } catch (err) {
+    throw unitError(file, null, markers.reveal(errorMessage(err)));
+  }
+  refuseExecStart(sections.Service, `(ctrmon ${commands[0][0]}): what it does comes from [${kind.section}]`);
+  const type = sections.Service.filter((e) => e.key === 'Type').at(-1);
+  if (type && type.value !== 'oneshot') throw unitError(type.file, type.line, `Type=${type.value}: the unit is Type=oneshot`);
+  const what = kindName === '.volume' ? `volume ${provides}` : `image ${provides}`;
+  const unit: Entries = [
+    ['Description', `ctrmon ${what}`],
+    ['SourcePath', file],
+    ...(kind.network && host.manager === 'system'
+      ? ([
+          ['Wants', 'network-online.target'],
+          ['After', 'network-online.target'],
+        ] as Entries)
+      : []),
+    ['RequiresMountsFor', quoteWord(kind.writes(host))],
+  ];
+  const service: Entries = [
+    ['Type', 'oneshot'],
+    ['RemainAfterExit', 'yes'],
+    ['SyslogIdentifier', '%N'],
+    ...commands.map((args): [string, string] => ['ExecStart', [...command, ...args].map(quoteWord).join(' ')]),
+  ];
+  const install = installEntries(sections.Install, warn);
+  const text = renderSections(
+    header,
+    { Unit: unit, Service: service },
+    {
+      Unit: unitEntries(sections.Unit, context.known ?? new Set()),
+      Service: sections.Service.map((e) => [e.key, e.value]),
+      Install: install,
+    },
+  );
+  return { unitName, provides: markers.reveal(provides), text: markers.reveal(text), install };
+}
+
+/** One entry of a resource section: checked, then added to (a list key) or replacing (any other) the values so far. */
+function readKey(kind: ResourceKind, e: UnitEntry, before: string[], warn: (message: string) => void, markers: SpecifierMarkers): string[] {
+  const refused = kind.refused[e.key];
+  if (refused !== undefined) throw unitError(e.file, e.line, `${e.key}= is not supported: ${refused}`);
+  const spec = kind.keys[e.key];
+  if (!spec) {
+    const supported = Object.keys(kind.keys).join(', ');
+    throw unitError(e.file, e.line, `unsupported key ${e.key}= in [${kind.section}] (supported: ${supported})`);
+  }
+  if (spec.list && e.value === '') return [];
+  const values = spec.list ? splitWords(e.value, () => `${e.file}:${e.line}: ${e.key}=`, warn) : [unquoteValue(e.value)];
+  for (const v of values) {
+    try {
+      spec.check?.(v);
+    } catch (err) {
+      throw unitError(e.file, e.line, markers.reveal(`${e.key}=${v}: ${errorMessage(err).replace(/^\S+ "[^"]*": /, '')}`));
+    }
+  }
+  return spec.list ? [...before, ...values] : values;
+}
+
+/** The list keys of every resource section, as `Section.Key` (an empty assignment in a drop-in resets them). */
+export const RESOURCE_LIST_KEYS: readonly string[] = Object.values(RESOURCE_KINDS).flatMap((kind) =>
+  Object.entries(kind.keys)
+    .filter(([, spec]) => spec.list)
+    .map(([key]) => `${kind.section}.${key}`),
+);
