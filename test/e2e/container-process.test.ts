@@ -9,10 +9,9 @@ import { appendFileSync, cpSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { GENERATOR_DIR, PrivateSystemd, privateSystemdUnavailable } from '../lab/systemd/private-systemd';
-import { CTRMON, testBundle } from '../helpers/monitor-process';
+import { PrivateSystemd, privateSystemdUnavailable } from '../lab/systemd/private-systemd';
+import { testBundle } from '../helpers/monitor-process';
 import { waitFor } from '../helpers/wait';
-import { realpathSync } from 'node:fs';
 
 const unavailable = privateSystemdUnavailable();
 const workDir = `/tmp/ctrmon-e2e-process-${process.pid}`;
@@ -45,8 +44,7 @@ else
       appendFileSync(path.join(bundle, 'rootfs/etc/passwd'), 'app:x:1000:1000:app:/home/app:/bin/sh\n');
       appendFileSync(path.join(bundle, 'rootfs/etc/group'), 'app:x:1000:\nstaff:x:2000:app\nvideo:x:44:\n');
       nsd = await PrivateSystemd.boot(path.join(workDir, 'systemd'));
-      const generator = realpathSync(path.join(path.dirname(CTRMON), 'ctrmon-systemd-generator'));
-      assert.equal(nsd.exec(['ln', '-s', generator, `${GENERATOR_DIR}/ctrmon-systemd-generator`]).status, 0);
+      nsd.linkGenerator();
     });
     after(async () => {
       await nsd?.shutdown();

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import type { ContainerState } from '../../src/state/types';
-import { GENERATOR_DIR, PrivateSystemd, privateSystemdUnavailable } from '../lab/systemd/private-systemd';
+import { PrivateSystemd, privateSystemdUnavailable } from '../lab/systemd/private-systemd';
 import { buildLayout } from '../lab/registry/layout-builder';
 import { CTRMON, testBundle } from '../helpers/monitor-process';
 
@@ -34,7 +34,7 @@ else
     before(async () => {
       bundle = testBundle();
       nsd = await PrivateSystemd.boot(path.join(workDir, 'systemd'));
-      assert.equal(nsd.exec(['ln', '-s', generator(), `${GENERATOR_DIR}/ctrmon-systemd-generator`]).status, 0);
+      nsd.linkGenerator();
     });
     after(async () => {
       await nsd?.shutdown();

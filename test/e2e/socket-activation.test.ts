@@ -6,11 +6,11 @@
 // it again and is answered again. With runc and with crun.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { GENERATOR_DIR, PrivateSystemd, privateSystemdUnavailable } from '../lab/systemd/private-systemd';
+import { PrivateSystemd, privateSystemdUnavailable } from '../lab/systemd/private-systemd';
 import { CTRMON, testBundle } from '../helpers/monitor-process';
 
 const RUNTIMES: Record<string, string[]> = {
@@ -31,8 +31,7 @@ else
     before(async () => {
       bundle = testBundle();
       nsd = await PrivateSystemd.boot(path.join(workDir, 'systemd'));
-      const generator = realpathSync(path.join(path.dirname(CTRMON), 'ctrmon-systemd-generator'));
-      assert.equal(nsd.exec(['ln', '-s', generator, `${GENERATOR_DIR}/ctrmon-systemd-generator`]).status, 0);
+      nsd.linkGenerator();
     });
     after(async () => {
       await nsd?.shutdown();
