@@ -2,7 +2,7 @@
 // --sysctl, --security-opt ...), as podman reads them. Each error names the option and the value.
 import * as path from 'node:path';
 
-import type { Rlimit } from '../spec/steps/rlimits';
+import { RLIM_UNLIMITED, type Rlimit } from '../spec/steps/rlimits';
 import { sysctlNamespace } from '../spec/steps/sysctl';
 import { badOption, parseLabels, parseSize } from './parse';
 
@@ -107,21 +107,22 @@ export const ULIMIT_NAMES = new Map(
   ].map((n) => [`RLIMIT_${n.toUpperCase()}`, n]),
 );
 
-/** name=soft[:hard]; the hard limit defaults to the soft one. */
+/** name=soft[:hard]; the hard limit defaults to the soft one; -1 is unlimited (RLIM_UNLIMITED). */
 export function parseUlimit(value: string): Rlimit {
-  const m = /^([a-z]+)=(\d+)(?::(\d+))?$/.exec(value.trim());
+  const m = /^([a-z]+)=(-1|\d+)(?::(-1|\d+))?$/.exec(value.trim());
   const type = m && `RLIMIT_${m[1].toUpperCase()}`;
   if (!m || !type || !ULIMIT_NAMES.has(type)) {
     throw badOption(
       '--ulimit',
       value,
-      `expected name=soft[:hard] in whole numbers, the name one of ${[...ULIMIT_NAMES.values()].join(', ')}`,
+      `expected name=soft[:hard] in whole numbers or -1 (unlimited), the name one of ${[...ULIMIT_NAMES.values()].join(', ')}`,
     );
   }
   const soft = Number(m[2]);
   const hard = m[3] === undefined ? soft : Number(m[3]);
   if (!Number.isSafeInteger(soft) || !Number.isSafeInteger(hard)) throw badOption('--ulimit', value, 'the limit is too large');
-  if (soft > hard) throw badOption('--ulimit', value, 'the soft limit is above the hard one');
+  const above = (a: number, b: number) => b !== RLIM_UNLIMITED && (a === RLIM_UNLIMITED || a > b);
+  if (above(soft, hard)) throw badOption('--ulimit', value, 'the soft limit is above the hard one');
   return { type, soft, hard };
 }
 

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 
 import { CtrmonError, errorMessage } from '../errors';
 import type { OciConfig } from './oci';
+import { RLIM_UNLIMITED, type Rlimit } from './steps/rlimits';
 
 export interface Bundle {
   /** The bundle directory, absolute. */
@@ -71,9 +72,26 @@ export function loadBundle(bundleDir: string): Bundle {
   return { dir, config: config as OciConfig, rootfs };
 }
 
+/** RLIM_INFINITY as the runtime reads it (a uint64), which no JavaScript number holds exactly. */
+const RLIM_INFINITY_TEXT = '18446744073709551615';
+const INFINITY_MARK = '\u0000rlim-infinity';
+
+/** The config's JSON: an unlimited rlimit (RLIM_UNLIMITED, or a bundle's 2^64-1 read as a double) written as 2^64-1 exactly. */
+export function configJson(config: OciConfig): string {
+  const json = JSON.stringify(
+    config,
+    function (this: unknown, key, value) {
+      const rlimit = (key === 'soft' || key === 'hard') && typeof value === 'number' && typeof (this as Rlimit).type === 'string';
+      return rlimit && (value === RLIM_UNLIMITED || value >= 2 ** 64 - 1) ? INFINITY_MARK : value;
+    },
+    2,
+  );
+  return json.replaceAll(JSON.stringify(INFINITY_MARK), RLIM_INFINITY_TEXT);
+}
+
 /** Writes config into dir/config.json (dir is created); returns dir. */
 export function writeBundle(dir: string, config: OciConfig): string {
   mkdirSync(dir, { recursive: true, mode: 0o755 });
-  writeFileSync(path.join(dir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`, { mode: 0o644 });
+  writeFileSync(path.join(dir, 'config.json'), `${configJson(config)}\n`, { mode: 0o644 });
   return dir;
 }

@@ -9,6 +9,7 @@ import { describe, test } from 'node:test';
 import { buildMonitorOptions, monitorArgs } from '../../src/config/monitor-options';
 import { parseBoolean, parseSize } from '../../src/config/parse';
 import { parseEntrypoint, parseUlimit } from '../../src/config/process-values';
+import { configJson } from '../../src/spec/bundle';
 import { describeHost } from '../../src/host/host';
 import { resolveGroups, resolveUser } from '../../src/image/conversion/user';
 import { capabilitiesOfMask, mergeCapabilities, normalizeCapability } from '../../src/spec/capabilities';
@@ -166,6 +167,21 @@ describe('process options', () => {
   test('ulimits by podman names; the hard limit defaults to the soft one', () => {
     assert.deepEqual(parseUlimit('nproc=100'), { type: 'RLIMIT_NPROC', soft: 100, hard: 100 });
     assert.deepEqual(parseUlimit('core=0:1000'), { type: 'RLIMIT_CORE', soft: 0, hard: 1000 });
+  });
+
+  test('-1 is unlimited, as podman takes it: above every number, written to config.json as 2^64-1 exactly', () => {
+    assert.deepEqual(parseUlimit('core=-1'), { type: 'RLIMIT_CORE', soft: -1, hard: -1 });
+    assert.deepEqual(parseUlimit('core=100:-1'), { type: 'RLIMIT_CORE', soft: 100, hard: -1 });
+    assert.throws(() => parseUlimit('core=-1:100'), /soft limit is above the hard one/);
+    assert.throws(() => parseUlimit('core=-2'), /whole numbers or -1/);
+    // A bundle's own 2^64-1, read by JSON.parse as a double, is written back exactly too.
+    const config = JSON.parse(
+      '{"process":{"rlimits":[{"type":"RLIMIT_CORE","soft":-1,"hard":18446744073709551615},{"type":"RLIMIT_NOFILE","soft":1024,"hard":1024}]},"annotations":{"soft":"-1"}}',
+    ) as OciConfig;
+    const text = configJson(config);
+    assert.match(text, /"soft": 18446744073709551615,\s+"hard": 18446744073709551615/);
+    assert.match(text, /"soft": 1024/);
+    assert.match(text, /"soft": "-1"/, 'only rlimits are rewritten');
   });
 
   test('the .container keys set the options; paths are relative to the file', () => {
