@@ -1,6 +1,7 @@
 // What every integration test file needs: the demo bundle, a private state directory and scratch
 // directory (removed at the end), and cleanup after each test of the monitors and listeners it
 // started, so that a failed assertion leaves no container, process or socket behind.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -8,6 +9,24 @@ import { after, afterEach } from 'node:test';
 
 import { MonitorProcess, type StartOptions, newStateDir, testBundle, uniqueName } from './monitor-process';
 import { NotifyListener } from './notify-listener';
+
+/** Why the crun tests cannot run here, or false. */
+export const crunSkipReason = spawnSync('crun', ['--version']).status === 0 ? false : 'crun is not installed';
+
+/**
+ * What runs ctrmon for crun on this machine: a private mount namespace with a cgroup2 /sys/fs/cgroup
+ * (crun refuses hybrid cgroups), used with --runtime-arg=--cgroup-manager=disabled.
+ */
+export const CRUN_WRAP = [
+  'unshare',
+  '--mount',
+  '--propagation',
+  'private',
+  'sh',
+  '-c',
+  'mount -t cgroup2 none /sys/fs/cgroup && exec "$@"',
+  '--',
+];
 
 export interface IntegrationSuite {
   bundle: string;

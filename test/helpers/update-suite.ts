@@ -20,9 +20,15 @@ export interface UpdateSuite {
 }
 
 export function updateSuite(name: string, body: (suite: UpdateSuite) => void): void {
-  const unavailable = privateSystemdUnavailable() ?? registrySkipReason();
-  if (unavailable) {
-    test(name, { skip: `cannot run here: ${unavailable}` }, () => undefined);
+  const noSystemd = privateSystemdUnavailable();
+  const noRegistry = registrySkipReason();
+  const skipReason = noSystemd
+    ? `cannot boot a private systemd here: ${noSystemd}`
+    : noRegistry
+      ? `no registry here: ${noRegistry}`
+      : false;
+  if (skipReason) {
+    test(name, { skip: skipReason }, () => undefined);
     return;
   }
   describe(name, () => {

@@ -2,22 +2,19 @@
 // --cgroup-manager=disabled and a cgroup2 /sys/fs/cgroup, so ctrmon runs in a private mount
 // namespace with cgroup2 mounted there (shared/lab/README.md).
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { describe, test } from 'node:test';
 
-import { integrationSuite } from '../helpers/integration-suite';
+import { CRUN_WRAP, crunSkipReason, integrationSuite } from '../helpers/integration-suite';
 import type { MonitorProcess } from '../helpers/monitor-process';
 
-const crunSkipReason = spawnSync('crun', ['--version']).status === 0 ? false : 'crun is not installed';
 const suite = integrationSuite('crun', 'crun');
-const WRAP = ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', 'mount -t cgroup2 none /sys/fs/cgroup && exec "$@"', '--'];
 
 function monitor(script: string, notifySocket: string): MonitorProcess {
   return suite.monitor({
     options: ['--runtime', 'crun', '--runtime-arg=--cgroup-manager=disabled', '--bundle', suite.bundle, '--sdnotify', 'container'],
     command: ['/bin/sh', '-c', script],
     notifySocket,
-    wrap: WRAP,
+    wrap: CRUN_WRAP,
   });
 }
 

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { hostCgroupLayout } from '../../src/runtime/resolve';
-import { integrationSuite } from '../helpers/integration-suite';
+import { CRUN_WRAP, crunSkipReason, integrationSuite } from '../helpers/integration-suite';
 import { CTRMON, type MonitorProcess, newStateDir } from '../helpers/monitor-process';
 import { delay, waitFor } from '../helpers/wait';
 
@@ -258,14 +258,11 @@ describe('ctrmon ps', () => {
   });
 });
 
-test('crun: a missing command is 127 too', {
-  skip: spawnSync('crun', ['--version']).status === 0 ? false : 'crun is not installed',
-}, async () => {
-  const wrap = ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', 'mount -t cgroup2 none /sys/fs/cgroup && exec "$@"', '--'];
+test('crun: a missing command is 127 too', { skip: crunSkipReason }, async () => {
   const m = suite.monitor({
     options: ['--runtime', 'crun', '--runtime-arg=--cgroup-manager=disabled', '--bundle', bundle],
     command: ['/no/such/program'],
-    wrap,
+    wrap: CRUN_WRAP,
   });
   assert.equal((await m.exited).code, 127, m.stderr);
   assert.match(m.stderr, /crun create failed \(exit status 1\): executable file `\/no\/such\/program` not found/);

@@ -12,14 +12,12 @@ import { describe, test } from 'node:test';
 
 import { buildLayout } from '../lab/registry/layout-builder';
 import { freePort } from '../lab/registry/test-registry';
-import { integrationSuite } from '../helpers/integration-suite';
+import { CRUN_WRAP, crunSkipReason, integrationSuite } from '../helpers/integration-suite';
 import { delay } from '../helpers/wait';
 
 const suite = integrationSuite('socket', 'runc');
-const activateSkip =
+const activateSkipReason =
   spawnSync('sh', ['-c', 'command -v systemd-socket-activate']).status === 0 ? false : 'systemd-socket-activate (systemd) is not installed';
-const crunSkip = spawnSync('crun', ['--version']).status === 0 ? false : 'crun is not installed';
-const CRUN_WRAP = ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', 'mount -t cgroup2 none /sys/fs/cgroup && exec "$@"', '--'];
 
 /** Connects (once something listens on port), returns everything the server wrote before closing. */
 async function ask(port: number): Promise<string> {
@@ -76,7 +74,7 @@ async function activated(port: number, options: string[], wrap: string[] = [], n
   return { m, systemd };
 }
 
-describe('socket activation', { skip: activateSkip }, () => {
+describe('socket activation', { skip: activateSkipReason }, () => {
   test('runc, a bundle, --sdnotify container: the container answers on fd 3, ctrmon keeps no copy', async () => {
     const port = await freePort();
     const { m, systemd } = await activated(port, ['--runtime', 'runc', '--bundle', suite.bundle, '--sdnotify', 'container']);
@@ -92,7 +90,7 @@ describe('socket activation', { skip: activateSkip }, () => {
     assert.equal((await m.exited).code, 0, m.stderr);
   });
 
-  test('crun, --sdnotify conmon', { skip: crunSkip }, async () => {
+  test('crun, --sdnotify conmon', { skip: crunSkipReason }, async () => {
     const port = await freePort();
     const { m } = await activated(
       port,

@@ -25,14 +25,14 @@ function layoutPaths(): string[] {
 
 const git = spawnSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], { cwd: PACKAGE_ROOT, encoding: 'utf8' });
 const files = git.status === 0 ? git.stdout.split('\0').filter(Boolean) : null;
-const noGit = files ? false : `not a git checkout (git ls-files: ${git.error?.message ?? git.stderr})`;
+const gitSkipReason = files ? false : `not a git checkout (git ls-files: ${git.error?.message ?? git.stderr})`;
 
 describe("the README's layout", () => {
   test('every path it names exists', () => {
     for (const p of layoutPaths()) assert.ok(existsSync(packagePath(p)), `README.md's Layout names ${p}, which does not exist`);
   });
 
-  test('it names every top-level folder and every folder under src/', { skip: noGit }, () => {
+  test('it names every top-level folder and every folder under src/', { skip: gitSkipReason }, () => {
     const named = new Set(layoutPaths().map((p) => p.replace(/\/+$/, '')));
     const folders = new Set<string>();
     for (const file of files!) {
