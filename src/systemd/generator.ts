@@ -1,7 +1,7 @@
 // The systemd generator: at boot and at every daemon-reload, systemd runs it with its output
 // directories; it turns every .container, .volume and .image file in the search directories
-// (quadlet-files.ts: with subdirectories and drop-ins) into a unit there, and [Install] WantedBy=/RequiredBy=/UpheldBy=/Alias=
-// into the symlinks `systemctl enable` would make. A <name>.socket beside <name>.container is copied
+// (quadlet-files.ts: with subdirectories and drop-ins) into a unit there, and [Install]
+// WantedBy=/RequiredBy=/UpheldBy=/Alias= into the symlinks `systemctl enable` would make. A <name>.socket beside <name>.container is copied
 // beside <name>.service (checked: Accept=no, a Listen...= setting), so that systemd pairs them: socket
 // activation, as Quadlet users write it.
 //
@@ -23,7 +23,7 @@ import { CtrmonError, errorMessage } from '../errors';
 import type { Host } from '../host/host';
 import { type QuadletContext, containerToUnit } from './quadlet';
 import { type QuadletDir, type QuadletFile, expandSearchDirs, listQuadletFiles, readQuadletFile, templateParts } from './quadlet-files';
-import { resourceKindOf, resourceToUnit } from './quadlet-resources';
+import { type ResourceUnit, resourceKindOf, resourceToUnit } from './quadlet-resources';
 import { quadletUnitName } from './quadlet-sections';
 import { checkSocketFile } from './socket-unit';
 import { type UnitEntry, splitWords, unitError } from './unit-file';
@@ -60,11 +60,21 @@ export function generateUnits(host: Host, outDir: string, header: string, comman
   for (const file of listQuadletFiles(dirs)) byName.set(file.name, [...(byName.get(file.name) ?? []), file]);
   // Every file's own unit name is its own: another file's Alias= cannot take it, whichever comes first.
   const unitOf = new Map([...byName].map(([name, [winner]]) => [quadletUnitName(name)!, winner.path]));
-  // A .volume or .image file a .container names: ctrmon's, never one left to podman.
-  const readQuadlet = (name: string) => {
+  // Each .volume and .image file translated once, for its own unit and for the .container files
+  // that name it; ctrmon's only, never one left to podman.
+  const resources = new Map<string, { unit: ResourceUnit; entries: UnitEntry[] }>();
+  const resourceOf = (name: string) => {
     const found = byName.get(name)?.[0];
-    return found && !(podmanGenerator && found.dir.podman) ? { file: found.path, entries: readQuadletFile(found, ours) } : null;
+    if (!found || found.kind === '.container' || (podmanGenerator && found.dir.podman)) return null;
+    let made = resources.get(name);
+    if (!made) {
+      const entries = readQuadletFile(found, ours);
+      made = { unit: resourceToUnit(found.path, entries, header, host, command, context), entries };
+      resources.set(name, made);
+    }
+    return made;
   };
+  const context: QuadletContext = { known, resource: (name) => resourceOf(name)?.unit ?? null };
   for (const [, files] of [...byName].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const [winner] = files;
     const podmans = files.filter((f) => f.dir.podman);
@@ -80,7 +90,8 @@ export function generateUnits(host: Host, outDir: string, header: string, comman
           `podman's generator (${podmanGenerator}) makes the same unit from ${podmans[0].path}: rename one of them`,
         );
       }
-      const outputs = translate(winner, ours, { known, readQuadlet }, host, header, command);
+      const outputs =
+        winner.kind === '.container' ? translate(winner, ours, context, host, header, command) : resourceOutputs(winner, resourceOf);
       writeOutputs(outDir, outputs, winner.path, unitOf);
       result.written.push(...outputs.units);
     } catch (err) {
@@ -100,16 +111,27 @@ export function unitOfFile(file: string, header: string, host: Host): { unitName
   }
   const dir: QuadletDir = { path: path.dirname(file), podman: false };
   const known = new Set(readdirSync(dir.path));
-  const readQuadlet = (name: string) => {
+  const resource = (name: string) => {
     const neighbour = { name, path: path.join(dir.path, name) };
-    return known.has(name) ? { file: neighbour.path, entries: readQuadletFile(neighbour, [dir]) } : null;
+    return known.has(name) && resourceKindOf(name)
+      ? resourceToUnit(neighbour.path, readQuadletFile(neighbour, [dir]), header, host, undefined, { known })
+      : null;
   };
   return resourceKindOf(file)
     ? resourceToUnit(file, source, header, host, undefined, { known })
-    : containerToUnit(file, source, header, host, undefined, { known, readQuadlet });
+    : containerToUnit(file, source, header, host, undefined, { known, resource });
 }
 
-/** Everything one file makes, checked, nothing written yet. */
+/** What a .volume or .image file makes: its unit and its links. */
+function resourceOutputs(file: QuadletFile, resourceOf: (name: string) => { unit: ResourceUnit; entries: UnitEntry[] } | null): Outputs {
+  if (templateParts(file.name)) throw unitError(file.path, null, `a ${file.kind} file cannot be a template: only .container files can`);
+  const { unit, entries } = resourceOf(file.name)!;
+  const outputs: Outputs = { files: [[unit.unitName, unit.text]], links: [], units: [unit.unitName] };
+  addInstallLinks(outputs, unit.unitName, entries, false);
+  return outputs;
+}
+
+/** Everything one .container file makes, checked, nothing written yet. */
 function translate(
   file: QuadletFile,
   dirs: readonly QuadletDir[],
@@ -120,13 +142,6 @@ function translate(
 ): Outputs {
   let entries = readQuadletFile(file, dirs);
   const template = templateParts(file.name);
-  if (file.kind !== '.container') {
-    if (template) throw unitError(file.path, null, `a ${file.kind} file cannot be a template: only .container files can`);
-    const unit = resourceToUnit(file.path, entries, header, host, command, context);
-    const outputs: Outputs = { files: [[unit.unitName, unit.text]], links: [], units: [unit.unitName] };
-    addInstallLinks(outputs, unit.unitName, entries, false);
-    return outputs;
-  }
   if (template) entries = withInstanceName(entries, template.prefix);
   // Specifiers (%i of an instance among them) pass through to ExecStart for systemd to expand.
   const unit = containerToUnit(file.path, entries, header, host, command, context);

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 
 import { MONITOR_FLAGS } from '../config/monitor-options';
 import type { SearchDir } from '../host/host';
-import { RESOURCE_LIST_KEYS } from './quadlet-resources';
+import { RESOURCE_KINDS, RESOURCE_LIST_KEYS, type ResourceKindName } from './quadlet-resources';
 import type { UnitEntry } from './unit-file';
 import { parseUnitFile } from './unit-file';
 
@@ -32,8 +32,8 @@ const LIST_KEYS = new Set([
 const isListKey = (section: string, key: string) => LIST_KEYS.has(`${section}.${key}`);
 
 /** The kinds of Quadlet file ctrmon makes units of, by extension. */
-export const QUADLET_KINDS = ['.container', '.volume', '.image'] as const;
-export type QuadletKind = (typeof QUADLET_KINDS)[number];
+export type QuadletKind = '.container' | ResourceKindName;
+const QUADLET_KINDS = ['.container', ...Object.keys(RESOURCE_KINDS)] as QuadletKind[];
 
 export interface QuadletFile {
   /** <name>.container, <name>.volume ... */

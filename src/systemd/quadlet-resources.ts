@@ -7,7 +7,7 @@
 // refused with why, naming the file and line, and the file then makes nothing.
 import * as path from 'node:path';
 
-import { booleanOf, parseCount, parseDuration, parseLabels } from '../config/parse';
+import { booleanOf, parseBoolean, parseCount, parseDuration, parseLabels } from '../config/parse';
 import { CtrmonError, errorMessage } from '../errors';
 import type { Host } from '../host/host';
 import { formatPlatform, hostPlatform, parsePlatform } from '../image/platform';
@@ -49,10 +49,6 @@ const last = (values: Values, key: string) => values[key]?.at(-1);
 const only = (allowed: string, why: string) => (value: string) => {
   if (value !== allowed) throw new Error(why);
 };
-const bool = (value: string) => {
-  if (booleanOf(value) === undefined) throw new Error(`"${value}" is not a boolean (yes/no, true/false, on/off, 1/0)`);
-};
-
 export const RESOURCE_KINDS: Record<ResourceKindName, ResourceKind> = {
   '.volume': {
     section: 'Volume',
@@ -66,8 +62,8 @@ export const RESOURCE_KINDS: Record<ResourceKindName, ResourceKind> = {
       Driver: { check: only('local', "ctrmon's volumes are local directories: Driver=local or nothing") },
       Copy: {
         check: (v) => {
-          bool(v);
-          if (booleanOf(v)) throw new Error("ctrmon does not copy an image's content into a volume: a new volume is empty (Copy=false)");
+          if (parseBoolean('Copy', v))
+            throw new Error("ctrmon does not copy an image's content into a volume: a new volume is empty (Copy=false)");
         },
       },
     },
@@ -96,7 +92,7 @@ export const RESOURCE_KINDS: Record<ResourceKindName, ResourceKind> = {
       OS: {},
       Variant: {},
       AuthFile: {},
-      TLSVerify: { check: bool },
+      TLSVerify: { check: (v) => parseBoolean('TLSVerify', v) },
       Retry: { check: (v) => parseCount('Retry', v, 0) },
       RetryDelay: { check: (v) => parseDuration('RetryDelay', v) },
       Policy: {
@@ -158,7 +154,7 @@ export interface ResourceUnit {
 
 export function resourceKindOf(name: string): ResourceKindName | null {
   const ext = path.extname(name);
-  return ext === '.volume' || ext === '.image' ? ext : null;
+  return Object.hasOwn(RESOURCE_KINDS, ext) ? (ext as ResourceKindName) : null;
 }
 
 /**
@@ -208,9 +204,8 @@ export function resourceToUnit(
   refuseExecStart(sections.Service, `(ctrmon ${commands[0][0]}): what it does comes from [${kind.section}]`);
   const type = sections.Service.filter((e) => e.key === 'Type').at(-1);
   if (type && type.value !== 'oneshot') throw unitError(type.file, type.line, `Type=${type.value}: the unit is Type=oneshot`);
-  const what = kindName === '.volume' ? `volume ${provides}` : `image ${provides}`;
   const unit: Entries = [
-    ['Description', `ctrmon ${what}`],
+    ['Description', `ctrmon ${kind.section.toLowerCase()} ${provides}`],
     ['SourcePath', file],
     ...(kind.network && host.manager === 'system'
       ? ([

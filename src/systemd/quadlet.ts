@@ -23,7 +23,7 @@ import { CtrmonError, errorMessage } from '../errors';
 import type { Host } from '../host/host';
 import { READINESS } from '../notify/readiness';
 import { installEntries, refuseExecStart, unitEntries } from './quadlet-sections';
-import { resourceKindOf, resourceToUnit } from './quadlet-resources';
+import { type ResourceUnit, resourceKindOf } from './quadlet-resources';
 import { REFUSED_CONTAINER_KEYS } from './refused-container-keys';
 import { SpecifierMarkers } from './specifiers';
 import { type Entries, renderUnit } from './unit-generator';
@@ -43,8 +43,8 @@ export interface QuadletContext {
   known?: ReadonlySet<string>;
   /** Where warnings go (an invalid escape, left out); default: stderr. */
   warn?: (message: string) => void;
-  /** The .volume or .image file of that name (data.volume) a [Container] value names, with its drop-ins' entries; null when there is none. */
-  readQuadlet?: (name: string) => { file: string; entries: UnitEntry[] } | null;
+  /** The unit of the .volume or .image file of that name (data.volume) a [Container] value names; null when there is none. */
+  resource?: (name: string) => ResourceUnit | null;
 }
 
 const PASSTHROUGH = new Set(['Unit', 'Service', 'Install']);
@@ -157,7 +157,7 @@ export function containerToUnit(
   const reader: Reader = {
     markers,
     warn,
-    quadlet: (name) => markers.hide(resourceFor(name, resources, header, host, context), () => name),
+    quadlet: (name) => markers.hide(resourceFor(name, resources, context), () => name),
   };
   const base = path.basename(file).replace(/\.container$/, '');
   const draft: Draft = { name: base, command: [], raw: {} };
@@ -243,14 +243,13 @@ export function containerToUnit(
 }
 
 /** What the .volume or .image file name stands for; its unit is added to resources. */
-function resourceFor(name: string, resources: Map<string, string>, header: string, host: Host, context: QuadletContext): string {
+function resourceFor(name: string, resources: Map<string, string>, context: QuadletContext): string {
   if (resourceKindOf(name) === null) {
     const why = path.extname(name) === '.build' ? 'ctrmon does not build images' : 'only .volume and .image files can be named here';
     throw new CtrmonError('ERR_INVALID_OPTION', `${name}: ${why}`);
   }
-  const found = context.readQuadlet?.(name);
-  if (!found) throw new CtrmonError('ERR_INVALID_OPTION', `${name}: there is no ${name} in the Quadlet search directories`);
-  const unit = resourceToUnit(found.file, found.entries, header, host, undefined, { known: context.known, warn: context.warn });
+  const unit = context.resource?.(name);
+  if (!unit) throw new CtrmonError('ERR_INVALID_OPTION', `${name}: there is no ${name} in the Quadlet search directories`);
   resources.set(name, unit.unitName);
   return unit.provides;
 }

@@ -102,7 +102,11 @@ export function renderUnit(o: MonitorOptions, host: Host, settings: UnitSettings
 }
 
 /** A unit's text: ctrmon's [Unit] and [Service] entries merged with the user's, then the user's [Install]. */
-export function renderSections(header: string, own: { Unit: Entries; Service: Entries }, extra: UnitSettings['extra'] & {}): string {
+export function renderSections(
+  header: string,
+  own: { Unit: Entries; Service: Entries },
+  extra: NonNullable<UnitSettings['extra']>,
+): string {
   const install = extra.Install ?? [];
   return [
     `# ${header}`,

@@ -15,7 +15,7 @@ import { packagePath } from '../../src/package-root';
 import { generateUnits } from '../../src/systemd/generator';
 import { containerToUnit } from '../../src/systemd/quadlet';
 import { RESOURCE_KINDS, resourceToUnit } from '../../src/systemd/quadlet-resources';
-import { type UnitEntry, parseUnitFile, splitWords } from '../../src/systemd/unit-file';
+import { parseUnitFile, splitWords } from '../../src/systemd/unit-file';
 
 const DIR = '/etc/containers/systemd';
 const COMMAND = ['/usr/bin/node', '/opt/ctrmon/bin/ctrmon.js'];
@@ -248,12 +248,12 @@ describe('a .container that names them', () => {
     'web.image': `[Image]\nImage=${REF}\nImageTag=localhost/web:pinned\n`,
     'bad.volume': '[Volume]\nDevice=/dev/sda1\n',
   };
-  const readQuadlet = (name: string): { file: string; entries: UnitEntry[] } | null =>
-    files[name] === undefined ? null : { file: path.join(DIR, name), entries: parseUnitFile(files[name], path.join(DIR, name)) };
+  const resource = (name: string) =>
+    files[name] === undefined ? null : resourceToUnit(path.join(DIR, name), files[name], 'test', SYSTEM, COMMAND);
   const translate = (text: string) =>
     containerToUnit(path.join(DIR, 'web.container'), `[Container]\n${text}`, 'test', SYSTEM, COMMAND, {
       known: new Set(Object.keys(files)),
-      readQuadlet,
+      resource,
     });
   const words = (text: string) =>
     splitWords(
