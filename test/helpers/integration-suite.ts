@@ -17,16 +17,12 @@ export const crunSkipReason = spawnSync('crun', ['--version']).status === 0 ? fa
  * What runs ctrmon for crun on this machine: a private mount namespace with a cgroup2 /sys/fs/cgroup
  * (crun refuses hybrid cgroups), used with --runtime-arg=--cgroup-manager=disabled.
  */
-export const CRUN_WRAP = [
-  'unshare',
-  '--mount',
-  '--propagation',
-  'private',
-  'sh',
-  '-c',
-  'mount -t cgroup2 none /sys/fs/cgroup && exec "$@"',
-  '--',
-];
+export const CRUN_WRAP = inPrivateMounts('mount -t cgroup2 none /sys/fs/cgroup');
+
+/** A wrap (StartOptions.wrap) that runs ctrmon in a private mount namespace after the shell command setup. */
+export function inPrivateMounts(setup: string): string[] {
+  return ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', `${setup} && exec "$@"`, '--'];
+}
 
 export interface IntegrationSuite {
   bundle: string;

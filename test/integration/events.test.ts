@@ -8,23 +8,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 
 import { eventFilePath } from '../../src/events/event-file';
-import { integrationSuite } from '../helpers/integration-suite';
+import { inPrivateMounts, integrationSuite } from '../helpers/integration-suite';
 import { CTRMON, type MonitorProcess, uniqueName } from '../helpers/monitor-process';
 import { waitFor } from '../helpers/wait';
 
 const suite = integrationSuite('events', 'runc');
 const { bundle, stateDir } = suite;
 /** No journal socket inside: /run/systemd, if the host has one, is covered by an empty tmpfs. */
-const NO_JOURNAL = [
-  'unshare',
-  '--mount',
-  '--propagation',
-  'private',
-  'sh',
-  '-c',
-  '[ ! -e /run/systemd ] || mount -t tmpfs none /run/systemd && exec "$@"',
-  '--',
-];
+const NO_JOURNAL = inPrivateMounts('[ ! -e /run/systemd ] || mount -t tmpfs none /run/systemd');
 
 function monitor(options: string[], name = uniqueName('events')): MonitorProcess {
   return suite.monitor({ name, options: ['--runtime', 'runc', '--bundle', bundle, ...options], wrap: NO_JOURNAL });

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { hostCgroupLayout } from '../../src/runtime/resolve';
-import { CRUN_WRAP, crunSkipReason, integrationSuite } from '../helpers/integration-suite';
+import { CRUN_WRAP, crunSkipReason, inPrivateMounts, integrationSuite } from '../helpers/integration-suite';
 import { CTRMON, type MonitorProcess, newStateDir } from '../helpers/monitor-process';
 import { delay, waitFor } from '../helpers/wait';
 
@@ -78,7 +78,7 @@ describe('a state directory that cannot be made', () => {
     const ro = path.join(scratch, 'ro');
     mkdirSync(ro, { recursive: true });
     const state = path.join(ro, 'state');
-    const wrap = ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', `mount -t tmpfs -o ro none ${ro} && exec "$@"`, '--'];
+    const wrap = inPrivateMounts(`mount -t tmpfs -o ro none ${ro}`);
     const m = runc(['--state-dir', state], ['true'], { stateDir: state, wrap });
     assert.equal((await m.exited).code, 125);
     assert.match(
