@@ -57,10 +57,13 @@ describe('health checks', () => {
       );
       const started = Date.now();
       checker.start(firstNow);
-      await new Promise((resolve) => setImmediate(resolve));
-      assert.equal(calls, firstNow ? 1 : 0, `firstNow: ${firstNow}`);
-      await waitFor(() => calls === 1, 2000, 'the first check');
-      checker.stop();
+      try {
+        await new Promise((resolve) => setImmediate(resolve));
+        assert.equal(calls, firstNow ? 1 : 0, `firstNow: ${firstNow}`);
+        await waitFor(() => calls === 1, 2000, 'the first check');
+      } finally {
+        checker.stop();
+      }
       // A timer never fires early (but for Node's rounding to the millisecond).
       if (!firstNow) assert.ok(Date.now() - started >= 299, 'one interval first');
     }
