@@ -41,6 +41,7 @@ export const ERROR_CODES = {
   events: ['ERR_EVENTS'],
   volumes: ['ERR_VOLUME'],
   secrets: ['ERR_SECRET'],
+  network: ['ERR_NETWORK', 'ERR_PORT_IN_USE'],
   harness: ['ERR_HARNESS'],
   /** Not an expected failure: a bug or an environment ctrmon did not foresee. */
   internal: ['ERR_INTERNAL'],

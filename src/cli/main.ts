@@ -22,6 +22,8 @@ import { rmiCommand } from './rmi';
 import { saveCommand } from './save';
 import { registerSecret } from './secret';
 import { tagCommand } from './tag';
+import { registerInspect } from './inspect';
+import { registerNetwork } from './network';
 import { registerVolume } from './volume';
 
 /** podman's image commands, each at the top level and, as podman has them, under `ctrmon image`. */
@@ -43,12 +45,14 @@ function registerImages(program: Command, host: Host): void {
 export const REGISTER_COMMANDS: ReadonlyArray<(program: Command, host: Host) => void> = [
   registerMonitor,
   registerPs,
+  registerInspect,
   registerLogs,
   registerExec,
   registerEvents,
   registerPull,
   registerImages,
   registerVolume,
+  registerNetwork,
   registerSecret,
   registerGenerate,
   registerAutoUpdate,

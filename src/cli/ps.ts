@@ -2,6 +2,7 @@
 import { type Command, Option } from 'commander';
 
 import type { Host } from '../host/host';
+import { formatMapping } from '../network/ports';
 import { listContainers } from '../state/listing';
 import { pathOption } from './flag-option';
 
@@ -35,7 +36,7 @@ export function registerPs(program: Command, host: Host): void {
         return;
       }
       const table = [
-        ['NAME', 'STATUS', 'MONITOR', 'CONTAINER', 'RUNTIME', 'SDNOTIFY', 'UNIT', 'CREATED', 'BUNDLE'],
+        ['NAME', 'STATUS', 'MONITOR', 'CONTAINER', 'RUNTIME', 'SDNOTIFY', 'UNIT', 'CREATED', 'PORTS', 'BUNDLE'],
         ...rows.map(({ state, status }) => [
           state.name,
           status,
@@ -45,6 +46,7 @@ export function registerPs(program: Command, host: Host): void {
           state.sdnotify,
           state.unit ?? '-',
           `${age(state.timestamps.created)} ago`,
+          state.network?.ports.length ? state.network.ports.map(formatMapping).join(',') : '-',
           state.bundle,
         ]),
       ];

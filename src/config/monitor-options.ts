@@ -24,7 +24,6 @@ import { PULL_POLICIES, type PullPolicy } from '../image/pull';
 import { parseReference } from '../image/reference';
 import { READINESS, SDNOTIFY_MODES, type SdNotifyMode } from '../notify/readiness';
 import { IMAGE_DEFAULTS } from '../spec/image-base';
-import { NETWORK_MODES, type NetworkMode } from '../spec/steps/network';
 import { SYSTEMD_MODES, type SystemdMode } from '../spec/steps/systemd-mode';
 import type { SecretRequest } from '../secret/provide';
 import type { Device } from '../spec/steps/devices';
@@ -67,7 +66,10 @@ import {
   parseSignal,
   parseSize,
 } from './parse';
+import { checkAddress, checkAlias, checkNetworkMode, isBridged, networkMode } from './network-values';
 import { quadletMount, quadletVolume } from './quadlet-volume';
+import { parseExpose, parsePublish } from '../network/ports';
+import { type DnsSettings, checkDnsServer, parseAddHost } from '../network/etc-files';
 import { formatSecret, parseSecret } from './secret-value';
 
 export const DEFAULT_STOP_SIGNAL = 'SIGTERM';
@@ -477,20 +479,124 @@ export const MONITOR_OPTIONS = {
     write: (v, host) => (v === undefined || v === host.paths.secretsDir ? [] : ['--secrets-dir', v]),
   }),
   // Undefined: the source's own (an image's default; a bundle's namespaces as its config has them).
-  network: option<NetworkMode | undefined>({
+  // host, none, bridge (the default network) or a network's name (network/definition.ts).
+  network: option<string | undefined>({
     flags: [
       {
         flag: '--network',
         arg: '<mode>',
         help:
-          "host (the host's network; an image's default) or none (only lo); " +
-          'a bundle keeps its own network namespace unless this is given',
-        choices: NETWORK_MODES,
-        containerKeys: { Network: null, PublishPort: publishPortRefused },
+          "host (the host's network; an image's default), none (only lo), bridge (the default network, podman's " +
+          "10.88.0.0/16) or a network's name (ctrmon network create); a bundle keeps its own network namespace unless " +
+          'this is given; --publish alone means bridge',
+        containerKeys: { Network: (v, ctx) => [/\.network$/.test(v) ? ctx.quadlet(v) : v] },
+        check: checkNetworkMode,
       },
     ],
-    parse: (get) => sourceDefault(get, '--network', NETWORK_MODES, IMAGE_DEFAULTS.network),
+    parse: (get) => networkOf(get),
     write: (v) => (v === undefined ? [] : ['--network', v]),
+  }),
+  publish: repeatedValue(
+    {
+      flag: '--publish',
+      short: '-p',
+      arg: '<[ip:][hostPort:]containerPort[/proto]>',
+      help: "publish a container port on the host (a bridged network's; ranges, tcp or udp, IPv6 in brackets) (repeatable)",
+      containerKeys: { PublishPort: words },
+    },
+    (v) => (parsePublish(v), v),
+  ),
+  expose: repeatedValue(
+    {
+      flag: '--expose',
+      arg: '<port[-end][/proto]>',
+      help: 'record a port the container serves, as podman does (shown by ctrmon inspect; not published) (repeatable)',
+      containerKeys: { ExposeHostPort: words },
+    },
+    (v) => (parseExpose(v), v),
+  ),
+  ips: option<string[]>({
+    flags: [
+      {
+        flag: '--ip',
+        arg: '<address>',
+        help: "the container's IPv4 address on its network",
+        containerKeys: { IP: null },
+        check: (v) => checkAddress('--ip', v),
+      },
+      {
+        flag: '--ip6',
+        arg: '<address>',
+        help: "the container's IPv6 address on its network",
+        containerKeys: { IP6: null },
+        check: (v) => checkAddress('--ip6', v),
+      },
+    ],
+    parse: (get) => [
+      ...[get.one('--ip')].filter((v) => v !== undefined).map((v) => checkAddress('--ip', v!)),
+      ...[get.one('--ip6')].filter((v) => v !== undefined).map((v) => checkAddress('--ip6', v!)),
+    ],
+    write: (v) => v.flatMap((a) => [a.includes(':') ? '--ip6' : '--ip', a]),
+  }),
+  networkAliases: repeatedValue(
+    {
+      flag: '--network-alias',
+      arg: '<name>',
+      help: "another name the container's network resolves to it (aardvark-dns) (repeatable)",
+      containerKeys: { NetworkAlias: words },
+    },
+    checkAlias,
+  ),
+  dns: option<DnsSettings>({
+    flags: [
+      {
+        flag: '--dns',
+        arg: '<address>',
+        help: "a nameserver of the container's resolv.conf (repeatable)",
+        repeatable: true,
+        containerKeys: { DNS: words },
+        check: checkDnsServer,
+      },
+      {
+        flag: '--dns-search',
+        arg: '<domain>',
+        help: "a search domain of the container's resolv.conf (repeatable)",
+        repeatable: true,
+        containerKeys: { DNSSearch: words },
+      },
+      {
+        flag: '--dns-option',
+        arg: '<option>',
+        help: "an option of the container's resolv.conf, such as ndots:2 (repeatable)",
+        repeatable: true,
+        containerKeys: { DNSOption: words },
+      },
+    ],
+    parse: (get) => ({
+      servers: get.many('--dns').map(checkDnsServer),
+      search: get.many('--dns-search'),
+      options: get.many('--dns-option'),
+    }),
+    write: (v) => [
+      ...v.servers.flatMap((s) => ['--dns', s]),
+      ...v.search.flatMap((s) => ['--dns-search', s]),
+      ...v.options.flatMap((s) => ['--dns-option', s]),
+    ],
+  }),
+  addHosts: repeatedValue(
+    {
+      flag: '--add-host',
+      arg: '<host:address>',
+      help: "a line of the container's /etc/hosts: name[;name...]:address, the address host-gateway for the host (repeatable)",
+      containerKeys: { AddHost: words },
+    },
+    (v) => (parseAddHost(v), v),
+  ),
+  // Undefined unless the container is on a bridged network.
+  networksDir: option<string | undefined>({
+    flags: [HOST_PATH_FLAGS.networksDir],
+    parse: (get) => (isBridged(networkOf(get)) ? path.resolve(get.one('--networks-dir')!) : undefined),
+    write: (v, host) => (v === undefined || v === host.paths.networksDir ? [] : ['--networks-dir', v]),
   }),
   // Undefined: the source's own (an image's default; a bundle: no systemd mode).
   systemd: option<SystemdMode | undefined>({
@@ -1188,11 +1294,15 @@ function logOpts(get: ValueGetter): Partial<Record<LogOptKey, string>> {
   return Object.fromEntries(get.many('--log-opt').map(parseLogOpt));
 }
 
-function publishPortRefused(): string[] {
-  throw new CtrmonError(
-    'ERR_INVALID_OPTION',
-    "ctrmon has no bridged networks: use Network=host, where the container uses the host's ports",
-  );
+/** --network as the options give it: --publish alone means bridge; an image's default (host) is left out. */
+function networkOf(get: ValueGetter): string | undefined {
+  const mode = networkMode(get.one('--network'), {
+    publish: get.many('--publish'),
+    ips: [get.one('--ip'), get.one('--ip6')].filter((v): v is string => v !== undefined),
+    aliases: get.many('--network-alias'),
+    dns: [...get.many('--dns'), ...get.many('--dns-search'), ...get.many('--dns-option')],
+  });
+  return mode === IMAGE_DEFAULTS.network && get.one('--image') !== undefined ? undefined : mode;
 }
 
 function optionalPath(value: string | undefined): string | undefined {

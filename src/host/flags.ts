@@ -3,7 +3,10 @@
 // the default of the host they run on (host.ts).
 import type { Host, HostPaths } from './host';
 
-export type HostPathName = keyof Pick<HostPaths, 'stateDir' | 'storeRoot' | 'volumesDir' | 'secretsDir' | 'updateDir' | 'hooksDir'>;
+export type HostPathName = keyof Pick<
+  HostPaths,
+  'stateDir' | 'storeRoot' | 'volumesDir' | 'secretsDir' | 'networksDir' | 'updateDir' | 'hooksDir'
+>;
 
 export interface HostPathFlag {
   flag: string;
@@ -23,6 +26,12 @@ export const HOST_PATH_FLAGS = {
   },
   volumesDir: { flag: '--volumes-dir', arg: '<dir>', help: 'named volumes: <dir>/<name>/_data', hostPath: 'volumesDir' },
   secretsDir: { flag: '--secrets-dir', arg: '<dir>', help: 'secrets, readable by their owner only', hostPath: 'secretsDir' },
+  networksDir: {
+    flag: '--networks-dir',
+    arg: '<dir>',
+    help: "network definitions, <dir>/<name>.json in podman's shape",
+    hostPath: 'networksDir',
+  },
   updateDir: { flag: '--update-dir', arg: '<dir>', help: "auto-update's own records: lock, intent, quarantine", hostPath: 'updateDir' },
   hooksDir: { flag: '--hooks-dir', arg: '<dir>', help: 'hooks: <dir>/updated.d and <dir>/rolled-back.d', hostPath: 'hooksDir' },
 } as const satisfies Record<HostPathName, HostPathFlag>;

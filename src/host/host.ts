@@ -3,11 +3,12 @@
 //
 // - rootless: ctrmon does not run as root (uid != 0). Root keeps the system's paths: state in
 //   /run/ctrmon, the image store in /var/lib/ctrmon (named volumes and secrets in its volumes/ and
-//   secrets/, as podman keeps them beside its storage), auto-update's records in
+//   secrets/, as podman keeps them beside its storage), network definitions in /etc/ctrmon/networks
+//   (as podman keeps its own in /etc/containers/networks), auto-update's records in
 //   /var/lib/ctrmon/auto-update, its hooks in /etc/ctrmon/auto-update. A user's are where podman and
 //   crun keep theirs: state in $XDG_RUNTIME_DIR/ctrmon (unset: /run/user/<uid>, the directory
 //   pam_systemd makes for the user), the store and the records in $XDG_DATA_HOME/ctrmon
-//   (~/.local/share/ctrmon), the hooks in $XDG_CONFIG_HOME/ctrmon (~/.config/ctrmon).
+//   (~/.local/share/ctrmon), the hooks and network definitions in $XDG_CONFIG_HOME/ctrmon (~/.config/ctrmon).
 // - manager: the user's systemd manager when ctrmon is not root, or when systemd runs it as a user
 //   generator (SYSTEMD_SCOPE=user: root has a user manager too); else the system's. The manager
 //   decides where .container files are read (the generator's search directories), where
@@ -46,6 +47,8 @@ export interface HostPaths {
   volumesDir: string;
   /** Secrets, root-only (or the user's only): <secretsDir>/<name>/. */
   secretsDir: string;
+  /** Network definitions: <networksDir>/<name>.json, in podman's shape. */
+  networksDir: string;
   /** auto-update's own records: lock, intent, quarantine. */
   updateDir: string;
   /** auto-update's hooks: <hooksDir>/updated.d and <hooksDir>/rolled-back.d. */
@@ -69,6 +72,7 @@ const SYSTEM = {
   storeRoot: '/var/lib/ctrmon',
   volumesDir: '/var/lib/ctrmon/volumes',
   secretsDir: '/var/lib/ctrmon/secrets',
+  networksDir: '/etc/ctrmon/networks',
   updateDir: '/var/lib/ctrmon/auto-update',
   hooksDir: '/etc/ctrmon/auto-update',
   /** /run for transient files, /etc for the administrator's, /usr/share for packages': ctrmon's, then podman's. */
@@ -113,6 +117,7 @@ export function describeHost(env: NodeJS.ProcessEnv = process.env, uid: number =
         storeRoot: path.join(dataHome(), 'ctrmon'),
         volumesDir: path.join(dataHome(), 'ctrmon', 'volumes'),
         secretsDir: path.join(dataHome(), 'ctrmon', 'secrets'),
+        networksDir: path.join(configHome(), 'ctrmon', 'networks'),
         updateDir: path.join(dataHome(), 'ctrmon', 'auto-update'),
         hooksDir: path.join(configHome(), 'ctrmon', 'auto-update'),
       }
@@ -121,6 +126,7 @@ export function describeHost(env: NodeJS.ProcessEnv = process.env, uid: number =
         storeRoot: SYSTEM.storeRoot,
         volumesDir: SYSTEM.volumesDir,
         secretsDir: SYSTEM.secretsDir,
+        networksDir: SYSTEM.networksDir,
         updateDir: SYSTEM.updateDir,
         hooksDir: SYSTEM.hooksDir,
       };

@@ -1,8 +1,8 @@
 // The monitor: one container's lifecycle, run as a systemd service's main PID.
 //
-//   prepare the source (a checked bundle) -> notify relay, logs, cgroup, derived bundle
-//   -> create (a leftover container of this name is deleted and the create retried) -> pidfd
-//   -> start -> READY (from the app, from ctrmon, or after the first passing health check)
+//   prepare the source (a checked bundle) -> notify relay, logs, network namespace, cgroup,
+//   derived bundle -> create (a leftover container of this name is deleted and the create
+//   retried) while netavark sets the network up -> pidfd -> start -> READY (from the app, from ctrmon, or after the first passing health check)
 //   -> the container exits -> release everything taken, in reverse -> exit with its code
 //
 // Nothing on the notify path waits on the runtime: the relay runs on a native thread while every
@@ -46,6 +46,7 @@ import type { AccountOptions } from './accounts';
 import { BundleSource } from './bundle-source';
 import type { ImageSource } from './image-source';
 import { type OwnCgroup, missingControllers, ownCgroup, splitUnitCgroup } from '../process/cgroup';
+import { type ContainerNetwork, openContainerNetwork } from './container-network';
 import { type ContainerRuntime, type MonitorDependencies, PRODUCTION_DEPENDENCIES } from './dependencies';
 import { type ListenFds, closeListenFds, listenFds } from './listen-fds';
 import { ReleaseStack } from './release-stack';
@@ -174,9 +175,13 @@ export class Monitor {
     const prepared = await this.guard(this.prepareSource());
     const notifyDir = this.openNotify();
     this.openLogs();
-    const runtimeBundle = this.writeRuntimeBundle(prepared, notifyDir);
+    const network = await this.guard(openContainerNetwork(this.options, this.dir, this.releases, this.log));
+    this.state.network = network.state;
+    const runtimeBundle = this.writeRuntimeBundle(prepared, notifyDir, network);
     if (this.stopRequest) return this.endBeforeStart();
     await this.guard(this.create(runtimeBundle));
+    // netavark sets the network up while the runtime creates the container; it starts on a set-up one.
+    await this.guard(network.ready);
     if (this.stopRequest) return this.endBeforeStart();
     try {
       await this.guard(this.start());
@@ -225,6 +230,7 @@ export class Monitor {
       health: null,
       logDriver: o.logDriver,
       logPath: null,
+      network: null,
       error: null,
     };
   }
@@ -305,7 +311,7 @@ export class Monitor {
   }
 
   /** The runtime's config.json, built from the source's base and the options, under the state directory. */
-  private writeRuntimeBundle(prepared: PreparedSource, notifyDir: string | undefined): string {
+  private writeRuntimeBundle(prepared: PreparedSource, notifyDir: string | undefined, network: ContainerNetwork): string {
     const o = this.options;
     // WATCHDOG_PID naming another process: the interval is not ours to pass on.
     const watchdogIsOurs = !process.env.WATCHDOG_PID || process.env.WATCHDOG_PID === String(process.pid);
@@ -322,7 +328,7 @@ export class Monitor {
       mask: o.mask,
       unmask: o.unmask,
       secrets: useSecrets(o, this.dir, this.releases),
-      network: o.network,
+      ...network.spec,
       systemd: o.systemd,
       notifyDir,
       watchdogUsec: watchdogIsOurs ? process.env.WATCHDOG_USEC : undefined,

@@ -78,7 +78,12 @@ export interface BaseSpec extends Pick<SpecInputs, 'entrypoint' | 'noCommand' | 
 
 /** The options as the monitor gives them; network and systemd undefined: not given. */
 export type SpecOptions = Pick<SpecInputs, 'command' | 'env' | 'volumes'> &
-  Partial<Pick<SpecInputs, 'network' | 'systemd' | 'notifyDir' | 'watchdogUsec' | 'listenFds' | 'cgroupsPath' | 'stopSignal'>> &
+  Partial<
+    Pick<
+      SpecInputs,
+      'network' | 'netnsPath' | 'etcFiles' | 'systemd' | 'notifyDir' | 'watchdogUsec' | 'listenFds' | 'cgroupsPath' | 'stopSignal'
+    >
+  > &
   Partial<ProcessOptions> &
   Partial<Pick<SpecInputs, 'tmpfs' | 'readOnly' | 'readOnlyTmpfs' | 'devices' | 'mask' | 'unmask' | 'secrets'>>;
 

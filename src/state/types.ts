@@ -2,6 +2,7 @@
 // everything that observes it (`ctrmon ps`, the update engine, the benchmark). These are its
 // types; reader.ts validates them, writer.ts replaces the file atomically at every transition.
 // Readers ignore fields they do not know, so that later versions can add some.
+import type { ExposedPort, PortMapping } from '../network/ports';
 import type { SdNotifyMode } from '../notify/readiness';
 
 export const STATE_VERSION = 1;
@@ -51,6 +52,17 @@ export interface ImageSourceRecord {
   imageId: string | null;
 }
 
+/** The container's network: its mode, and on a bridged network its addresses and published ports. */
+export interface NetworkState {
+  /** host, none, bridge, a network's name, or bundle (the bundle's own namespaces). */
+  mode: string;
+  network: string | null;
+  addresses: string[];
+  /** As netavark set them up, every host port chosen. */
+  ports: PortMapping[];
+  exposed: ExposedPort[];
+}
+
 export interface ContainerState {
   version: number;
   name: string;
@@ -83,6 +95,8 @@ export interface ContainerState {
   health: HealthState | null;
   logDriver: string;
   logPath: string | null;
+  /** Absent in the files of monitors before networks; null when the source's own namespaces stand. */
+  network?: NetworkState | null;
   /** ctrmon's own failure, if that is why it ended. */
   error: { code: string; message: string } | null;
 }

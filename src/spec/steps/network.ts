@@ -1,12 +1,15 @@
 // --network: host shares the host's network namespace (no namespace of the container's own; /sys
 // bound from the host, since a fresh sysfs needs a network namespace of its own; the host's
 // resolv.conf and hosts bound read-only) or none (a new network namespace with only lo, and a
-// sysfs of its own that shows only that). Not given, a bundle keeps its own namespaces; an image's
-// default is host.
+// sysfs of its own that shows only that). A bridge or a named network is a namespace the monitor
+// made and netavark set up (network/attachment.ts): the container joins it by path. Not given, a
+// bundle keeps its own namespaces; an image's default is host. The monitor's own /etc/hosts and
+// /etc/resolv.conf (network/etc-files.ts), when it wrote them, are bound over the image's.
 import { existsSync } from 'node:fs';
 
 import { type OciMount, type RuntimeSpec, isBindMount, mountsOf } from '../oci';
 
+/** The modes that need no network of ctrmon's: any other --network names one. */
 export const NETWORK_MODES = ['host', 'none'] as const;
 export type NetworkMode = (typeof NETWORK_MODES)[number];
 
@@ -17,29 +20,40 @@ export const HOST_SYS_MOUNT: OciMount = {
   source: '/sys',
   options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'],
 };
-const HOST_FILES = ['/etc/resolv.conf', '/etc/hosts'];
+const HOST_FILES = { hosts: '/etc/hosts', resolv: '/etc/resolv.conf' };
+const DESTINATIONS = { hosts: '/etc/hosts', resolv: '/etc/resolv.conf' };
 
 export interface NetworkInputs {
-  /** Undefined: the config's namespaces stand. */
+  /** Undefined: the config's namespaces stand (unless netnsPath is given). */
   network?: NetworkMode;
+  /** A network namespace made for the container, which it joins. */
+  netnsPath?: string;
+  /** Files the monitor wrote for the container's /etc/hosts and /etc/resolv.conf. */
+  etcFiles?: Partial<Record<keyof typeof DESTINATIONS, string>>;
 }
 
-export function applyNetwork(spec: RuntimeSpec, { network }: NetworkInputs): void {
-  if (network === undefined) return;
+export function applyNetwork(spec: RuntimeSpec, { network, netnsPath, etcFiles = {} }: NetworkInputs): void {
+  const mode = netnsPath !== undefined ? 'joined' : network;
+  if (mode === undefined) return;
   const config = spec.config;
   const namespaces = config.linux?.namespaces?.filter((n) => n.type !== 'network') ?? [];
   // none: a new namespace, also where the config joined one by path.
-  if (network === 'none') namespaces.push({ type: 'network' });
-  if (network === 'none' || config.linux?.namespaces) config.linux = { ...config.linux, namespaces };
+  if (mode === 'none') namespaces.push({ type: 'network' });
+  if (mode === 'joined') namespaces.push({ type: 'network', path: netnsPath });
+  if (mode !== 'host' || config.linux?.namespaces) config.linux = { ...config.linux, namespaces };
 
   const mounts = mountsOf(config);
   // A fresh sysfs needs a network namespace of its own; the host's /sys would show the host's devices.
-  const sys = mounts.findIndex((m) => m.destination === '/sys' && (network === 'host' ? m.type === 'sysfs' : isBindMount(m)));
-  if (sys >= 0) mounts[sys] = structuredClone(network === 'host' ? HOST_SYS_MOUNT : SYSFS_MOUNT);
-  if (network === 'host') {
-    for (const file of HOST_FILES) {
-      if (existsSync(file) && !mounts.some((m) => m.destination === file))
-        mounts.push({ destination: file, type: 'bind', source: file, options: ['rbind', 'ro'] });
-    }
+  const sys = mounts.findIndex((m) => m.destination === '/sys' && (mode === 'host' ? m.type === 'sysfs' : isBindMount(m)));
+  if (sys >= 0) mounts[sys] = structuredClone(mode === 'host' ? HOST_SYS_MOUNT : SYSFS_MOUNT);
+  for (const key of Object.keys(DESTINATIONS) as (keyof typeof DESTINATIONS)[]) {
+    const source = etcFiles[key] ?? (mode === 'host' ? HOST_FILES[key] : undefined);
+    const destination = DESTINATIONS[key];
+    if (source === undefined || !existsSync(source)) continue;
+    const at = mounts.findIndex((m) => m.destination === destination);
+    if (at >= 0 && etcFiles[key] === undefined) continue; // the user's own mount wins over the host's file
+    const mount = { destination, type: 'bind', source, options: ['rbind', 'ro'] };
+    if (at >= 0) mounts[at] = mount;
+    else mounts.push(mount);
   }
 }

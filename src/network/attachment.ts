@@ -1,0 +1,165 @@
+// A container's place on a bridge network, from start to end:
+//
+//   a leftover of this container (a killed monitor's) is torn down -> host ports reserved ->
+//   addresses leased -> the record written (network.json, before the host changes) -> a named
+//   network namespace -> netavark setup (run while the runtime creates the container; awaited
+//   before it starts) ... -> netavark teardown -> namespace deleted -> leases given up -> record
+//   removed -> ports released
+//
+// Everything a teardown needs is in the record, so that the next start of the name, or `ctrmon
+// network prune`, undoes what a killed monitor left: the same container id and ports make netavark
+// remove exactly its rules, and a namespace that is gone is made again for the teardown to enter.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+
+import { CtrmonError, errorMessage } from '../errors';
+import { replaceFile } from '../fs/durable-file';
+import type { Logger } from '../log';
+import type { NetworkDefinition } from './definition';
+import { leaseAddresses, listLeases, releaseAddress } from './leases';
+import { type NetavarkInput, type NetavarkStatus, Netavark, findNetworkTools } from './netavark';
+import { leasesDir, netavarkConfigDir, networkRecordFile } from './paths';
+import { PortReservations } from './port-reservations';
+import type { PortMapping } from './ports';
+
+export const RECORD_VERSION = 1;
+
+/** What was set up for a container, for its teardown: <state-dir>/<name>/network.json. */
+export interface NetworkRecord {
+  version: number;
+  /** The `ip netns` name and its path. */
+  netns: string;
+  netnsPath: string;
+  network: string;
+  addresses: string[];
+  input: NetavarkInput;
+}
+
+export interface AttachRequest {
+  stateDir: string;
+  containerDir: string;
+  name: string;
+  network: NetworkDefinition;
+  publish: PortMapping[];
+  ips: string[];
+  aliases: string[];
+}
+
+export interface Attachment {
+  record: NetworkRecord;
+  /** The gateways, for host.containers.internal and aardvark-dns. */
+  gateways: string[];
+  /** netavark setup, under way: the container must not start before it settles. */
+  ready: Promise<NetavarkStatus>;
+  detach(): Promise<void>;
+}
+
+/** netavark's container id: stable for a container directory, so that a teardown names the same rules. */
+function containerId(containerDir: string): string {
+  return createHash('sha256').update(containerDir).digest('hex');
+}
+
+function readRecord(file: string): NetworkRecord | null {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new CtrmonError('ERR_NETWORK', `cannot read ${file}: ${errorMessage(err)}`, { path: file }, { cause: err });
+  }
+  try {
+    const record = JSON.parse(text) as NetworkRecord;
+    if (record.version === RECORD_VERSION && record.input?.container_id) return record;
+  } catch {
+    // reported below
+  }
+  throw new CtrmonError('ERR_NETWORK', `${file} is not a network record of ctrmon's: remove it and what it set up by hand`, { path: file });
+}
+
+export async function attachNetwork(r: AttachRequest, log: Logger): Promise<Attachment> {
+  const tools = findNetworkTools();
+  const netavark = new Netavark(tools, netavarkConfigDir(r.stateDir));
+  await removeLeftover(r.stateDir, r.containerDir, log);
+  const ports = await PortReservations.reserve(r.publish);
+  const leases = leasesDir(r.stateDir);
+  let addresses: string[] = [];
+  let record: NetworkRecord | undefined;
+  const undo = async () => {
+    if (record) await teardown(netavark, record, log);
+    for (const a of addresses) releaseAddress(leases, r.network.name, a, r.containerDir);
+    rmSync(networkRecordFile(r.containerDir), { force: true });
+    ports.release();
+  };
+  try {
+    addresses = leaseAddresses(leases, r.network, r.containerDir, r.ips);
+    const id = containerId(r.containerDir);
+    const netns = `ctrmon-${id.slice(0, 16)}`;
+    record = {
+      version: RECORD_VERSION,
+      netns,
+      netnsPath: `/run/netns/${netns}`,
+      network: r.network.name,
+      addresses,
+      input: {
+        container_id: id,
+        container_name: r.name,
+        port_mappings: ports.mappings,
+        networks: { [r.network.name]: { static_ips: addresses, aliases: r.aliases, interface_name: 'eth0' } },
+        network_info: { [r.network.name]: r.network },
+      },
+    };
+    mkdirSync(netavarkConfigDir(r.stateDir), { recursive: true });
+    replaceFile(networkRecordFile(r.containerDir), `${JSON.stringify(record, null, 2)}\n`);
+    record.netnsPath = await netavark.addNamespace(netns);
+  } catch (err) {
+    await undo().catch((e) => log.warn({ err: errorMessage(e) }, 'could not undo a network setup that failed'));
+    throw err;
+  }
+  const setup = netavark.setup(record.netnsPath, record.input);
+  setup.catch(() => undefined); // awaited by the monitor; a failure is its to report
+  log.debug({ network: r.network.name, addresses, netns: record.netnsPath }, 'network namespace made; netavark setup started');
+  return {
+    record,
+    gateways: r.network.subnets.map((s) => s.gateway).filter((g): g is string => g !== undefined),
+    ready: setup,
+    detach: async () => {
+      await setup.catch(() => undefined);
+      await undo();
+    },
+  };
+}
+
+/** netavark teardown of a record (its namespace made again if it is gone), then the namespace deleted. */
+async function teardown(netavark: Netavark, record: NetworkRecord, log: Logger): Promise<void> {
+  let netnsPath = record.netnsPath;
+  if (!existsSync(netnsPath)) {
+    // Gone (deleted by hand): netavark must enter a namespace to tear down, and set up to know the
+    // veth it looks for; setting up again is idempotent, so a fresh one makes the teardown whole.
+    netnsPath = await netavark.addNamespace(record.netns);
+    await netavark.setup(netnsPath, record.input).catch((err) => log.warn({ err: errorMessage(err) }, 'set-up before a teardown failed'));
+  }
+  try {
+    await netavark.teardown(netnsPath, record.input);
+  } finally {
+    await netavark.deleteNamespace(record.netns);
+  }
+}
+
+/** Tears down what a previous monitor of this container left, and gives up every lease it held. */
+export async function removeLeftover(stateDir: string, containerDir: string, log: Logger): Promise<boolean> {
+  const file = networkRecordFile(containerDir);
+  const record = readRecord(file);
+  const leases = leasesDir(stateDir);
+  const held = listLeases(leases).filter((l) => l.holder === containerDir);
+  if (!record && !held.length) return false;
+  if (record) {
+    log.info(
+      { netns: record.netns, ports: record.input.port_mappings.length },
+      'removing the network a previous monitor of this container left',
+    );
+    await teardown(new Netavark(findNetworkTools(), netavarkConfigDir(stateDir)), record, log);
+  }
+  for (const l of held) releaseAddress(leases, l.network, l.address, containerDir);
+  rmSync(file, { force: true });
+  return true;
+}
