@@ -127,6 +127,14 @@ const ANY_DIR = '/';
 
 const flagOf = (spec: FlagSpec, value: string) => [spec.flag, value];
 
+/** A check that parses a value, as a converter that keeps the text (written back as given). */
+function checked(parse: (value: string) => unknown): (value: string) => string {
+  return (value) => {
+    parse(value);
+    return value;
+  };
+}
+
 function option<T>(spec: OptionSpec<T>): OptionSpec<T> {
   return spec;
 }
@@ -504,7 +512,7 @@ export const MONITOR_OPTIONS = {
       help: "publish a container port on the host (a bridged network's; ranges, tcp or udp, IPv6 in brackets) (repeatable)",
       containerKeys: { PublishPort: words },
     },
-    (v) => (parsePublish(v), v),
+    checked(parsePublish),
   ),
   expose: repeatedValue(
     {
@@ -513,7 +521,7 @@ export const MONITOR_OPTIONS = {
       help: 'record a port the container serves, as podman does (shown by ctrmon inspect; not published) (repeatable)',
       containerKeys: { ExposeHostPort: words },
     },
-    (v) => (parseExpose(v), v),
+    checked(parseExpose),
   ),
   ips: option<string[]>({
     flags: [
@@ -590,7 +598,7 @@ export const MONITOR_OPTIONS = {
       help: "a line of the container's /etc/hosts: name[;name...]:address, the address host-gateway for the host (repeatable)",
       containerKeys: { AddHost: words },
     },
-    (v) => (parseAddHost(v), v),
+    checked(parseAddHost),
   ),
   // Undefined unless the container is on a bridged network.
   networksDir: option<string | undefined>({
