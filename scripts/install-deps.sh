@@ -11,7 +11,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 #        benchmark), podman and conmon (the benchmark's anchors), docker-registry (a real OCI
 #        registry on loopback), skopeo and umoci (images pushed and unpacked by the reference tools)
 # image: libzstd-dev (zstd layers, decompressed in the addon), zstd (the tests compress with it)
-packages="g++ make python3 gcc libc6-dev runc crun busybox-static util-linux procps systemd podman conmon docker-registry skopeo umoci libzstd-dev zstd"
+packages="g++ make python3 gcc libc6-dev runc crun busybox-static util-linux procps systemd podman conmon docker-registry skopeo umoci libzstd-dev zstd netavark aardvark-dns iptables iproute2 curl"
 missing=
 for p in $packages; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"

@@ -84,8 +84,18 @@ export async function attachNetwork(r: AttachRequest, log: Logger): Promise<Atta
   const leases = leasesDir(r.stateDir);
   let addresses: string[] = [];
   let record: NetworkRecord | undefined;
-  const undo = async () => {
-    if (record) await teardown(netavark, record, log);
+  // After a teardown that failed on a network that was set up, the record and the leases stay, for
+  // the next start or a prune to finish; after a set-up that failed, there is nothing more to undo.
+  const undo = async (wasSetUp: boolean) => {
+    try {
+      if (record) await teardown(netavark, record, log);
+    } catch (err) {
+      if (wasSetUp) {
+        ports.release();
+        throw err;
+      }
+      log.debug({ err: errorMessage(err) }, 'the teardown after a failed set-up found nothing to remove');
+    }
     for (const a of addresses) releaseAddress(leases, r.network.name, a, r.containerDir);
     rmSync(networkRecordFile(r.containerDir), { force: true });
     ports.release();
@@ -112,7 +122,7 @@ export async function attachNetwork(r: AttachRequest, log: Logger): Promise<Atta
     replaceFile(networkRecordFile(r.containerDir), `${JSON.stringify(record, null, 2)}\n`);
     record.netnsPath = await netavark.addNamespace(netns);
   } catch (err) {
-    await undo().catch((e) => log.warn({ err: errorMessage(e) }, 'could not undo a network setup that failed'));
+    await undo(false).catch((e) => log.warn({ err: errorMessage(e) }, 'could not undo a network setup that failed'));
     throw err;
   }
   const setup = netavark.setup(record.netnsPath, record.input);
@@ -122,10 +132,7 @@ export async function attachNetwork(r: AttachRequest, log: Logger): Promise<Atta
     record,
     gateways: r.network.subnets.map((s) => s.gateway).filter((g): g is string => g !== undefined),
     ready: setup,
-    detach: async () => {
-      await setup.catch(() => undefined);
-      await undo();
-    },
+    detach: async () => undo(await setup.then(() => true, () => false)),
   };
 }
 

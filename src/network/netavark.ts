@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 
 import { CtrmonError } from '../errors';
+import { FileLock, type SystemError } from '../native';
 import { run } from '../process/spawn';
 import type { NetworkDefinition } from './definition';
 import type { PortMapping } from './ports';
@@ -16,6 +17,9 @@ import type { PortMapping } from './ports';
 const HELPER_DIRS = ['/usr/lib/podman', '/usr/libexec/podman', '/usr/local/libexec/podman', '/usr/local/lib/podman'];
 const SBIN = ['/usr/sbin', '/sbin', '/usr/bin', '/bin'];
 const NETAVARK_TIMEOUT_MS = 30_000;
+/** How often a netavark run waits for another's to end, and for how long at most. */
+const LOCK_POLL_MS = 5;
+const LOCK_WAIT_MS = 60_000;
 export const NETNS_DIR = '/run/netns';
 
 /** netavark's setup input: what it reads on stdin for one container. */
@@ -96,7 +100,39 @@ export class Netavark {
     if (r.code !== 0) throw new CtrmonError('ERR_NETWORK', `ip ${args.join(' ')} failed: ${r.stderr.trim() || `exit ${r.code}`}`);
   }
 
-  private async netavark(command: 'setup' | 'teardown', netns: string, input: NetavarkInput): Promise<string> {
+  /**
+   * One netavark run at a time per config directory, as podman's network library runs it: two at
+   * once race on the bridge and the shared chains (one's teardown removes what the other's setup
+   * needs). The flock dies with its holder, however it dies.
+   */
+  private async locked<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    const file = path.join(this.configDir, 'netavark.lock');
+    const deadline = Date.now() + LOCK_WAIT_MS;
+    let lock: FileLock | undefined;
+    while (!lock) {
+      try {
+        lock = new FileLock(file);
+      } catch (err) {
+        const code = (err as SystemError).code;
+        if (code !== 'EWOULDBLOCK' && code !== 'EAGAIN')
+          throw new CtrmonError('ERR_NETWORK', `cannot lock ${file}: ${(err as Error).message}`, { path: file });
+        if (Date.now() > deadline)
+          throw new CtrmonError('ERR_NETWORK', `${what}: another netavark run held ${file} for ${LOCK_WAIT_MS} ms`, { path: file });
+        await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
+      }
+    }
+    try {
+      return await fn();
+    } finally {
+      lock.release();
+    }
+  }
+
+  private netavark(command: 'setup' | 'teardown', netns: string, input: NetavarkInput): Promise<string> {
+    return this.locked(`netavark ${command}`, () => this.runNetavark(command, netns, input));
+  }
+
+  private async runNetavark(command: 'setup' | 'teardown', netns: string, input: NetavarkInput): Promise<string> {
     const args = ['--config', this.configDir, '--rootless', 'false', '--aardvark-binary', this.tools.aardvark, command, netns];
     const r = await run(this.tools.netavark, args, { input: JSON.stringify(input), timeoutMs: NETAVARK_TIMEOUT_MS });
     if (r.code === 0) return r.stdout;
