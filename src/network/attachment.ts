@@ -132,7 +132,13 @@ export async function attachNetwork(r: AttachRequest, log: Logger): Promise<Atta
     record,
     gateways: r.network.subnets.map((s) => s.gateway).filter((g): g is string => g !== undefined),
     ready: setup,
-    detach: async () => undo(await setup.then(() => true, () => false)),
+    detach: async () =>
+      undo(
+        await setup.then(
+          () => true,
+          () => false,
+        ),
+      ),
   };
 }
 

@@ -3,7 +3,6 @@
 // iptables run through nsenter. Bridges, veths and rules stay inside it and die with it, and it
 // outlives a monitor killed in it, as a real host does.
 import { type ChildProcess, type SpawnSyncReturns, spawn, spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
 
 import { findNetworkTools } from '../../src/network/netavark';
@@ -81,20 +80,7 @@ export class NetworkHost {
   }
 
   footprint(stateDir: string): Footprint {
-    const rules = ['nat', 'filter'].flatMap((table) =>
-      this.exec(['iptables', '-t', table, '-S'])
-        .stdout.split('\n')
-        .filter((l) => /^-A /.test(l) && /NETAVARK-DN-|-j DNAT|MASQUERADE|NETAVARK-[0-9A-F]{13}|-s 10\.|-d 10\./.test(l))
-        // netavark's shared base, which it leaves in place (as under podman), holds no container's rule.
-        .filter((l) => !/portfw masq mark/.test(l)),
-    );
-    const links = this.exec(['ip', '-o', 'link', 'show']).stdout;
-    const bridges = this.exec(['ip', '-o', 'link', 'show', 'type', 'bridge'])
-      .stdout.split('\n')
-      .filter(Boolean)
-      .map((l) => l.split(': ')[1]);
-    const namespaces = this.exec(['ls', '/run/netns']).stdout.split('\n').filter(Boolean);
-    return { rules, veths: (links.match(/veth/g) ?? []).length, bridges, namespaces, leases: leaseFiles(stateDir) };
+    return networkFootprint((command) => this.exec(command), stateDir);
   }
 
   stop(): void {
@@ -102,11 +88,30 @@ export class NetworkHost {
   }
 }
 
-function leaseFiles(stateDir: string): string[] {
-  const dir = path.join(stateDir, '.network', 'leases');
-  try {
-    return readdirSync(dir).flatMap((n) => readdirSync(path.join(dir, n)).map((a) => `${n}/${a}`));
-  } catch {
-    return [];
-  }
+type Exec = (command: string[]) => SpawnSyncReturns<string>;
+
+/** The footprint of the networks of a host, run through exec (nsenter into the host's namespaces). */
+export function networkFootprint(exec: Exec, stateDir: string): Footprint {
+  const rules = ['nat', 'filter']
+    .flatMap((table) =>
+      exec(['iptables', '-t', table, '-S'])
+        .stdout.split('\n')
+        .filter((l) => /^-A /.test(l) && /NETAVARK-DN-|-j DNAT|MASQUERADE|NETAVARK-[0-9A-F]{13}|-s 10\.|-d 10\./.test(l))
+        // netavark's shared base, which it leaves in place (as under podman), holds no container's rule.
+        .filter((l) => !/portfw masq mark/.test(l)),
+    )
+    .sort();
+  const links = exec(['ip', '-o', 'link', 'show']).stdout;
+  const bridges = exec(['ip', '-o', 'link', 'show', 'type', 'bridge'])
+    .stdout.split('\n')
+    .filter(Boolean)
+    .map((l) => l.split(': ')[1]);
+  const namespaces = exec(['ls', '/run/netns']).stdout.split('\n').filter(Boolean);
+  const leasesDir = path.join(stateDir, '.network', 'leases');
+  const leases = exec(['find', leasesDir, '-type', 'f'])
+    .stdout.split('\n')
+    .filter(Boolean)
+    .map((f) => path.relative(leasesDir, f))
+    .sort();
+  return { rules, veths: (links.match(/veth/g) ?? []).length, bridges, namespaces, leases };
 }

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 
 import { registrySkipReason } from '../lab/registry/test-registry';
 import { privateSystemdUnavailable } from '../lab/systemd/private-systemd';
-import { UpdateLab } from '../lab/update-lab';
+import { type LabOptions, UpdateLab } from '../lab/update-lab';
 import type { UpdateReport } from '../../src/update/report';
 
 export interface UpdateSuite {
@@ -19,14 +19,19 @@ export interface UpdateSuite {
   start(unit: string): Promise<void>;
 }
 
-export function updateSuite(name: string, body: (suite: UpdateSuite) => void): void {
+/** lab: how the lab starts; skip: another reason the suite cannot run here, or false. */
+export function updateSuite(
+  name: string,
+  body: (suite: UpdateSuite) => void,
+  options: { lab?: LabOptions; skip?: string | false } = {},
+): void {
   const noSystemd = privateSystemdUnavailable();
   const noRegistry = registrySkipReason();
   const skipReason = noSystemd
     ? `cannot boot a private systemd here: ${noSystemd}`
     : noRegistry
       ? `no registry here: ${noRegistry}`
-      : false;
+      : (options.skip ?? false);
   if (skipReason) {
     test(name, { skip: skipReason }, () => undefined);
     return;
@@ -46,7 +51,7 @@ export function updateSuite(name: string, body: (suite: UpdateSuite) => void): v
       },
     };
     before(async () => {
-      suite.lab = await UpdateLab.start(suite.work);
+      suite.lab = await UpdateLab.start(suite.work, options.lab);
     });
     after(async () => {
       await suite.lab?.stop();

@@ -142,11 +142,15 @@ describe('bridge networks', { skip: networkSkipReason }, () => {
     const created = ctrmon(['network', 'create', '--networks-dir', networksDir, 'appnet']);
     assert.equal(created.status, 0, created.stderr);
     const db = start('db', ['--network', 'appnet', '--network-alias', 'database']);
-    const client = start('client', ['--network', 'appnet'], [
-      '/bin/sh',
-      '-c',
-      'for i in $(seq 50); do wget -q -O - http://db:8080/ && wget -q -O - http://database:8080/ && exit 0; sleep 0.2; done; cat /etc/resolv.conf; exit 1',
-    ]);
+    const client = start(
+      'client',
+      ['--network', 'appnet'],
+      [
+        '/bin/sh',
+        '-c',
+        'for i in $(seq 50); do wget -q -O - http://db:8080/ && wget -q -O - http://database:8080/ && exit 0; sleep 0.2; done; cat /etc/resolv.conf; exit 1',
+      ],
+    );
     assert.equal((await client.exited).code, 0, client.stdout + client.stderr);
     assert.equal(client.stdout, 'db\ndb\n');
     assert.match(readFileSync(path.join(suite.stateDir, 'client', 'resolv.conf'), 'utf8'), /^search dns\.podman/m);

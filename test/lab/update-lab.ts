@@ -36,6 +36,11 @@ export interface UpdateRun extends RunResult {
 export interface LabOptions {
   /** The OCI runtime of the ctrmon units (a name or a path); default runc. */
   runtime?: string;
+  /**
+   * host (the default): the systemd shares the host's network, where the registry is. private: a
+   * network of its own (for bridges and their rules), which only the local policy can update in.
+   */
+  network?: 'host' | 'private';
 }
 
 /** The engine's waits, as `--soak` and `--timeout` take them. */
@@ -73,7 +78,7 @@ export class UpdateLab {
     const registry = await startTestRegistry();
     let nsd: PrivateSystemd;
     try {
-      nsd = await PrivateSystemd.boot(path.join(workDir, 'systemd'), 20_000, { network: 'host' });
+      nsd = await PrivateSystemd.boot(path.join(workDir, 'systemd'), 20_000, { network: options.network ?? 'host' });
     } catch (err) {
       await registry.stop();
       throw err;

@@ -82,7 +82,10 @@ rmdir $d
 umount -R -l /sys
 mount -t sysfs -o ro,nosuid,nodev,noexec sysfs /sys
 mount -t cgroup2 -o rw,nosuid,nodev,noexec,nsdelegate cgroup2 /sys/fs/cgroup
-mount --bind /proc/sys /proc/sys && mount -o remount,bind,ro /proc/sys
+mount --bind /proc/sys /proc/sys
+# With a network of its own, its net.* stays writable: netavark sets ip_forward and route_localnet there.
+if [ "\${2:-}" = private-net ]; then mount --bind /proc/sys/net /proc/sys/net; fi
+mount -o remount,bind,ro /proc/sys
 if [ -d /var/log/journal ]; then mount -t tmpfs -o mode=2755 tmpfs /var/log/journal; fi
 mount --bind /etc /etc && mount -o remount,bind,ro /etc
 mkdir -p ${BASE_UNITS_DIR} ${RUNTIME_UNIT_DIR} ${GENERATOR_DIR}
@@ -174,7 +177,7 @@ export class PrivateSystemd extends ServiceManager {
     // \$\$ reaches script(1)'s shell unexpanded: the pid that becomes unshare.
     const net = options.network === 'host' ? '' : '--net ';
     const namespaces = `--pid --fork --mount-proc --mount --uts --ipc ${net}--cgroup --propagation private`;
-    const inner = `echo \\$\\$ >${unsharePid}; exec unshare ${namespaces} ${init} ${workDir}`;
+    const inner = `echo \\$\\$ >${unsharePid}; exec unshare ${namespaces} ${init} ${workDir}${net ? ' private-net' : ''}`;
     const outer = `echo $$ >${cgroupDir}/cgroup.procs; exec script -q -f -E never -c "${inner}" ${workDir}/console.log`;
     const launcher = spawn('bash', ['-c', outer], { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
     let launcherErr = '';
