@@ -1304,6 +1304,9 @@ function logOpts(get: ValueGetter): Partial<Record<LogOptKey, string>> {
 
 /** --network as the options give it: --publish alone means bridge; an image's default (host) is left out. */
 function networkOf(get: ValueGetter): string | undefined {
+  const all = [...new Set(get.many('--network'))];
+  if (all.length > 1)
+    throw badOption('--network', all.join(','), 'ctrmon connects a container to one network (podman joins several): give one');
   const mode = networkMode(get.one('--network'), {
     publish: get.many('--publish'),
     ips: [get.one('--ip'), get.one('--ip6')].filter((v): v is string => v !== undefined),

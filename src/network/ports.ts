@@ -6,26 +6,10 @@
 // (network/port-reservations.ts). EXPOSE-style ports (ExposeHostPort=, an image's ExposedPorts) are
 // containerPort[-end][/protocol].
 import { CtrmonError } from '../errors';
+import type { ExposedPort, PortMapping, PortProtocol } from '../state/types';
 import { addressValue, formatAddress } from './address';
 
-export const PORT_PROTOCOLS = ['tcp', 'udp'] as const;
-export type PortProtocol = (typeof PORT_PROTOCOLS)[number];
-
-/** One mapping as netavark takes it: range consecutive ports from each start. */
-export interface PortMapping {
-  host_ip: string;
-  container_port: number;
-  /** 0: any free port, chosen when the ports are reserved. */
-  host_port: number;
-  range: number;
-  protocol: PortProtocol;
-}
-
-export interface ExposedPort {
-  port: number;
-  range: number;
-  protocol: PortProtocol;
-}
+const PORT_PROTOCOLS: readonly PortProtocol[] = ['tcp', 'udp'];
 
 function bad(flag: string, text: string, why: string): CtrmonError {
   return new CtrmonError('ERR_INVALID_OPTION', `${flag} ${JSON.stringify(text)}: ${why}`);
@@ -80,6 +64,8 @@ function canonical(ip: string): string {
 }
 
 /** One PublishPort=/--publish value: a mapping per protocol. */
+export type { ExposedPort, PortMapping };
+
 export function parsePublish(text: string, flag = '--publish'): PortMapping[] {
   const [spec, proto, ...extra] = text.split('/');
   if (extra.length || !spec) throw bad(flag, text, 'expected [ip:][hostPort:]containerPort[/protocol]');

@@ -2,7 +2,6 @@
 // everything that observes it (`ctrmon ps`, the update engine, the benchmark). These are its
 // types; reader.ts validates them, writer.ts replaces the file atomically at every transition.
 // Readers ignore fields they do not know, so that later versions can add some.
-import type { ExposedPort, PortMapping } from '../network/ports';
 import type { SdNotifyMode } from '../notify/readiness';
 
 export const STATE_VERSION = 1;
@@ -50,6 +49,25 @@ export interface ImageSourceRecord {
   indexDigest: string | null;
   /** The image ID: the digest of its config blob. */
   imageId: string | null;
+}
+
+export type PortProtocol = 'tcp' | 'udp';
+
+/** A published port, as netavark takes it (network/ports.ts parses podman's forms): range ports from each start. */
+export interface PortMapping {
+  host_ip: string;
+  container_port: number;
+  /** 0 until it is reserved: any free port. */
+  host_port: number;
+  range: number;
+  protocol: PortProtocol;
+}
+
+/** A port the container says it serves (ExposeHostPort=), recorded, not published. */
+export interface ExposedPort {
+  port: number;
+  range: number;
+  protocol: PortProtocol;
 }
 
 /** The container's network: its mode, and on a bridged network its addresses and published ports. */

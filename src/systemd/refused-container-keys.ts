@@ -3,7 +3,6 @@
 // without what it asked for. A key that becomes an option (config/monitor-options.ts) leaves this
 // table; ctrmon.container(5) lists the table under REFUSED KEYS.
 
-const NETWORKS = 'ctrmon has no container networks yet (only Network=host or none)';
 const USER_NAMESPACES = 'ctrmon does not map user namespaces yet; the container runs with the ids of its config';
 const NO_PODMAN = 'ctrmon runs the OCI runtime itself, there is no podman command line';
 const PODS = 'ctrmon runs one container per unit, without pods';
@@ -11,21 +10,13 @@ const SELINUX = 'ctrmon sets no SELinux labels';
 const HEALTH_LOG = 'ctrmon keeps the last health check results in the state file, not a health log';
 
 export const REFUSED_CONTAINER_KEYS: Readonly<Record<string, string>> = {
-  AddHost: `${NETWORKS}: with Network=host the container reads the host's /etc/hosts`,
   CgroupsMode: "ctrmon always splits the unit's cgroup (the monitor in supervisor/, the container in container/)",
   ContainersConfModule: 'ctrmon reads no containers.conf',
-  DNS: `${NETWORKS}: with Network=host the container reads the host's /etc/resolv.conf`,
-  DNSOption: `${NETWORKS}: with Network=host the container reads the host's /etc/resolv.conf`,
-  DNSSearch: `${NETWORKS}: with Network=host the container reads the host's /etc/resolv.conf`,
-  ExposeHostPort: `${NETWORKS}: with Network=host the container's ports are the host's`,
   GIDMap: USER_NAMESPACES,
   GlobalArgs: `${NO_PODMAN}: write the setting as its own key`,
   HealthLogDestination: HEALTH_LOG,
   HealthMaxLogCount: HEALTH_LOG,
   HealthMaxLogSize: HEALTH_LOG,
-  IP: NETWORKS,
-  IP6: NETWORKS,
-  NetworkAlias: NETWORKS,
   Pod: PODS,
   PodmanArgs: `${NO_PODMAN}: write the setting as its own key`,
   RemapGid: USER_NAMESPACES,

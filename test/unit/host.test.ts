@@ -27,6 +27,7 @@ import { registerSecret } from '../../src/cli/secret';
 import { saveCommand } from '../../src/cli/save';
 import { tagCommand } from '../../src/cli/tag';
 import { registerVolume } from '../../src/cli/volume';
+import { registerNetwork } from '../../src/cli/network';
 import { buildMonitorOptions, monitorArgs } from '../../src/config/monitor-options';
 import { HOST_PATH_FLAGS } from '../../src/host/flags';
 import { type Host, describeHost } from '../../src/host/host';
@@ -50,6 +51,7 @@ describe('describeHost', () => {
       'storeRoot /var/lib/ctrmon',
       'volumesDir /var/lib/ctrmon/volumes',
       'secretsDir /var/lib/ctrmon/secrets',
+      'networksDir /etc/ctrmon/networks',
       'updateDir /var/lib/ctrmon/auto-update',
       'hooksDir /etc/ctrmon/auto-update',
       'unitDir /etc/systemd/system',
@@ -91,6 +93,7 @@ describe('describeHost', () => {
           storeRoot: '/data/u/ctrmon',
           volumesDir: '/data/u/ctrmon/volumes',
           secretsDir: '/data/u/ctrmon/secrets',
+          networksDir: '/config/u/ctrmon/networks',
           updateDir: '/data/u/ctrmon/auto-update',
           hooksDir: '/config/u/ctrmon/auto-update',
           unitDir: '/config/u/systemd/user',
@@ -156,6 +159,7 @@ function commands(host: Host): Command[] {
     registerRollback,
     registerVolume,
     registerSecret,
+    registerNetwork,
   ])
     register(program, host);
   for (const command of [
@@ -196,8 +200,9 @@ describe('the path flags', () => {
       // --root: monitor, generate systemd, pull and the 7 image commands; --state-dir: monitor, generate
       // systemd, ps, events, auto-update, rollback; --update-dir and --hooks-dir: auto-update, rollback;
       // --volumes-dir: monitor, generate systemd and the 5 volume commands; --secrets-dir: monitor,
-      // generate systemd and the 4 secret commands.
-      assert.equal(seen, 10 + 6 + 4 + 7 + 6);
+      // generate systemd and the 4 secret commands; --networks-dir: monitor, generate systemd and the
+      // network commands create, ls, inspect and rm; --state-dir also: network rm and prune.
+      assert.equal(seen, 10 + 6 + 4 + 7 + 6 + 6 + 2);
     }
   });
 

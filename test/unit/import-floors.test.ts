@@ -44,6 +44,7 @@ const FLOORS: { name: string; modules: string[] }[] = [
       'events/',
       'volume/',
       'secret/',
+      'network/',
       'update/policy.ts',
     ],
   },

@@ -385,11 +385,42 @@ const REFUSED: Case[] = [
     text: 'NoSuchKey=1\n',
     error: `${FILE}:3: unsupported key NoSuchKey= in [Container] (supported: `,
   },
-  { name: 'PublishPort= stays refused', text: 'PublishPort=80\n', error: `${FILE}:3: PublishPort=80: ctrmon has no bridged networks` },
+  { name: 'a malformed PublishPort= names the port', text: 'PublishPort=80:http\n', error: `${FILE}:3: PublishPort=: container port "http" is not a port` },
+  {
+    name: 'PublishPort= with Network=host is refused: the host has no ports to map',
+    text: 'Network=host\nPublishPort=8080:80\n',
+    error: `${FILE}: --publish "8080:80": needs a network of its own to map (--network host)`,
+  },
+];
+
+const NETWORKS: Case[] = [
+  {
+    name: 'PublishPort= without Network= gets the default bridge, as podman gives it',
+    text: 'PublishPort=8080:80\nPublishPort=127.0.0.1:5353:53/udp\n',
+    exec: [
+      ['--network', 'bridge'],
+      ['--publish', '8080:80', '--publish', '127.0.0.1:5353:53/udp'],
+    ],
+  },
+  {
+    name: "the network keys become the monitor's options",
+    text:
+      'Network=appnet\nIP=10.89.0.7\nNetworkAlias=db database\nDNS=10.0.0.53\nDNSSearch=example.org\nDNSOption=ndots:2\n' +
+      'AddHost=gw:host-gateway\nExposeHostPort=9000-9001/udp\nHostName=db1\n',
+    exec: [
+      ['--network', 'appnet'],
+      ['--expose', '9000-9001/udp'],
+      ['--ip', '10.89.0.7'],
+      ['--network-alias', 'db', '--network-alias', 'database'],
+      ['--dns', '10.0.0.53', '--dns-search', 'example.org', '--dns-option', 'ndots:2'],
+      ['--add-host', 'gw:host-gateway'],
+    ],
+  },
+  { name: 'Network=container:x is refused with the reason', text: 'Network=container:db\n', error: `${FILE}:3: Network=container:db: a unit's container would join a namespace that another unit's restart` },
 ];
 
 describe('.container files and the units they give', () => {
-  for (const [group, cases] of Object.entries({ SYNTAX, BOOLEANS, SPECIFIERS, DEPENDENCIES, SERVICE, MANAGERS, INSTALL, REFUSED })) {
+  for (const [group, cases] of Object.entries({ SYNTAX, BOOLEANS, SPECIFIERS, DEPENDENCIES, SERVICE, MANAGERS, INSTALL, REFUSED, NETWORKS })) {
     describe(group.toLowerCase(), () => {
       for (const c of cases) test(c.name, () => check(c));
     });
