@@ -20,7 +20,8 @@ import { leaseAddresses, listLeases, releaseAddress } from './leases';
 import { type NetavarkInput, type NetavarkStatus, Netavark, findNetworkTools } from './netavark';
 import { leasesDir, netavarkConfigDir, networkRecordFile } from './paths';
 import { PortReservations } from './port-reservations';
-import type { PortMapping } from './ports';
+import { type PortMapping, formatMapping } from './ports';
+import { addressValue, parseSubnet } from './address';
 
 export const RECORD_VERSION = 1;
 
@@ -76,7 +77,28 @@ function readRecord(file: string): NetworkRecord | null {
   throw new CtrmonError('ERR_NETWORK', `${file} is not a network record of ctrmon's: remove it and what it set up by hand`, { path: file });
 }
 
+/** A port on a host address of a family the network has no subnet of would be forwarded nowhere. */
+function checkFamilies(r: AttachRequest): void {
+  const families = new Set(r.network.subnets.map((s) => parseSubnet(s.subnet)!.family));
+  for (const m of r.publish) {
+    const family = m.host_ip === '' ? 4 : addressValue(m.host_ip)!.family;
+    if (!families.has(family))
+      throw new CtrmonError(
+        'ERR_NETWORK',
+        `cannot publish ${formatMapping(m)}: network ${r.network.name} has no IPv${family} subnet (ctrmon network create --ipv6 makes one with both)`,
+        { name: r.network.name },
+      );
+  }
+}
+
 export async function attachNetwork(r: AttachRequest, log: Logger): Promise<Attachment> {
+  if (process.getuid?.() !== 0)
+    throw new CtrmonError(
+      'ERR_NETWORK',
+      `network ${r.network.name}: a bridge network needs root (netavark sets up the host's bridge and firewall); as a user, use --network host or none`,
+      { name: r.network.name },
+    );
+  checkFamilies(r);
   const tools = findNetworkTools();
   const netavark = new Netavark(tools, netavarkConfigDir(r.stateDir));
   await removeLeftover(r.stateDir, r.containerDir, log);
