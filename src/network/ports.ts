@@ -47,7 +47,11 @@ function hostAddress(flag: string, text: string, spec: string): { ip: string; re
     rest = spec.slice(end + 2);
     if (addressValue(ip)?.family !== 6) throw bad(flag, text, `"${ip}" is not an IPv6 address`);
     if (canonical(ip) === '::1')
-      throw bad(flag, text, 'Linux does not forward IPv6 loopback to a container (no route_localnet for IPv6): publish on 127.0.0.1 or another address');
+      throw bad(
+        flag,
+        text,
+        'Linux does not forward IPv6 loopback to a container (no route_localnet for IPv6): publish on 127.0.0.1 or another address',
+      );
     return { ip: canonical(ip), rest: rest.split(':') };
   }
   const parts = rest.split(':');

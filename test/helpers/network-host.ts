@@ -11,6 +11,9 @@ import { delay } from './wait';
 /** The host's other address (on lo), where only ports published on every address answer. */
 export const OTHER_ADDRESS = '10.99.0.1';
 
+/** An IPv6 address of the host (IPv6 loopback is not forwarded to containers). */
+export const OTHER_ADDRESS6 = 'fd99::1';
+
 /** Why the network tests cannot run here, or false. */
 export const networkSkipReason = ((): string | false => {
   if (process.getuid?.() !== 0) return 'needs root (bridges, iptables)';
@@ -23,7 +26,13 @@ export const networkSkipReason = ((): string | false => {
   return false;
 })();
 
-const SETUP = ['mount -t tmpfs tmpfs /run/netns', 'ip link set lo up', `ip addr add ${OTHER_ADDRESS}/32 dev lo`].join(' && ');
+const SETUP = [
+  'mount -t tmpfs tmpfs /run/netns',
+  'ip link set lo up',
+  `ip addr add ${OTHER_ADDRESS}/32 dev lo`,
+  // nodad: usable at once, not tentative while duplicate address detection runs.
+  `ip addr add ${OTHER_ADDRESS6}/128 dev lo nodad`,
+].join(' && ');
 
 /** What the container networks left on the host: the numbers a teardown must bring back. */
 export interface Footprint {

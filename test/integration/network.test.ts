@@ -6,11 +6,11 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, before, describe, test } from 'node:test';
 
 import { integrationSuite } from '../helpers/integration-suite';
 import { CTRMON } from '../helpers/monitor-process';
-import { type Footprint, NetworkHost, OTHER_ADDRESS, networkSkipReason } from '../helpers/network-host';
+import { type Footprint, NetworkHost, OTHER_ADDRESS, OTHER_ADDRESS6, networkSkipReason } from '../helpers/network-host';
 
 const suite = integrationSuite('net', 'runc');
 const networksDir = path.join(suite.scratch, 'networks');
@@ -46,6 +46,11 @@ describe('bridge networks', { skip: networkSkipReason }, () => {
     host = await NetworkHost.start();
   });
   after(() => host?.stop());
+  // After the suite's own cleanup (which SIGKILLs what a failed test left running): what those left, so
+  // that one failure does not fail the tests after it.
+  afterEach(() => {
+    ctrmon(['network', 'prune', '--state-dir', suite.stateDir]);
+  });
 
   test('a published port answers on every address; ps and inspect show it; a stop leaves nothing', async () => {
     const p = nextPort();
@@ -154,9 +159,27 @@ describe('bridge networks', { skip: networkSkipReason }, () => {
     assert.equal((await client.exited).code, 0, client.stdout + client.stderr);
     assert.equal(client.stdout, 'db\ndb\n');
     assert.match(readFileSync(path.join(suite.stateDir, 'client', 'resolv.conf'), 'utf8'), /^search dns\.podman/m);
-    assert.deepEqual(db.state().network?.addresses, ['10.89.0.2']);
+    assert.match(db.state().network?.addresses[0] ?? '', /^10\.89\.0\.[23]$/, "appnet's first subnet");
     db.signal('SIGTERM');
     await db.exited;
+    assert.deepEqual(host.footprint(suite.stateDir), EMPTY);
+  });
+
+  test('an IPv6 network: both addresses, a port published on an IPv6 host address, none on an IPv4-only network', async () => {
+    const created = ctrmon(['network', 'create', '--networks-dir', networksDir, '--ipv6', '--subnet', '10.89.9.0/24', 'dual']);
+    assert.equal(created.status, 0, created.stderr);
+    const [p6, p4] = [nextPort(), nextPort()];
+    const m = start('dual6', ['--network', 'dual', '--publish', `[${OTHER_ADDRESS6}]:${p6}:8080`, '--publish', `${p4}:8080`]);
+    assert.equal(await host.waitForAnswer(OTHER_ADDRESS6, p6, () => m.stderr), 'dual6\n');
+    assert.equal(host.get('127.0.0.1', p4), 'dual6\n');
+    const addresses = m.state().network?.addresses ?? [];
+    assert.equal(addresses[0], '10.89.9.2');
+    assert.match(addresses[1] ?? '', /^fd[0-9a-f]{2}:[0-9a-f]{1,4}:[0-9a-f]{1,4}::2$/);
+    const v4only = start('v4only', ['--publish', `[${OTHER_ADDRESS6}]:${nextPort()}:8080`]);
+    assert.equal((await v4only.exited).code, 125);
+    assert.match(v4only.stderr, /^ctrmon: cannot publish \[fd99::1\]:\d+->8080\/tcp: network podman has no IPv6 subnet/m);
+    m.signal('SIGTERM');
+    assert.equal((await m.exited).code, 0, m.stderr);
     assert.deepEqual(host.footprint(suite.stateDir), EMPTY);
   });
 

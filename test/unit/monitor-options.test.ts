@@ -105,7 +105,10 @@ describe('monitor options', () => {
     assert.deepEqual(monitorArgs(given, HOST), ['monitor', '--image', image, '--sdnotify', 'conmon', 'web']);
     assert.equal(buildMonitorOptions('web', [], { image, network: 'none' }, HOST).network, 'none');
     assert.equal(buildMonitorOptions('web', [], { image, network: 'bridge' }, HOST).network, 'bridge');
-    assert.throws(() => buildMonitorOptions('web', [], { image, network: 'pasta' }, HOST), /--network "pasta": rootful ctrmon's networks are netavark bridges/);
+    assert.throws(
+      () => buildMonitorOptions('web', [], { image, network: 'pasta' }, HOST),
+      /--network "pasta": rootful ctrmon's networks are netavark bridges/,
+    );
   });
 
   test('--pull and --root need an image: with a bundle they are refused, saying why; their defaults pass', () => {

@@ -385,7 +385,11 @@ const REFUSED: Case[] = [
     text: 'NoSuchKey=1\n',
     error: `${FILE}:3: unsupported key NoSuchKey= in [Container] (supported: `,
   },
-  { name: 'a malformed PublishPort= names the port', text: 'PublishPort=80:http\n', error: `${FILE}:3: PublishPort=: container port "http" is not a port` },
+  {
+    name: 'a malformed PublishPort= names the port',
+    text: 'PublishPort=80:http\n',
+    error: `${FILE}:3: PublishPort=: container port "http" is not a port`,
+  },
   {
     name: 'PublishPort= with Network=host is refused: the host has no ports to map',
     text: 'Network=host\nPublishPort=8080:80\n',
@@ -416,11 +420,25 @@ const NETWORKS: Case[] = [
       ['--add-host', 'gw:host-gateway'],
     ],
   },
-  { name: 'Network=container:x is refused with the reason', text: 'Network=container:db\n', error: `${FILE}:3: Network=container:db: a unit's container would join a namespace that another unit's restart` },
+  {
+    name: 'Network=container:x is refused with the reason',
+    text: 'Network=container:db\n',
+    error: `${FILE}:3: Network=container:db: a unit's container would join a namespace that another unit's restart`,
+  },
 ];
 
 describe('.container files and the units they give', () => {
-  for (const [group, cases] of Object.entries({ SYNTAX, BOOLEANS, SPECIFIERS, DEPENDENCIES, SERVICE, MANAGERS, INSTALL, REFUSED, NETWORKS })) {
+  for (const [group, cases] of Object.entries({
+    SYNTAX,
+    BOOLEANS,
+    SPECIFIERS,
+    DEPENDENCIES,
+    SERVICE,
+    MANAGERS,
+    INSTALL,
+    REFUSED,
+    NETWORKS,
+  })) {
     describe(group.toLowerCase(), () => {
       for (const c of cases) test(c.name, () => check(c));
     });
