@@ -22,17 +22,29 @@ export function registerDemo(program: Command): void {
     .option('--systemd', "run it as a service of a private systemd (the machine's own, in private namespaces; needs root)")
     .option('--image', 'with --systemd: run it from an image pushed to a registry on loopback and pulled with ctrmon pull')
     .option('--update', 'with --systemd (implied): ctrmon auto-update to a new image, then roll back one that crashes')
-    .action(async (opts: { runtime?: string; workDir: string; exitCode: string; systemd?: boolean; image?: boolean; update?: boolean }) => {
-      const options = {
-        workDir: path.resolve(opts.workDir),
-        // Resolved here, on the host: the systemd demo's monitor runs where crun may look usable but is not.
-        runtime: resolveRuntime(opts.runtime).path,
-        exitCode: Number(opts.exitCode),
-        fromImage: opts.image === true,
-        print: (line: string) => process.stdout.write(`${line}\n`),
-      };
-      const demo = loadHarness('ctrmon-demo.js');
-      if (opts.update) process.exitCode = await demo.runUpdateDemo(options);
-      else process.exitCode = opts.systemd ? await demo.runSystemdDemo(options) : await demo.runDemo(options);
-    });
+    .option('--ports', 'with --systemd (implied): two .container services that both serve 8080 inside, published on two host ports')
+    .action(
+      async (opts: {
+        runtime?: string;
+        workDir: string;
+        exitCode: string;
+        systemd?: boolean;
+        image?: boolean;
+        update?: boolean;
+        ports?: boolean;
+      }) => {
+        const options = {
+          workDir: path.resolve(opts.workDir),
+          // Resolved here, on the host: the systemd demo's monitor runs where crun may look usable but is not.
+          runtime: resolveRuntime(opts.runtime).path,
+          exitCode: Number(opts.exitCode),
+          fromImage: opts.image === true,
+          print: (line: string) => process.stdout.write(`${line}\n`),
+        };
+        const demo = loadHarness('ctrmon-demo.js');
+        if (opts.update) process.exitCode = await demo.runUpdateDemo(options);
+        else if (opts.ports) process.exitCode = await demo.runPortsDemo(options);
+        else process.exitCode = opts.systemd ? await demo.runSystemdDemo(options) : await demo.runDemo(options);
+      },
+    );
 }
