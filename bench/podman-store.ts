@@ -5,6 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 
 import type { ResolvedRuntime } from '../src/runtime/resolve';
+import { quoteWord } from '../src/systemd/unit-file';
 import type { ServiceManager } from '../test/lab/systemd/service-manager';
 
 export interface PodmanStore {
@@ -48,6 +49,7 @@ pids_limit = 0
 runtime = "${runtime.name}"
 cgroup_manager = "cgroupfs"
 [network]
+network_backend = "netavark"
 network_config_dir = "${networks}"
 `,
   );
@@ -69,4 +71,30 @@ export function preparePodmanStore(o: PodmanStoreOptions): PodmanStore {
   ]);
   if (imported.status !== 0) throw new Error(`podman import failed: ${imported.stderr.trim()}`);
   return { conf, global, image };
+}
+
+/**
+ * A `podman run --sdnotify=container` unit as `podman generate systemd --new` writes it (conmon), with
+ * the benchmark's store. run: the words after `run ... -d --replace` (the container's name, its
+ * network, the image, its command), quoted for the unit; unitLines: more [Unit] lines.
+ */
+export function podmanUnit(store: PodmanStore, description: string, run: string[], unitLines: string[] = []): string {
+  const g = store.global;
+  return `[Unit]
+Description=${description}
+Wants=network-online.target
+After=network-online.target
+RequiresMountsFor=%t/containers
+${unitLines.map((l) => `${l}\n`).join('')}[Service]
+Type=notify
+NotifyAccess=all
+Environment=PODMAN_SYSTEMD_UNIT=%n CONTAINERS_CONF=${store.conf}
+ExecStartPre=/bin/rm -f %t/%n.ctr-id
+ExecStart=/usr/bin/podman ${g} run --cidfile=%t/%n.ctr-id --cgroups=no-conmon --rm --sdnotify=container -d --replace \\
+  ${run.map(quoteWord).join(' ')}
+ExecStop=/usr/bin/podman ${g} stop --ignore -t 10 --cidfile=%t/%n.ctr-id
+ExecStopPost=/usr/bin/podman ${g} rm -f --ignore -t 10 --cidfile=%t/%n.ctr-id
+TimeoutStartSec=60
+Restart=no
+`;
 }
