@@ -4,6 +4,7 @@ import type { AutoUpdateReport } from './auto-update';
 import { type Footprint, GENERATOR_FILES } from './footprint';
 import type { FloodResult, IdleCost, MemoryPerMonitor } from './direct-measurements';
 import type { Machine } from './machine';
+import type { NetworkReport } from './network';
 import type { SocketActivationReport } from './socket-activation';
 import type { Summary } from './stats';
 
@@ -47,6 +48,8 @@ export interface BenchReport {
   socketActivation: SocketActivationReport | null;
   /** (k) Bundle sizes and the generator's run time, by build. */
   footprint: Footprint | null;
+  /** (l) Published ports: start-to-active, the first request and stop of a bridged server, ms, by candidate. */
+  network?: NetworkReport | null;
   ratios: Record<string, Ratio>;
 }
 
@@ -283,6 +286,51 @@ export function headlineRatios(r: BenchReport): Record<string, Ratio> {
         () => null,
       );
   }
+  const net = r.network;
+  if (net) {
+    const bridge = net.startToActive['ctrmon-bridge']?.median;
+    const host = net.startToActive['ctrmon-host']?.median;
+    add(
+      'networkStartVsPodman',
+      'published port: start-to-active on the bridge, median',
+      bridge,
+      net.startToActive['podman-bridge']?.median,
+      'podman run -p',
+      'ms',
+      '<= 0.8x',
+      (x) => x <= 0.8,
+    );
+    add(
+      'networkStartVsHost',
+      `published port: start-to-active on the bridge, median (the bridge costs ${signedMs((bridge ?? NaN) - (host ?? NaN))})`,
+      bridge,
+      host,
+      'ctrmon --network host',
+      'ms',
+      'information',
+      () => null,
+    );
+    add(
+      'networkFirstRequestVsPodman',
+      'published port: systemctl start until the first HTTP answer, median',
+      net.firstRequest['ctrmon-bridge']?.median,
+      net.firstRequest['podman-bridge']?.median,
+      'podman run -p',
+      'ms',
+      'information',
+      () => null,
+    );
+    add(
+      'networkStopVsPodman',
+      'published port: stop, median',
+      net.stop['ctrmon-bridge']?.median,
+      net.stop['podman-bridge']?.median,
+      'podman run -p',
+      'ms',
+      'information',
+      () => null,
+    );
+  }
   const fp = r.footprint;
   if (fp?.bundleBytes['ctrmon-baseline']) {
     const kb = (n: number | undefined) => (n === undefined ? undefined : round(n / 1024, 1));
@@ -439,10 +487,76 @@ function socketActivationSection(r: BenchReport): string[] {
   ];
 }
 
+function networkSection(r: BenchReport): string[] {
+  const a = r.network;
+  if (!a) return [];
+  const stats = (s: Summary | undefined) => [f(s?.min), f(s?.median), f(s?.p90)];
+  const cost = (tool: string) => {
+    const delta = (m: Record<string, Summary>) => signedMs((m[`${tool}-bridge`]?.median ?? NaN) - (m[`${tool}-host`]?.median ?? NaN));
+    return `${tool} start-to-active ${delta(a.startToActive)}, first request ${delta(a.firstRequest)}, stop ${delta(a.stop)}`;
+  };
+  return [
+    `## Published ports: a bridged HTTP server, start-to-active, first request and stop, ms (${a.rounds} rounds each, interleaved, after a warm-up)`,
+    '',
+    `Under ${a.serviceManager}, with a network namespace of its own (the bridges and iptables rules are made there, never on ` +
+      `the host); busybox httpd in the demo rootfs, READY=1 once it listens, gone at once on SIGTERM; ${a.runtime}. ` +
+      '`ctrmon-bridge`: the unit `ctrmon generate systemd` writes, `--network bridge --publish HOST:8080`; `ctrmon-host`: the ' +
+      'same with `--network host`; `podman-bridge`: `podman run --sdnotify=container -p HOST:8080` as `podman generate systemd ' +
+      "--new` writes it (podman's default network, netavark); `podman-host`: the same with `--network host`. Start-to-active: " +
+      '`systemctl start` until it returns with the unit active, then one request through the port must answer. First request: ' +
+      'a separate start, from before `systemctl start` until the first complete answer, a connection tried every 2 ms inside the ' +
+      'namespace; beside it, when `systemctl start` returned in those cycles, and how many connections were closed without an ' +
+      'answer (accepted by a holder of the host port before the forwarding rules were there). Stop: `systemctl stop` until ' +
+      'inactive. A cycle that is not right is a failure, not a sample. ' +
+      `The section took ${a.seconds} s.`,
+    '',
+    table(
+      [
+        'main PID',
+        'start min',
+        'start median',
+        'start p90',
+        'first request min',
+        'first request median',
+        'first request p90',
+        'start returned (polled), median',
+        'answer after start returned, median',
+        'unanswered connections, median',
+        'stop min',
+        'stop median',
+        'stop p90',
+        'failures',
+      ],
+      Object.keys(a.startToActive).map((name) => {
+        const failures = [...a.startToActive[name].failures, ...(a.firstRequest[name]?.failures ?? [])];
+        return [
+          name,
+          ...stats(a.startToActive[name]),
+          ...stats(a.firstRequest[name]),
+          f(a.firstRequest[name]?.startReturnedMedianMs ?? undefined),
+          f(a.firstRequest[name]?.afterStartMedianMs ?? undefined),
+          f(a.firstRequest[name]?.unansweredMedian ?? undefined),
+          ...stats(a.stop[name]),
+          failures.length ? failures.map((x) => x.replace(/\|/g, '\\|')).join('; ') : 0,
+        ];
+      }),
+    ),
+    '',
+    `The network's own cost (bridge - host, medians): ${cost('ctrmon')}; ${cost('podman')}.`,
+    '',
+    a.leftovers.length
+      ? `**Left behind:** ${a.leftovers.join('; ')}.`
+      : "Left behind: nothing (in the lab: iptables rules, veths, bridges, network namespaces, leases, units, ctrmon's files; " +
+        'on the host: iptables rules, links, network namespaces).',
+    '',
+  ];
+}
+
 function table(header: string[], rows: (string | number)[][]): string {
   return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
 }
 
+const signedMs = (ms: number) => (Number.isFinite(ms) ? `${ms < 0 ? '-' : '+'}${round(Math.abs(ms), 1)} ms` : '-');
 const f = (n: number | undefined, digits = 1) => (n === undefined || !Number.isFinite(n) ? '-' : String(round(n, digits)));
 
 export function renderMarkdown(r: BenchReport): string {
@@ -559,6 +673,7 @@ export function renderMarkdown(r: BenchReport): string {
     '',
     ...autoUpdateSection(r),
     ...socketActivationSection(r),
+    ...networkSection(r),
     ...footprintSection(r),
   ];
   if (Object.keys(r.skipped).length) {

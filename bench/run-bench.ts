@@ -17,6 +17,7 @@ import { measureAutoUpdate } from './auto-update';
 import { measureFootprint } from './footprint';
 import { measurePulls } from './image-pull';
 import { measureSocketActivation } from './socket-activation';
+import { measureNetwork } from './network';
 import { type MonitorKind, removeLeftovers } from './direct-monitors';
 import { type Machine, describeMachine } from './machine';
 import { renderChart } from './svg-chart';
@@ -25,7 +26,18 @@ import { measureServices, prepareServices } from './service-latency';
 import { summarize } from './stats';
 
 /** The sections of a run, in their order (`--only` picks some). */
-export const BENCH_SECTIONS = ['relay', 'memory', 'idle', 'flood', 'pull', 'start', 'auto-update', 'socket', 'footprint'] as const;
+export const BENCH_SECTIONS = [
+  'relay',
+  'memory',
+  'idle',
+  'flood',
+  'pull',
+  'start',
+  'auto-update',
+  'socket',
+  'network',
+  'footprint',
+] as const;
 export type BenchSection = (typeof BENCH_SECTIONS)[number];
 
 export interface BenchOptions {
@@ -138,6 +150,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     autoUpdate: null,
     socketActivation: null,
     footprint: null,
+    network: null,
     ratios: {},
   };
   const want = (section: BenchSection) => o.only === undefined || o.only.includes(section);
@@ -229,6 +242,21 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
         }
       } catch (err) {
         report.skipped.socketActivation = errorMessage(err);
+      }
+    }
+
+    if (want('network')) {
+      try {
+        const net = await measureNetwork({ workDir, bundle, runtime, rounds: o.starts, print });
+        if (typeof net === 'string') report.skipped.network = net;
+        else {
+          const { skipped, ...rest } = net;
+          report.network = rest;
+          Object.assign(report.skipped, skipped);
+          print(`[bench] published-ports section took ${net.seconds} s`);
+        }
+      } catch (err) {
+        report.skipped.network = errorMessage(err);
       }
     }
 

@@ -17,7 +17,7 @@ import { RUNTIME_UNIT_DIR, type ServiceManager } from '../test/lab/systemd/servi
 import { renderUnit } from '../src/systemd/unit-generator';
 import { packagePath } from '../src/package-root';
 import { buildLayout } from '../test/lab/registry/layout-builder';
-import { preparePodmanStore } from './podman-store';
+import { podmanUnit, preparePodmanStore } from './podman-store';
 
 export interface ServiceCandidate {
   name: string;
@@ -65,7 +65,7 @@ Restart=no
 
 /** podman's side: its own store and settings under workDir, so the host's are never touched. */
 function preparePodman(ctx: ServiceContext): string {
-  const { conf, global, image } = preparePodmanStore({
+  const store = preparePodmanStore({
     sm: ctx.sm,
     dir: path.join(ctx.workDir, 'podman'),
     runtime: ctx.runtime,
@@ -73,24 +73,15 @@ function preparePodman(ctx: ServiceContext): string {
     runroot: '/run/ctrmon-bench-podman',
     cmd: ['/bin/demo-app'],
   });
-  // The [Unit] dependencies are those podman generate systemd --new writes.
-  return `[Unit]
-Description=benchmark: podman run --sdnotify=container (conmon)
-Wants=network-online.target
-After=network-online.target
-RequiresMountsFor=%t/containers
-[Service]
-Type=notify
-NotifyAccess=all
-Environment=PODMAN_SYSTEMD_UNIT=%n CONTAINERS_CONF=${conf}
-ExecStartPre=/bin/rm -f %t/%n.ctr-id
-ExecStart=/usr/bin/podman ${global} run --cidfile=%t/%n.ctr-id --cgroups=no-conmon --rm --sdnotify=container -d --replace \\
-  --name bench-podman --network none -e ${READY_AT_ONCE} ${image}
-ExecStop=/usr/bin/podman ${global} stop --ignore -t 10 --cidfile=%t/%n.ctr-id
-ExecStopPost=/usr/bin/podman ${global} rm -f --ignore -t 10 --cidfile=%t/%n.ctr-id
-TimeoutStartSec=60
-Restart=no
-`;
+  return podmanUnit(store, 'benchmark: podman run --sdnotify=container (conmon)', [
+    '--name',
+    'bench-podman',
+    '--network',
+    'none',
+    '-e',
+    READY_AT_ONCE,
+    store.image,
+  ]);
 }
 
 /**
@@ -110,10 +101,17 @@ const TEN_KEYS: RawMonitorOptions = {
   reloadSignal: 'SIGHUP', // ReloadSignal=
 };
 
-function ctrmonUnit(ctx: ServiceContext, name: string, command?: string[], keys: RawMonitorOptions = {}): string {
+/** The unit `ctrmon generate systemd` writes for the demo bundle, as `bench-<name>`; args: the container's command. */
+export function ctrmonUnit(
+  ctx: Pick<ServiceContext, 'sm' | 'bundle' | 'runtime'>,
+  name: string,
+  command?: string[],
+  keys: RawMonitorOptions = {},
+  args: string[] = [],
+): string {
   const options = buildMonitorOptions(
     `bench-${name}`,
-    [],
+    args,
     {
       bundle: ctx.bundle.dir,
       runtime: ctx.runtime.path,
@@ -191,18 +189,28 @@ export interface ServiceTimes {
   failures: string[];
 }
 
-async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
+const pause = () => new Promise((resolve) => setTimeout(resolve, 50));
+
+export async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
   const t0 = process.hrtime.bigint();
   const value = await fn();
   return [value, Number(process.hrtime.bigint() - t0) / 1e6];
 }
 
+export interface CycleHooks<C extends ServiceCandidate> {
+  /** After the unit got active, before its stop: why the cycle is not right, or null. */
+  check?: (c: C) => Promise<string | null>;
+  /** After each start/stop cycle of a candidate (round < 0: the warm-up), a cycle of its own. */
+  after?: (c: C, round: number) => Promise<void>;
+}
+
 /** `rounds` measured start/stop cycles per candidate after one unmeasured warm-up. */
-export async function measureServices(
+export async function measureServices<C extends ServiceCandidate>(
   sm: ServiceManager,
-  candidates: ServiceCandidate[],
+  candidates: C[],
   rounds: number,
   progress: (msg: string) => void,
+  hooks: CycleHooks<C> = {},
 ): Promise<Record<string, ServiceTimes>> {
   const times: Record<string, ServiceTimes> = Object.fromEntries(
     candidates.map((c) => [c.name, { startMs: [], stopMs: [], failures: [] }]),
@@ -214,16 +222,22 @@ export async function measureServices(
       // The latency is systemctl's alone: client.start would add the `systemctl show` that fills its JobResult.
       const [start, startMs] = await timed(() => sm.systemctl('start', c.unit));
       const active = (await sm.show(c.unit, 'ActiveState')).ActiveState === 'active';
+      const wrong = active && hooks.check ? await hooks.check(c) : null;
       const [, stopMs] = await timed(() => sm.systemctl('stop', c.unit));
-      if (round < 0) continue;
-      if (start.code !== 0 || !active) {
-        times[c.name].failures.push(`round ${round}: ${start.stderr.trim() || 'not active'}`);
-        await sm.client.resetFailed(c.unit);
-      } else {
-        times[c.name].startMs.push(startMs);
-        times[c.name].stopMs.push(stopMs);
+      if (round >= 0) {
+        if (start.code !== 0 || !active || wrong) {
+          times[c.name].failures.push(`round ${round}: ${wrong ?? (start.stderr.trim() || 'not active')}`);
+          await sm.client.resetFailed(c.unit);
+        } else {
+          times[c.name].startMs.push(startMs);
+          times[c.name].stopMs.push(stopMs);
+        }
+        await pause();
       }
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      if (hooks.after) {
+        await hooks.after(c, round);
+        await pause();
+      }
     }
     if (round >= 0 && (round + 1) % 10 === 0) progress(`start/stop round ${round + 1}/${rounds}`);
   }

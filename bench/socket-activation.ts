@@ -30,7 +30,7 @@ import { freePort } from '../test/lab/registry/test-registry';
 import { HostSystemd, hostIsSystemd } from '../test/lab/systemd/host-systemd';
 import { PrivateSystemd, privateSystemdUnavailable } from '../test/lab/systemd/private-systemd';
 import { RUNTIME_UNIT_DIR, type ServiceManager } from '../test/lab/systemd/service-manager';
-import { preparePodmanStore } from './podman-store';
+import { type PodmanStore, podmanUnit, preparePodmanStore } from './podman-store';
 import { type Summary, summarize } from './stats';
 
 /** The socket's FileDescriptorName=, which the server prints (LISTEN_FDNAMES). */
@@ -133,26 +133,13 @@ Restart=no
 }
 
 /** What `podman generate systemd --new` writes, with the benchmark's store (as service-latency.ts). */
-function podmanUnit(store: { conf: string; global: string; image: string }, unit: string): string {
-  const g = store.global;
-  return `[Unit]
-Description=benchmark: podman run --sdnotify=container (conmon), socket-activated
-Wants=network-online.target
-After=network-online.target
-RequiresMountsFor=%t/containers
-StartLimitIntervalSec=0
-[Service]
-Type=notify
-NotifyAccess=all
-Environment=PODMAN_SYSTEMD_UNIT=%n CONTAINERS_CONF=${store.conf}
-ExecStartPre=/bin/rm -f %t/%n.ctr-id
-ExecStart=/usr/bin/podman ${g} run --cidfile=%t/%n.ctr-id --cgroups=no-conmon --rm --sdnotify=container -d --replace \\
-  --name ${unit} --hostname ${HOSTNAME} --network none ${store.image} /bin/hello
-ExecStop=/usr/bin/podman ${g} stop --ignore -t 10 --cidfile=%t/%n.ctr-id
-ExecStopPost=/usr/bin/podman ${g} rm -f --ignore -t 10 --cidfile=%t/%n.ctr-id
-TimeoutStartSec=60
-Restart=no
-`;
+function podmanSocketUnit(store: PodmanStore, unit: string): string {
+  return podmanUnit(
+    store,
+    'benchmark: podman run --sdnotify=container (conmon), socket-activated',
+    ['--name', unit, '--hostname', HOSTNAME, '--network', 'none', store.image, '/bin/hello'],
+    ['StartLimitIntervalSec=0'],
+  );
 }
 
 /** A service and its socket unit. */
@@ -272,7 +259,7 @@ export async function measureSocketActivation(o: SocketActivationOptions): Promi
           runroot: '/run/ctrmon-bench-socket-podman',
           cmd: ['/bin/hello'],
         });
-        await add('podman', FD_NAME, (c) => withSocket(podmanUnit(store, c.unit), c));
+        await add('podman', FD_NAME, (c) => withSocket(podmanSocketUnit(store, c.unit), c));
       } catch (err) {
         out.skipped['socketActivation:podman'] = errorMessage(err);
       }

@@ -61,6 +61,13 @@ export function renderChart(r: BenchReport): string {
       'ms',
       Object.entries(r.socketActivation?.firstByte ?? {}).filter(([, s]) => s.n > 0),
     ],
+    ...(
+      [
+        ['startToActive', 'Published port: start-to-active'],
+        ['firstRequest', 'Published port: systemctl start until the first HTTP answer'],
+        ['stop', 'Published port: stop'],
+      ] as const
+    ).map(([key, title]) => [title, 'ms', Object.entries(r.network?.[key] ?? {}).filter(([, s]) => s.n > 0)]),
   ].filter(([, , series]) => series.length) as [string, string, [string, Summary][]][];
   let top = 34;
   const body: string[] = [];

@@ -81,7 +81,7 @@ export function registerNetwork(program: Command, host: Host): void {
     .command('ls')
     .description('list the networks')
     .addOption(pathOption('networksDir', host))
-    .option('--format <format>', 'table, json, or a Go template such as "{{.Name}} {{.NetworkInterface}}"')
+    .option('--format <format>', 'table, json, or a Go template such as "{{.name}} {{.network_interface}}"')
     .option('-q, --quiet', 'print only the names')
     .action((opts: { networksDir: string; format?: string; quiet?: boolean }) => {
       const rows = listNetworks(opts.networksDir);
