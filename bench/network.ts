@@ -14,6 +14,9 @@
 // (2) the first request: one node process inside the namespace takes the time, runs `systemctl
 // start` and meanwhile starts a connection to the port every 2 ms (each sends a GET and waits up to
 // 2 s); from before the start until the first complete 200 answer with the server's body.
+// After every stop, what the lab holds is checked (iptables rules, veths, bridges, network
+// namespaces, leases, units, ctrmon's network records and /run/ctrmon/systemd), and at the end the
+// host's iptables rules, links and network namespaces against what they were before.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
@@ -24,7 +27,8 @@ import type { ResolvedRuntime } from '../src/runtime/resolve';
 import { networkFootprint, networkSkipReason } from '../test/helpers/network-host';
 import { PrivateSystemd, privateSystemdUnavailable } from '../test/lab/systemd/private-systemd';
 import { RUNTIME_UNIT_DIR } from '../test/lab/systemd/service-manager';
-import { podmanUnit, preparePodmanStore } from './podman-store';
+import { runClient, tail } from './namespace-client';
+import { podmanMissing, podmanUnit, sectionPodmanStore } from './podman-store';
 import { type ServiceCandidate, ctrmonUnit, measureServices } from './service-latency';
 import { type Summary, summarize } from './stats';
 
@@ -32,6 +36,8 @@ const CONTAINER_PORT = 8080;
 /** The host port of the first candidate; the others follow. */
 const FIRST_HOST_PORT = 18480;
 const STATE_DIR = '/run/ctrmon';
+/** How many stops that left something behind are described (the rest are counted). */
+const MAX_LEFTOVERS_NOTED = 5;
 /** How long the first-request client waits for the start and an answer, ms. */
 const CLIENT_TIMEOUT_MS = 30_000;
 
@@ -146,10 +152,10 @@ interface ClientResult {
   error: string | null;
 }
 
+const roundName = (round: number) => (round < 0 ? 'the warm-up' : `round ${round}`);
 const median = (values: number[]) => (values.length ? summarize(values).median : null);
-const tail = (text: string, lines = 3) => text.trim().split('\n').slice(-lines).join(' | ');
 
-/** The lab's and the host's network: the state a section must leave as it found. */
+/** The host's network, which the section must leave as it found it. */
 function hostNetwork(): Record<string, string[]> {
   const lines = (command: string[]) =>
     (spawnSync(command[0], command.slice(1), { encoding: 'utf8' }).stdout ?? '').split('\n').filter(Boolean);
@@ -241,27 +247,24 @@ export async function measureNetwork(o: NetworkOptions): Promise<NetworkMeasurem
       );
     add('ctrmon-bridge', ctrmon('bridge'));
     add('ctrmon-host', ctrmon('host'));
-    try {
-      const store = preparePodmanStore({
-        sm,
-        dir: path.join(dir, 'podman'),
-        runtime: o.runtime,
-        rootfs: o.bundle.rootfs,
-        runroot: '/run/ctrmon-bench-net-podman',
-        cmd: ['/bin/sh'],
-      });
-      const podman = (network: 'bridge' | 'host') => (c: Candidate) =>
-        podmanUnit(store, `benchmark: podman run --sdnotify=container (conmon), --network ${network}`, [
-          '--name',
-          c.unit.replace(/\.service$/, ''),
-          ...(network === 'bridge' ? ['-p', `${c.port}:${CONTAINER_PORT}`] : ['--network', 'host']),
-          store.image,
-          ...server(c.body, network === 'bridge' ? CONTAINER_PORT : c.port),
-        ]);
-      add('podman-bridge', podman('bridge'));
-      add('podman-host', podman('host'));
-    } catch (err) {
-      out.skipped['network:podman'] = errorMessage(err);
+    const noPodman = podmanMissing();
+    if (noPodman) out.skipped['network:podman'] = noPodman;
+    else {
+      try {
+        const store = sectionPodmanStore(sm, dir, 'net', o.runtime, o.bundle.rootfs, ['/bin/sh']);
+        const podman = (network: 'bridge' | 'host') => (c: Candidate) =>
+          podmanUnit(store, `benchmark: podman run --sdnotify=container (conmon), --network ${network}`, [
+            '--name',
+            c.unit.replace(/\.service$/, ''),
+            ...(network === 'bridge' ? ['-p', `${c.port}:${CONTAINER_PORT}`] : ['--network', 'host']),
+            store.image,
+            ...server(c.body, network === 'bridge' ? CONTAINER_PORT : c.port),
+          ]);
+        add('podman-bridge', podman('bridge'));
+        add('podman-host', podman('host'));
+      } catch (err) {
+        out.skipped['network:podman'] = errorMessage(err);
+      }
     }
 
     /** One request through the port, as a client on the host would make it. */
@@ -269,20 +272,16 @@ export async function measureNetwork(o: NetworkOptions): Promise<NetworkMeasurem
       const r = await sm.run(['curl', '-s', '-m', '2', `http://127.0.0.1:${c.port}/`]);
       return r.code === 0 && r.stdout === `${c.body}\n` ? null : `active, but port ${c.port} did not answer (curl exit ${r.code})`;
     };
+    /** What a stop left in the lab, noted (the first few times) with the cycle that left it. */
+    let leaks = 0;
+    const noteLeftovers = (where: string) => {
+      const left = labLeftovers(sm);
+      if (left.length && leaks++ < MAX_LEFTOVERS_NOTED) out.leftovers.push(`after ${where}: ${left.join('; ')}`);
+    };
     /** The first-request cycle: the client starts the unit itself; then the unit is stopped. */
     const firstRequestCycle = async (c: Candidate, round: number) => {
-      const r = await sm.run([
-        'timeout',
-        '--kill-after=5',
-        String(CLIENT_TIMEOUT_MS / 1000 + 10),
-        process.execPath,
-        '-e',
-        CLIENT,
-        c.unit,
-        String(c.port),
-        c.body,
-        String(CLIENT_TIMEOUT_MS),
-      ]);
+      noteLeftovers(`the start-to-active cycle of ${c.name} in ${roundName(round)}`);
+      const r = await runClient(sm, CLIENT, [c.unit, String(c.port), c.body, String(CLIENT_TIMEOUT_MS)], CLIENT_TIMEOUT_MS);
       const stop = await sm.systemctl('stop', c.unit);
       let why: string | null = null;
       let result: ClientResult | undefined;
@@ -294,6 +293,7 @@ export async function measureNetwork(o: NetworkOptions): Promise<NetworkMeasurem
       }
       if (!why && stop.code !== 0) why = `systemctl stop exited with ${stop.code}: ${tail(stop.stderr)}`;
       if (why) await sm.client.resetFailed(c.unit);
+      noteLeftovers(`the first-request cycle of ${c.name} in ${roundName(round)}`);
       if (round < 0) return;
       const s = firstRequest[c.name];
       if (why || !result) s.failures.push(`round ${round}: ${why}`);
@@ -322,7 +322,8 @@ export async function measureNetwork(o: NetworkOptions): Promise<NetworkMeasurem
         failures: s.failures,
       };
     }
-    out.leftovers.push(...labLeftovers(sm));
+    if (leaks > MAX_LEFTOVERS_NOTED) out.leftovers.push(`and after ${leaks - MAX_LEFTOVERS_NOTED} more cycles`);
+    out.leftovers.push(...labLeftovers(sm).map((l) => `at the end: ${l}`));
   } finally {
     await sm.shutdown();
     out.leftovers.push(...hostChanges(before, hostNetwork()));

@@ -1,6 +1,6 @@
 // podman's side of a benchmark: a store, settings and run root of its own (never the host's), and
 // the demo rootfs imported into it as an image, from inside the service manager's namespaces.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 
@@ -71,6 +71,24 @@ export function preparePodmanStore(o: PodmanStoreOptions): PodmanStore {
   ]);
   if (imported.status !== 0) throw new Error(`podman import failed: ${imported.stderr.trim()}`);
   return { conf, global, image };
+}
+
+/** Why podman cannot be an anchor here, or null. */
+export function podmanMissing(): string | null {
+  const missing = ['podman', 'conmon'].filter((c) => spawnSync('sh', ['-c', `command -v ${c}`]).status !== 0);
+  return missing.length ? `${missing.join(' and ')} not installed` : null;
+}
+
+/** A section's podman side: a store under dir/podman, a run root named after the section, rootfs as the image. */
+export function sectionPodmanStore(
+  sm: ServiceManager,
+  dir: string,
+  section: string,
+  runtime: ResolvedRuntime,
+  rootfs: string,
+  cmd: string[],
+): PodmanStore {
+  return preparePodmanStore({ sm, dir: path.join(dir, 'podman'), runtime, rootfs, runroot: `/run/ctrmon-bench-${section}-podman`, cmd });
 }
 
 /**

@@ -310,26 +310,11 @@ export function headlineRatios(r: BenchReport): Record<string, Ratio> {
       'information',
       () => null,
     );
-    add(
-      'networkFirstRequestVsPodman',
-      'published port: systemctl start until the first HTTP answer, median',
-      net.firstRequest['ctrmon-bridge']?.median,
-      net.firstRequest['podman-bridge']?.median,
-      'podman run -p',
-      'ms',
-      'information',
-      () => null,
-    );
-    add(
-      'networkStopVsPodman',
-      'published port: stop, median',
-      net.stop['ctrmon-bridge']?.median,
-      net.stop['podman-bridge']?.median,
-      'podman run -p',
-      'ms',
-      'information',
-      () => null,
-    );
+    for (const [key, metric, times] of [
+      ['networkFirstRequestVsPodman', 'published port: systemctl start until the first HTTP answer, median', net.firstRequest],
+      ['networkStopVsPodman', 'published port: stop, median', net.stop],
+    ] as const)
+      add(key, metric, times['ctrmon-bridge']?.median, times['podman-bridge']?.median, 'podman run -p', 'ms', 'information', () => null);
   }
   const fp = r.footprint;
   if (fp?.bundleBytes['ctrmon-baseline']) {
@@ -546,8 +531,8 @@ function networkSection(r: BenchReport): string[] {
     '',
     a.leftovers.length
       ? `**Left behind:** ${a.leftovers.join('; ')}.`
-      : "Left behind: nothing (in the lab: iptables rules, veths, bridges, network namespaces, leases, units, ctrmon's files; " +
-        'on the host: iptables rules, links, network namespaces).',
+      : "Left behind: nothing (in the lab after every stop: iptables rules, veths, bridges, network namespaces, leases, units, ctrmon's " +
+        'network records and /run/ctrmon/systemd; on the host at the end: iptables rules, links, network namespaces).',
     '',
   ];
 }

@@ -214,50 +214,50 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
       }
     }
 
+    /** A section with a service manager of its own: its report, or why it was skipped. */
+    const apart = async <R extends { skipped: Record<string, string>; seconds: number }>(
+      key: 'autoUpdate' | 'socketActivation' | 'network',
+      what: string,
+      measure: () => Promise<R | string>,
+      keep: (measured: Omit<R, 'skipped'>) => void,
+    ) => {
+      try {
+        const measured = await measure();
+        if (typeof measured === 'string') report.skipped[key] = measured;
+        else {
+          const { skipped, ...rest } = measured;
+          keep(rest);
+          Object.assign(report.skipped, skipped);
+          print(`[bench] ${what} section took ${measured.seconds} s`);
+        }
+      } catch (err) {
+        report.skipped[key] = errorMessage(err);
+      }
+    };
     if (want('auto-update')) {
       print(`[bench] auto-update: ctrmon auto-update and podman auto-update, ${o.autoUpdateRounds} rounds per row`);
-      try {
-        const au = await measureAutoUpdate({ workDir, rounds: o.autoUpdateRounds, runtime, print });
-        if (typeof au === 'string') report.skipped.autoUpdate = au;
-        else {
-          const { skipped, ...rest } = au;
-          report.autoUpdate = rest;
-          Object.assign(report.skipped, skipped);
-          print(`[bench] auto-update section took ${au.seconds} s`);
-        }
-      } catch (err) {
-        report.skipped.autoUpdate = errorMessage(err);
-      }
+      await apart(
+        'autoUpdate',
+        'auto-update',
+        () => measureAutoUpdate({ workDir, rounds: o.autoUpdateRounds, runtime, print }),
+        (au) => (report.autoUpdate = au),
+      );
     }
-
     if (want('socket')) {
-      try {
-        const sa = await measureSocketActivation({ workDir, bundle, runtime, rounds: o.socketRounds, print });
-        if (typeof sa === 'string') report.skipped.socketActivation = sa;
-        else {
-          const { skipped, ...rest } = sa;
-          report.socketActivation = rest;
-          Object.assign(report.skipped, skipped);
-          print(`[bench] socket-activation section took ${sa.seconds} s`);
-        }
-      } catch (err) {
-        report.skipped.socketActivation = errorMessage(err);
-      }
+      await apart(
+        'socketActivation',
+        'socket-activation',
+        () => measureSocketActivation({ workDir, bundle, runtime, rounds: o.socketRounds, print }),
+        (sa) => (report.socketActivation = sa),
+      );
     }
-
     if (want('network')) {
-      try {
-        const net = await measureNetwork({ workDir, bundle, runtime, rounds: o.starts, print });
-        if (typeof net === 'string') report.skipped.network = net;
-        else {
-          const { skipped, ...rest } = net;
-          report.network = rest;
-          Object.assign(report.skipped, skipped);
-          print(`[bench] published-ports section took ${net.seconds} s`);
-        }
-      } catch (err) {
-        report.skipped.network = errorMessage(err);
-      }
+      await apart(
+        'network',
+        'published-ports',
+        () => measureNetwork({ workDir, bundle, runtime, rounds: o.starts, print }),
+        (net) => (report.network = net),
+      );
     }
 
     if (want('footprint')) {

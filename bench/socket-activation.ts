@@ -16,7 +16,7 @@
 // the unit is inactive and its socket listening again; a round that is not is a failure, not a sample.
 // The services carry StartLimitIntervalSec=0: the rounds start them more often than systemd's
 // default rate limit (5 in 10 s) allows.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 
@@ -30,7 +30,8 @@ import { freePort } from '../test/lab/registry/test-registry';
 import { HostSystemd, hostIsSystemd } from '../test/lab/systemd/host-systemd';
 import { PrivateSystemd, privateSystemdUnavailable } from '../test/lab/systemd/private-systemd';
 import { RUNTIME_UNIT_DIR, type ServiceManager } from '../test/lab/systemd/service-manager';
-import { type PodmanStore, podmanUnit, preparePodmanStore } from './podman-store';
+import { runClient, tail } from './namespace-client';
+import { type PodmanStore, podmanMissing, podmanUnit, sectionPodmanStore } from './podman-store';
 import { type Summary, summarize } from './stats';
 
 /** The socket's FileDescriptorName=, which the server prints (LISTEN_FDNAMES). */
@@ -98,12 +99,6 @@ interface Answer {
   firstByteMs: number | null;
   text: string;
   error: string | null;
-}
-
-const tail = (text: string, lines = 3) => text.trim().split('\n').slice(-lines).join(' | ');
-
-function have(command: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${command}`]).status === 0;
 }
 
 /** What `ctrmon generate systemd --socket` writes for ctrmon's unit, for the others. */
@@ -248,17 +243,11 @@ export async function measureSocketActivation(o: SocketActivationOptions): Promi
     await add(o.runtime.name, 'unknown', (c) =>
       withSocket(bareRuntimeUnit(o.bundle, o.runtime, path.join(dir, 'runtime-bundle'), c.unit), c),
     );
-    if (!have('podman') || !have('conmon')) out.skipped['socketActivation:podman'] = 'podman or conmon is not installed';
+    const noPodman = podmanMissing();
+    if (noPodman) out.skipped['socketActivation:podman'] = noPodman;
     else {
       try {
-        const store = preparePodmanStore({
-          sm,
-          dir: path.join(dir, 'podman'),
-          runtime: o.runtime,
-          rootfs: o.bundle.rootfs,
-          runroot: '/run/ctrmon-bench-socket-podman',
-          cmd: ['/bin/hello'],
-        });
+        const store = sectionPodmanStore(sm, dir, 'socket', o.runtime, o.bundle.rootfs, ['/bin/hello']);
         await add('podman', FD_NAME, (c) => withSocket(podmanSocketUnit(store, c.unit), c));
       } catch (err) {
         out.skipped['socketActivation:podman'] = errorMessage(err);
@@ -286,16 +275,7 @@ export async function measureSocketActivation(o: SocketActivationOptions): Promi
     /** One round of one candidate: the answer's times, or why there are none. */
     const oneRound = async (c: Candidate): Promise<{ firstByteMs: number; connectMs: number } | string> => {
       if (!(await listening(c))) return 'the socket was not listening with the service stopped before the round';
-      const r = await sm.run([
-        'timeout',
-        '--kill-after=5',
-        String(CLIENT_TIMEOUT_MS / 1000 + 10),
-        process.execPath,
-        '-e',
-        CLIENT,
-        String(c.port),
-        String(CLIENT_TIMEOUT_MS),
-      ]);
+      const r = await runClient(sm, CLIENT, [String(c.port), String(CLIENT_TIMEOUT_MS)], CLIENT_TIMEOUT_MS);
       let answer: Answer;
       try {
         answer = JSON.parse(r.stdout) as Answer;

@@ -30,7 +30,7 @@ export function registerGenerate(program: Command, host: Host): void {
     .argument('[name]', 'container name (not with --from)')
     .argument('[command...]', "replaces the bundle's process.args")
     .passThroughOptions()
-    .option('--from <file>', 'a Quadlet file: .container, .volume or .image')
+    .option('--from <file>', 'a Quadlet file: .container, .volume, .image or .network')
     .option('--new', "accepted for podman's generate systemd --new: ctrmon's units always make the container when they start")
     .option('--files', 'write <unit>.service instead of printing it')
     .option('--output-dir <dir>', 'where --files writes', '.')

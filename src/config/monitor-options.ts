@@ -1307,12 +1307,8 @@ function networkOf(get: ValueGetter): string | undefined {
   const all = [...new Set(get.many('--network'))];
   if (all.length > 1)
     throw badOption('--network', all.join(','), 'ctrmon connects a container to one network (podman joins several): give one');
-  const mode = networkMode(get.one('--network'), {
-    publish: get.many('--publish'),
-    ips: [get.one('--ip'), get.one('--ip6')].filter((v): v is string => v !== undefined),
-    aliases: get.many('--network-alias'),
-    dns: [...get.many('--dns'), ...get.many('--dns-search'), ...get.many('--dns-option')],
-  });
+  const flags = ['--publish', '--ip', '--ip6', '--network-alias', '--dns', '--dns-search', '--dns-option'];
+  const mode = networkMode(get.one('--network'), Object.fromEntries(flags.map((f) => [f, get.many(f)])));
   return mode === IMAGE_DEFAULTS.network && get.one('--image') !== undefined ? undefined : mode;
 }
 

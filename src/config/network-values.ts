@@ -33,13 +33,21 @@ export function checkNetworkMode(value: string): string {
   }
 }
 
-/** The flags that need a network of the container's own, with what they are for. */
-export interface NetworkUses {
-  publish: string[];
-  ips: string[];
-  aliases: string[];
-  dns: string[];
-}
+/** The values of the flags that need a network of the container's own, by flag (--publish, --ip ...). */
+export type NetworkUses = Record<string, string[]>;
+
+/** Why each of those flags needs a network of its own; the last only with --network host. */
+const NEEDS: [flag: string, why: string, onlyHost?: boolean][] = [
+  ['--publish', 'needs a network of its own to map'],
+  ['--ip', 'is an address on a bridge network'],
+  ['--ip6', 'is an address on a bridge network'],
+  ['--network-alias', 'is a name on a bridge network'],
+  ...['--dns', '--dns-search', '--dns-option'].map((flag): [string, string, boolean] => [
+    flag,
+    "has no effect: with --network host the container uses the host's resolv.conf",
+    true,
+  ]),
+];
 
 /**
  * The mode, from --network and the options that need one: publishing a port without --network
@@ -48,17 +56,12 @@ export interface NetworkUses {
  */
 export function networkMode(given: string | undefined, uses: NetworkUses): string | undefined {
   const mode = given === undefined ? undefined : checkNetworkMode(given);
-  if (mode === undefined && uses.publish.length) return BRIDGE_MODE;
+  if (mode === undefined && uses['--publish']?.length) return BRIDGE_MODE;
   if (isBridged(mode)) return mode;
-  const needs: [keyof NetworkUses, string, string][] = [
-    ['publish', '--publish', 'needs a network of its own to map'],
-    ['ips', '--ip', 'is an address on a bridge network'],
-    ['aliases', '--network-alias', 'is a name on a bridge network'],
-  ];
-  if (mode === 'host') needs.push(['dns', '--dns', "has no effect: with --network host the container uses the host's resolv.conf"]);
-  for (const [key, flag, why] of needs) {
-    const value = uses[key][0];
-    if (value !== undefined) throw badOption(flag, value, `${why} (--network ${mode ?? "is the source's own"})`);
+  for (const [flag, why, onlyHost] of NEEDS) {
+    const value = uses[flag]?.[0];
+    if (value !== undefined && (!onlyHost || mode === 'host'))
+      throw badOption(flag, value, `${why} (--network ${mode ?? "is the source's own"})`);
   }
   return mode;
 }

@@ -1,5 +1,5 @@
 // The systemd generator: at boot and at every daemon-reload, systemd runs it with its output
-// directories; it turns every .container, .volume and .image file in the search directories
+// directories; it turns every .container, .volume, .image and .network file in the search directories
 // (quadlet-files.ts: with subdirectories and drop-ins) into a unit there, and [Install]
 // WantedBy=/RequiredBy=/UpheldBy=/Alias= into the symlinks `systemctl enable` would make. A <name>.socket beside <name>.container is copied
 // beside <name>.service (checked: Accept=no, a Listen...= setting), so that systemd pairs them: socket
@@ -60,7 +60,7 @@ export function generateUnits(host: Host, outDir: string, header: string, comman
   for (const file of listQuadletFiles(dirs)) byName.set(file.name, [...(byName.get(file.name) ?? []), file]);
   // Every file's own unit name is its own: another file's Alias= cannot take it, whichever comes first.
   const unitOf = new Map([...byName].map(([name, [winner]]) => [quadletUnitName(name)!, winner.path]));
-  // Each .volume and .image file translated once, for its own unit and for the .container files
+  // Each .volume, .image and .network file translated once, for its own unit and for the .container files
   // that name it; ctrmon's only, never one left to podman.
   const resources = new Map<string, { unit: ResourceUnit; entries: UnitEntry[] }>();
   const resourceOf = (name: string) => {
@@ -122,7 +122,7 @@ export function unitOfFile(file: string, header: string, host: Host): { unitName
     : containerToUnit(file, source, header, host, undefined, { known, resource });
 }
 
-/** What a .volume or .image file makes: its unit and its links. */
+/** What a .volume, .image or .network file makes: its unit and its links. */
 function resourceOutputs(file: QuadletFile, resourceOf: (name: string) => { unit: ResourceUnit; entries: UnitEntry[] } | null): Outputs {
   if (templateParts(file.name)) throw unitError(file.path, null, `a ${file.kind} file cannot be a template: only .container files can`);
   const { unit, entries } = resourceOf(file.name)!;

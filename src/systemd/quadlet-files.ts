@@ -1,4 +1,4 @@
-// The Quadlet files the generator reads (.container, .volume, .image), found as podman's Quadlet finds
+// The Quadlet files the generator reads (.container, .volume, .image, .network), found as podman's Quadlet finds
 // them: every search directory with its subdirectories (depth first, by name; symbolic links
 // followed, each directory once), the first file of a name winning; and each file's drop-ins, in
 // systemd's order (systemd.unit(5)): <name>.d/, for a template instance <base>@.<kind>.d/, then the

@@ -1,10 +1,12 @@
-// Quadlet's .volume and .image files (podman-volume.unit(5), podman-image.unit(5)): each becomes a
-// oneshot <name>-volume.service or <name>-image.service that makes the volume (`ctrmon volume create
-// --ignore`) or pulls the image (`ctrmon pull`), and stays active. A .container file that names one
-// (Volume=data.volume:/data, Image=web.image) gets what it stands for (the volume's name, the image's
-// reference) and Requires= and After= on its unit, as podman's generator does. Each kind's keys are
-// declared once here, with their meaning for ctrmon; podman keys ctrmon has no feature for are
-// refused with why, naming the file and line, and the file then makes nothing.
+// Quadlet's .volume, .image and .network files (podman-volume.unit(5), podman-image.unit(5),
+// podman-network.unit(5)): each becomes a oneshot <name>-volume.service, <name>-image.service or
+// <name>-network.service that makes the volume (`ctrmon volume create --ignore`), pulls the image
+// (`ctrmon pull`) or defines the network (`ctrmon network create --ignore`), and stays active. A
+// .container file that names one (Volume=data.volume:/data, Image=web.image, Network=app.network)
+// gets what it stands for (the volume's or network's name, the image's reference) and Requires= and
+// After= on its unit, as podman's generator does. Each kind's keys are declared once here, with their
+// meaning for ctrmon; podman keys ctrmon has no feature for are refused with why, naming the file and
+// line, and the file then makes nothing.
 import * as path from 'node:path';
 
 import { booleanOf, parseBoolean, parseCount, parseDuration, parseLabels } from '../config/parse';
@@ -12,13 +14,15 @@ import { CtrmonError, errorMessage } from '../errors';
 import type { Host } from '../host/host';
 import { formatPlatform, hostPlatform, parsePlatform } from '../image/platform';
 import { formatReference, parseReference } from '../image/reference';
+import { addressValue, parseSubnet } from '../network/address';
+import { type NetworkRequest, checkNetworkName, defineNetwork } from '../network/definition';
 import { VOLUME_NAME } from '../volume/paths';
 import { SpecifierMarkers } from './specifiers';
 import { installEntries, quadletUnitName, refuseExecStart, unitEntries } from './quadlet-sections';
 import { type Entries, ctrmonCommand, renderSections } from './unit-generator';
 import { type UnitEntry, parseUnitFile, quoteWord, splitWords, unitError, unquoteValue } from './unit-file';
 
-export type ResourceKindName = '.volume' | '.image';
+export type ResourceKindName = '.volume' | '.image' | '.network';
 
 /** One key of a resource section: list keys accumulate (an empty assignment resets them), others: the last wins. */
 interface ResourceKey {
@@ -49,6 +53,11 @@ const last = (values: Values, key: string) => values[key]?.at(-1);
 const only = (allowed: string, why: string) => (value: string) => {
   if (value !== allowed) throw new Error(why);
 };
+const isBoolean = (key: string) => (value: string) => parseBoolean(key, value);
+/** A boolean whose true ctrmon has no feature for: true is refused with why. */
+const onlyFalse = (key: string, why: string) => (value: string) => {
+  if (parseBoolean(key, value)) throw new Error(why);
+};
 export const RESOURCE_KINDS: Record<ResourceKindName, ResourceKind> = {
   '.volume': {
     section: 'Volume',
@@ -60,12 +69,7 @@ export const RESOURCE_KINDS: Record<ResourceKindName, ResourceKind> = {
       },
       Label: { list: true, check: (v) => parseLabels([v], 'Label') },
       Driver: { check: only('local', "ctrmon's volumes are local directories: Driver=local or nothing") },
-      Copy: {
-        check: (v) => {
-          if (parseBoolean('Copy', v))
-            throw new Error("ctrmon does not copy an image's content into a volume: a new volume is empty (Copy=false)");
-        },
-      },
+      Copy: { check: onlyFalse('Copy', "ctrmon does not copy an image's content into a volume: a new volume is empty (Copy=false)") },
     },
     refused: {
       Device: "ctrmon's volumes are directories: it mounts no device or file system into one",
@@ -92,7 +96,7 @@ export const RESOURCE_KINDS: Record<ResourceKindName, ResourceKind> = {
       OS: {},
       Variant: {},
       AuthFile: {},
-      TLSVerify: { check: (v) => parseBoolean('TLSVerify', v) },
+      TLSVerify: { check: isBoolean('TLSVerify') },
       Retry: { check: (v) => parseCount('Retry', v, 0) },
       RetryDelay: { check: (v) => parseDuration('RetryDelay', v) },
       Policy: {
@@ -128,6 +132,54 @@ export const RESOURCE_KINDS: Record<ResourceKindName, ResourceKind> = {
     writes: (host) => host.paths.storeRoot,
     network: true,
   },
+  '.network': {
+    section: 'Network',
+    keys: {
+      NetworkName: { check: (v) => checkNetworkName(v) },
+      Driver: { check: only('bridge', "ctrmon's networks are netavark bridges: Driver=bridge or nothing") },
+      IPAMDriver: { check: only('host-local', 'ctrmon allocates the addresses itself: IPAMDriver=host-local or nothing') },
+      Subnet: {
+        list: true,
+        check: (v) => {
+          if (!parseSubnet(v)) throw new Error('not a network address with a prefix (10.89.0.0/24, fd00::/64)');
+        },
+      },
+      Gateway: {
+        list: true,
+        check: (v) => {
+          if (!addressValue(v)) throw new Error('not an IP address');
+        },
+      },
+      IPRange: {
+        list: true,
+        check: (v) => {
+          if (!parseSubnet(v)) throw new Error('ctrmon takes an IP range as a subnet within the subnet (10.89.0.128/25), not start-end');
+        },
+      },
+      InterfaceName: {},
+      Internal: { check: isBoolean('Internal') },
+      DisableDNS: { check: isBoolean('DisableDNS') },
+      IPv6: { check: isBoolean('IPv6') },
+      Label: { list: true, check: (v) => parseLabels([v], 'Label') },
+      Options: { list: true, check: (v) => parseLabels([v], 'Options') },
+      NetworkDeleteOnStop: {
+        check: onlyFalse(
+          'NetworkDeleteOnStop',
+          'ctrmon keeps a network when its unit stops (NetworkDeleteOnStop=false): `ctrmon network rm` removes it',
+        ),
+      },
+    },
+    refused: {
+      DNS: 'a ctrmon network has no nameservers of its own: give DNS= in each .container on it',
+      PodmanArgs: PODMAN_ONLY,
+      GlobalArgs: PODMAN_ONLY,
+      ContainersConfModule: PODMAN_ONLY,
+    },
+    provides: (values, base) => last(values, 'NetworkName') ?? `systemd-${base}`,
+    commands: (values, _host, name) => [networkCreate(networkRequest(values, name))],
+    writes: (host) => host.paths.networksDir,
+    network: false,
+  },
 };
 
 const option = (flag: string, value: string | undefined) => (value === undefined ? [] : [flag, value]);
@@ -143,10 +195,50 @@ function platformOf(values: Values): string | undefined {
   return formatPlatform(parsePlatform(`${os ?? host.os}/${architecture}${v ? `/${v}` : ''}`));
 }
 
+/** What a [Network] section asks `ctrmon network create` for, checked as that command checks it. */
+function networkRequest(values: Values, name: string): NetworkRequest {
+  const yes = (key: string) => booleanOf(last(values, key) ?? '') === true;
+  const request: NetworkRequest = {
+    name,
+    subnets: values.Subnet ?? [],
+    gateways: values.Gateway ?? [],
+    ipRanges: values.IPRange ?? [],
+    interfaceName: last(values, 'InterfaceName'),
+    internal: yes('Internal'),
+    disableDns: yes('DisableDNS'),
+    ipv6: yes('IPv6'),
+    driver: 'bridge',
+    labels: parseLabels(values.Label ?? []),
+    options: parseLabels(values.Options ?? [], '--opt'),
+  };
+  // Beside no other network: a gateway outside its subnet is the generator's error, not the unit's at start.
+  defineNetwork(request, []);
+  return request;
+}
+
+/** `ctrmon network create --ignore` with the request's flags (none for a default). */
+function networkCreate(r: NetworkRequest): string[] {
+  const pairs = (flag: string, record: Record<string, string>) => Object.entries(record).flatMap(([k, v]) => [flag, `${k}=${v}`]);
+  return [
+    'network',
+    'create',
+    '--ignore',
+    // Each subnet with its gateway and range, as podman writes them: the command pairs them by place.
+    ...r.subnets.flatMap((s, i) => ['--subnet', s, ...option('--gateway', r.gateways[i]), ...option('--ip-range', r.ipRanges[i])]),
+    ...option('--interface-name', r.interfaceName),
+    ...(r.internal ? ['--internal'] : []),
+    ...(r.disableDns ? ['--disable-dns'] : []),
+    ...(r.ipv6 ? ['--ipv6'] : []),
+    ...pairs('--label', r.labels),
+    ...pairs('--opt', r.options),
+    r.name,
+  ];
+}
+
 export interface ResourceUnit {
-  /** <base>-volume.service or <base>-image.service */
+  /** <base>-volume.service, <base>-image.service or <base>-network.service */
   unitName: string;
-  /** The volume's name or the image's reference, for a .container that names the file. */
+  /** The volume's or network's name, or the image's reference, for a .container that names the file. */
   provides: string;
   text: string;
   install: Entries;
@@ -158,7 +250,7 @@ export function resourceKindOf(name: string): ResourceKindName | null {
 }
 
 /**
- * Turns one .volume or .image file (its text, or its entries with its drop-ins') into its unit for
+ * Turns one .volume, .image or .network file (its text, or its entries with its drop-ins') into its unit for
  * host; command is node and ctrmon as ExecStart names them (default: this installation's).
  */
 export function resourceToUnit(
@@ -171,7 +263,7 @@ export function resourceToUnit(
 ): ResourceUnit {
   const entries = typeof source === 'string' ? parseUnitFile(source, file) : source;
   const kindName = resourceKindOf(file);
-  if (!kindName) throw new CtrmonError('ERR_UNIT_FILE', `${file}: not a .volume or .image file`, { path: file });
+  if (!kindName) throw new CtrmonError('ERR_UNIT_FILE', `${file}: not a .volume, .image or .network file`, { path: file });
   const kind = RESOURCE_KINDS[kindName];
   const warn = context.warn ?? ((message: string) => process.stderr.write(`warning: ${message}\n`));
   // Specifiers pass through to the unit for systemd to expand (specifiers.ts).

@@ -43,7 +43,7 @@ export interface QuadletContext {
   known?: ReadonlySet<string>;
   /** Where warnings go (an invalid escape, left out); default: stderr. */
   warn?: (message: string) => void;
-  /** The unit of the .volume or .image file of that name (data.volume) a [Container] value names; null when there is none. */
+  /** The unit of the .volume, .image or .network file of that name (data.volume) a [Container] value names; null when there is none. */
   resource?: (name: string) => ResourceUnit | null;
 }
 
@@ -63,7 +63,7 @@ interface Draft {
 /** One file's translation: where values are read and how problems are reported. */
 interface Reader {
   markers: SpecifierMarkers;
-  /** What the .volume or .image file a value names stands for (its volume's name, its image); its unit becomes a dependency. */
+  /** What the .volume, .image or .network file a value names stands for (its volume's name, its image ...); its unit becomes a dependency. */
   quadlet: (name: string) => string;
   warn: (message: string) => void;
 }
@@ -152,7 +152,7 @@ export function containerToUnit(
   const entries = entriesOf(file, source);
   const warn = context.warn ?? ((message: string) => process.stderr.write(`warning: ${message}\n`));
   const markers = new SpecifierMarkers(entries.map((e) => e.value).join('\n'));
-  // The units of the .volume and .image files it names, by file name.
+  // The units of the .volume, .image and .network files it names, by file name.
   const resources = new Map<string, string>();
   const reader: Reader = {
     markers,
@@ -212,7 +212,7 @@ export function containerToUnit(
   if (!/^[A-Za-z0-9:_.\\-]+(@[A-Za-z0-9:_.\\-]*)?\.service$/.test(unitName))
     throw new CtrmonError('ERR_UNIT_FILE', `${file}: "${base}" cannot name a unit`, { path: file });
   const known = context.known ?? new Set<string>();
-  // The units that make the volumes and images it names (data.volume) come first.
+  // The units that make the volumes, images and network it names (data.volume) come first.
   const needs: Entries = [...new Set(resources.values())].flatMap(
     (u) =>
       [
@@ -242,10 +242,11 @@ export function containerToUnit(
   return { unitName, text: reader.markers.reveal(marked), options: revealed(options, reader.markers), install };
 }
 
-/** What the .volume or .image file name stands for; its unit is added to resources. */
+/** What the .volume, .image or .network file name stands for; its unit is added to resources. */
 function resourceFor(name: string, resources: Map<string, string>, context: QuadletContext): string {
   if (resourceKindOf(name) === null) {
-    const why = path.extname(name) === '.build' ? 'ctrmon does not build images' : 'only .volume and .image files can be named here';
+    const why =
+      path.extname(name) === '.build' ? 'ctrmon does not build images' : 'only .volume, .image and .network files can be named here';
     throw new CtrmonError('ERR_INVALID_OPTION', `${name}: ${why}`);
   }
   const unit = context.resource?.(name);

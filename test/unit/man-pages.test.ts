@@ -356,7 +356,7 @@ describe('man pages: ctrmon.container(5)', () => {
   });
 });
 
-describe('man pages: ctrmon.volume(5) and ctrmon.image(5)', () => {
+describe('man pages: ctrmon.volume(5), ctrmon.image(5) and ctrmon.network(5)', () => {
   const keysIn = (file: string, section: string) =>
     entries(sectionLines(page(file), section) ?? []).flatMap((e) =>
       e.tag.split(/,\s*/).map((k) => /^([A-Za-z0-9]+)=/.exec(k)?.[1] ?? `?${k}`),

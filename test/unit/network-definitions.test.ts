@@ -114,7 +114,10 @@ describe('defineNetwork', () => {
     assert.deepEqual(n.labels, { team: 'a' });
     assert.deepEqual(n.options, { mtu: '1400' });
     assert.deepEqual(define({ subnets: ['10.90.0.0/30'] }).subnets, [{ subnet: '10.90.0.0/30', gateway: '10.90.0.1' }], 'the smallest');
-    assert.deepEqual(define({ subnets: ['FD00:0::/64'], gateways: ['fd00:0::fe'] }).subnets.at(-1), { subnet: 'fd00::/64', gateway: 'fd00::fe' });
+    assert.deepEqual(define({ subnets: ['FD00:0::/64'], gateways: ['fd00:0::fe'] }).subnets.at(-1), {
+      subnet: 'fd00::/64',
+      gateway: 'fd00::fe',
+    });
   });
 
   test('IPv6: a unique local /64 of the name beside 10.89.0.0/24, or only the given v6 subnet', () => {
@@ -139,15 +142,24 @@ describe('defineNetwork', () => {
     refused({ subnets: ['10.90.0.5/24'] }, /^network web: subnet "10\.90\.0\.5\/24" is not a network address with a prefix/);
     refused({ subnets: ['10.90.0.0/31'] }, /^network web: subnet 10\.90\.0\.0\/31 is too small for a gateway and a container$/);
     refused({ subnets: ['fd00::/127'] }, /^network web: subnet fd00::\/127 is too small/);
-    refused({ subnets: ['10.90.0.0/24'], gateways: ['10.91.0.1'] }, /^network web: gateway 10\.91\.0\.1 is not an address of subnet 10\.90\.0\.0\/24$/);
+    refused(
+      { subnets: ['10.90.0.0/24'], gateways: ['10.91.0.1'] },
+      /^network web: gateway 10\.91\.0\.1 is not an address of subnet 10\.90\.0\.0\/24$/,
+    );
     refused({ subnets: ['10.90.0.0/24'], gateways: ['fd00::1'] }, /gateway fd00::1 is not an address of subnet 10\.90\.0\.0\/24/);
     refused({ subnets: ['10.90.0.0/24'], gateways: ['gw'] }, /gateway gw is not an address of subnet/);
-    refused({ subnets: ['10.90.0.0/24'], ipRanges: ['10.91.0.0/25'] }, /^network web: IP range 10\.91\.0\.0\/25 is not a subnet within 10\.90\.0\.0\/24$/);
+    refused(
+      { subnets: ['10.90.0.0/24'], ipRanges: ['10.91.0.0/25'] },
+      /^network web: IP range 10\.91\.0\.0\/25 is not a subnet within 10\.90\.0\.0\/24$/,
+    );
     refused({ subnets: ['10.90.0.0/24'], ipRanges: ['10.90.0.0/23'] }, /IP range 10\.90\.0\.0\/23 is not a subnet within/);
     refused({ subnets: ['10.90.0.0/24'], ipRanges: ['fd00::/64'] }, /IP range fd00::\/64 is not a subnet within/);
     refused({ subnets: ['10.90.0.0/24'], ipRanges: ['10.90.0.1/25'] }, /IP range 10\.90\.0\.1\/25 is not a subnet within/);
     refused({ gateways: ['10.89.0.1'] }, /^network web: a gateway needs the subnet it belongs to$/);
-    refused({ subnets: ['10.90.0.0/24'], ipRanges: ['10.90.0.0/25', '10.90.0.128/25'] }, /^network web: an IP range needs the subnet it belongs to$/);
+    refused(
+      { subnets: ['10.90.0.0/24'], ipRanges: ['10.90.0.0/25', '10.90.0.128/25'] },
+      /^network web: an IP range needs the subnet it belongs to$/,
+    );
   });
 
   test("a subnet that overlaps another network's, and a bridge another network has, are refused", () => {
@@ -159,7 +171,8 @@ describe('defineNetwork', () => {
   });
 
   test('names: a network mode, a bad name, a name taken, a driver other than bridge', () => {
-    for (const mode of ['bridge', 'host', 'none']) refused({ name: mode }, new RegExp(`^network ${mode}: "${mode}" is a network mode, not a name`));
+    for (const mode of ['bridge', 'host', 'none'])
+      refused({ name: mode }, new RegExp(`^network ${mode}: "${mode}" is a network mode, not a name`));
     for (const name of ['', '-web', '.web', 'a/b', 'web net', 'x'.repeat(129)]) {
       refused({ name }, /: a network name is 1-128 of \[a-zA-Z0-9_\.-\], starting with a letter or digit$/);
     }
@@ -171,7 +184,13 @@ describe('defineNetwork', () => {
 
 describe('checkDefinition', () => {
   test('a stored definition, its flags made booleans and its IPAM host-local', () => {
-    const stored = { name: 'db', driver: 'bridge', network_interface: 'podman4', subnets: [{ subnet: '10.89.4.0/24' }], ipam_options: { driver: 'dhcp' } };
+    const stored = {
+      name: 'db',
+      driver: 'bridge',
+      network_interface: 'podman4',
+      subnets: [{ subnet: '10.89.4.0/24' }],
+      ipam_options: { driver: 'dhcp' },
+    };
     assert.deepEqual(checkDefinition(stored, 'db.json'), {
       ...stored,
       ipv6_enabled: false,
@@ -235,7 +254,10 @@ describe('the store', () => {
   test('a name taken: refused, or with ignore the stored one as it is', () => {
     const dir = networksDir();
     const web = createNetwork(dir, request({ name: 'web' }), false);
-    assert.throws(() => createNetwork(dir, request({ name: 'web' }), false), { code: 'ERR_NETWORK', message: /^network web: a network of this name exists$/ });
+    assert.throws(() => createNetwork(dir, request({ name: 'web' }), false), {
+      code: 'ERR_NETWORK',
+      message: /^network web: a network of this name exists$/,
+    });
     assert.deepEqual(createNetwork(dir, request({ name: 'web', subnets: ['10.99.0.0/24'] }), true), web);
     assert.deepEqual(createNetwork(dir, request({ name: 'podman' }), true), BUILTIN_DEFAULT, 'the built-in one too');
     assert.equal(existsSync(path.join(dir, 'podman.json')), false, 'which stays built in');
@@ -265,7 +287,11 @@ describe('the store', () => {
       ['10.77.0.0/16'],
       'one default, the stored one',
     );
-    assert.deepEqual(createNetwork(dir, request({ name: 'web', subnets: ['10.88.0.0/24'] }), false).subnets[0].subnet, '10.88.0.0/24', '10.88 is free now');
+    assert.deepEqual(
+      createNetwork(dir, request({ name: 'web', subnets: ['10.88.0.0/24'] }), false).subnets[0].subnet,
+      '10.88.0.0/24',
+      '10.88 is free now',
+    );
     removeNetwork(dir, 'podman');
     assert.deepEqual(findNetwork(dir, 'bridge'), BUILTIN_DEFAULT);
   });
@@ -277,7 +303,10 @@ describe('the store', () => {
     assert.equal(existsSync(path.join(dir, 'web.json')), false);
     assert.deepEqual(listNetworks(dir), [BUILTIN_DEFAULT]);
     assert.throws(() => removeNetwork(dir, 'web'), { code: 'ERR_NETWORK', message: /^cannot remove network web: no such network$/ });
-    assert.throws(() => removeNetwork(dir, 'podman'), { code: 'ERR_NETWORK', message: /^cannot remove network podman: the default network is built in$/ });
+    assert.throws(() => removeNetwork(dir, 'podman'), {
+      code: 'ERR_NETWORK',
+      message: /^cannot remove network podman: the default network is built in$/,
+    });
     assert.throws(() => removeNetwork(dir, '../x'), { code: 'ERR_NETWORK', message: /^network \.\.\/x: a network name is 1-128/ });
   });
 
@@ -291,8 +320,14 @@ describe('the store', () => {
     );
     const broken = path.join(dir, 'broken.json');
     writeFileSync(broken, '{"name": ');
-    assert.throws(() => listNetworks(dir), { code: 'ERR_NETWORK', message: new RegExp(`^network definition ${literal(broken)} is not JSON: `) });
+    assert.throws(() => listNetworks(dir), {
+      code: 'ERR_NETWORK',
+      message: new RegExp(`^network definition ${literal(broken)} is not JSON: `),
+    });
     writeFileSync(broken, JSON.stringify({ ...existing('broken', '10.89.9.0/24', 'podman9'), subnets: [] }));
-    assert.throws(() => findNetwork(dir, 'broken'), { code: 'ERR_NETWORK', message: new RegExp(`^network definition ${literal(broken)}: no valid "subnets"$`) });
+    assert.throws(() => findNetwork(dir, 'broken'), {
+      code: 'ERR_NETWORK',
+      message: new RegExp(`^network definition ${literal(broken)}: no valid "subnets"$`),
+    });
   });
 });

@@ -23,7 +23,9 @@ describe('--add-host', () => {
     for (const text of [':10.0.0.5', 'db', '-db:10.0.0.5', 'db-:10.0.0.5', 'a b:10.0.0.5', 'db;:10.0.0.5']) {
       assert.throws(() => parseAddHost(text), { code: 'ERR_INVALID_OPTION', message: expected }, text);
     }
-    assert.throws(() => parseAddHost('db:nonsense'), { message: /^--add-host "db:nonsense": "nonsense" is not an IP address or host-gateway$/ });
+    assert.throws(() => parseAddHost('db:nonsense'), {
+      message: /^--add-host "db:nonsense": "nonsense" is not an IP address or host-gateway$/,
+    });
     assert.throws(() => parseAddHost('db:10.0.0.256'), { message: /"10\.0\.0\.256" is not an IP address/ });
     assert.throws(() => parseAddHost('db', 'AddHost='), { message: /^AddHost= "db": expected host:address/ });
   });
@@ -31,7 +33,10 @@ describe('--add-host', () => {
   test('--dns: an address, canonical, or refused', () => {
     assert.equal(checkDnsServer('192.0.2.53'), '192.0.2.53');
     assert.equal(checkDnsServer('FD00:0::53'), 'fd00::53');
-    assert.throws(() => checkDnsServer('dns.example'), { code: 'ERR_INVALID_OPTION', message: /^--dns "dns\.example": not an IP address$/ });
+    assert.throws(() => checkDnsServer('dns.example'), {
+      code: 'ERR_INVALID_OPTION',
+      message: /^--dns "dns\.example": not an IP address$/,
+    });
   });
 });
 
@@ -118,9 +123,16 @@ describe('resolv.conf', () => {
   });
 
   test('without aardvark no dns.podman; repeats once; nothing at all is an empty file', () => {
-    assert.equal(resolvFile({ aardvark: [], asked: NO_DNS, host: HOST_DNS }), 'search example.com\nnameserver 192.0.2.53\noptions ndots:2\n');
     assert.equal(
-      resolvFile({ aardvark: ['10.89.0.1'], asked: { servers: ['10.89.0.1'], search: ['dns.podman', 'x.example'], options: [] }, host: NO_DNS }),
+      resolvFile({ aardvark: [], asked: NO_DNS, host: HOST_DNS }),
+      'search example.com\nnameserver 192.0.2.53\noptions ndots:2\n',
+    );
+    assert.equal(
+      resolvFile({
+        aardvark: ['10.89.0.1'],
+        asked: { servers: ['10.89.0.1'], search: ['dns.podman', 'x.example'], options: [] },
+        host: NO_DNS,
+      }),
       'search dns.podman x.example\nnameserver 10.89.0.1\n',
     );
     assert.equal(resolvFile({ aardvark: [], asked: NO_DNS, host: NO_DNS }), '\n');

@@ -41,24 +41,39 @@ describe('leaseAddresses', () => {
       ['a', 'b', 'c', 'd', 'e'].map((h) => leaseAddresses(dir, high, h)[0]),
       ['10.90.3.1', '10.90.3.3', '10.90.3.4', '10.90.3.5', '10.90.3.6'],
     );
-    assert.throws(() => leaseAddresses(dir, high, 'f'), { code: 'ERR_NETWORK', message: /no free address left in 10\.90\.3\.0\/29/ }, 'never .7, the broadcast');
+    assert.throws(
+      () => leaseAddresses(dir, high, 'f'),
+      { code: 'ERR_NETWORK', message: /no free address left in 10\.90\.3\.0\/29/ },
+      'never .7, the broadcast',
+    );
   });
 
   test('a tiny subnet is exhausted after its one address, saying which network and subnet', () => {
     const dir = leasesDir();
     assert.deepEqual(leaseAddresses(dir, TINY, 'a'), ['10.90.1.2']);
-    assert.throws(() => leaseAddresses(dir, TINY, 'b'), { code: 'ERR_NETWORK', message: /^network tiny has no free address left in 10\.90\.1\.0\/30$/ });
+    assert.throws(() => leaseAddresses(dir, TINY, 'b'), {
+      code: 'ERR_NETWORK',
+      message: /^network tiny has no free address left in 10\.90\.1\.0\/30$/,
+    });
     releaseAddress(dir, 'tiny', '10.90.1.2', 'a');
     assert.deepEqual(leaseAddresses(dir, TINY, 'b'), ['10.90.1.2'], 'free again once released');
   });
 
   test("an IP range: its addresses only, first to last, less v4's broadcast", () => {
     const dir = leasesDir();
-    const ranged = network('ranged', { subnet: '10.90.4.0/24', gateway: '10.90.4.1', lease_range: { start_ip: '10.90.4.248', end_ip: '10.90.4.255' } });
+    const ranged = network('ranged', {
+      subnet: '10.90.4.0/24',
+      gateway: '10.90.4.1',
+      lease_range: { start_ip: '10.90.4.248', end_ip: '10.90.4.255' },
+    });
     const got = [...Array(7)].map((_, i) => leaseAddresses(dir, ranged, `h${i}`)[0]);
     assert.deepEqual(got, ['10.90.4.248', '10.90.4.249', '10.90.4.250', '10.90.4.251', '10.90.4.252', '10.90.4.253', '10.90.4.254']);
     assert.throws(() => leaseAddresses(dir, ranged, 'h7'), { message: /^network ranged has no free address left in 10\.90\.4\.0\/24$/ });
-    const whole = network('whole', { subnet: '10.90.5.0/30', gateway: '10.90.5.1', lease_range: { start_ip: '10.90.5.0', end_ip: '10.90.5.3' } });
+    const whole = network('whole', {
+      subnet: '10.90.5.0/30',
+      gateway: '10.90.5.1',
+      lease_range: { start_ip: '10.90.5.0', end_ip: '10.90.5.3' },
+    });
     assert.deepEqual(leaseAddresses(dir, whole, 'a'), ['10.90.5.2'], 'a range of the whole subnet still skips .0, .1 and .3');
     assert.throws(() => leaseAddresses(dir, whole, 'b'), { message: /^network whole has no free address left/ });
   });
@@ -67,7 +82,10 @@ describe('leaseAddresses', () => {
     const dir = leasesDir();
     assert.deepEqual(leaseAddresses(dir, DUAL, 'a'), ['10.90.2.2', 'fd00:2::2']);
     assert.deepEqual(leaseAddresses(dir, DUAL, 'b'), ['10.90.2.3', 'fd00:2::3']);
-    assert.throws(() => leaseAddresses(dir, DUAL, 'c'), { code: 'ERR_NETWORK', message: /^network dual has no free address left in fd00:2::\/126$/ });
+    assert.throws(() => leaseAddresses(dir, DUAL, 'c'), {
+      code: 'ERR_NETWORK',
+      message: /^network dual has no free address left in fd00:2::\/126$/,
+    });
     assert.deepEqual(
       byAddress(listLeases(dir)).map((l) => `${l.address} ${l.holder}`),
       ['10.90.2.2 a', '10.90.2.3 b', 'fd00:2::2 a', 'fd00:2::3 b'],

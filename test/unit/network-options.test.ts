@@ -12,7 +12,7 @@ import { describeHost } from '../../src/host/host';
 /** Root's host, whose defaults these are. */
 const HOST = describeHost({}, 0);
 const IMAGE = 'localhost/app:1';
-const NO_USES: NetworkUses = { publish: [], ips: [], aliases: [], dns: [] };
+const NO_USES: NetworkUses = {};
 
 const bundle = (raw: RawMonitorOptions) => buildMonitorOptions('web', [], { bundle: '/b', ...raw }, HOST);
 const refusedFor = (raw: RawMonitorOptions, message: RegExp) => assert.throws(() => bundle(raw), { code: 'ERR_INVALID_OPTION', message });
@@ -20,7 +20,10 @@ const refusedFor = (raw: RawMonitorOptions, message: RegExp) => assert.throws(()
 /** `ctrmon monitor`'s arguments as the raw options commander would give (every flag's values in order). */
 function rawOf(args: string[]): RawMonitorOptions {
   const raw: Record<string, string[]> = {};
-  for (let i = 0; i < args.length; i += 2) (raw[attributeOf(args[i])] ??= []).push(args[i + 1]);
+  for (let i = 0; i < args.length; i += 2) {
+    const key = attributeOf(args[i]);
+    raw[key] = [...(raw[key] ?? []), args[i + 1]];
+  }
   return raw;
 }
 
@@ -66,21 +69,28 @@ describe('--network values', () => {
 
 describe('the mode the options give', () => {
   test('--publish alone is bridge; nothing given stays the source’s own; a network takes everything', () => {
-    assert.equal(networkMode(undefined, { ...NO_USES, publish: ['8080:80'] }), 'bridge');
+    assert.equal(networkMode(undefined, { ...NO_USES, '--publish': ['8080:80'] }), 'bridge');
     assert.equal(networkMode(undefined, NO_USES), undefined);
     assert.equal(networkMode('none', NO_USES), 'none');
-    assert.equal(networkMode('web', { publish: ['80'], ips: ['10.89.0.5'], aliases: ['db'], dns: ['192.0.2.53'] }), 'web');
-    assert.equal(networkMode('none', { ...NO_USES, dns: ['192.0.2.53'] }), 'none', 'none may have a resolv.conf of its own');
+    assert.equal(
+      networkMode('web', { '--publish': ['80'], '--ip': ['10.89.0.5'], '--network-alias': ['db'], '--dns': ['192.0.2.53'] }),
+      'web',
+    );
+    assert.equal(networkMode('none', { ...NO_USES, '--dns': ['192.0.2.53'] }), 'none', 'none may have a resolv.conf of its own');
   });
 
   test('what needs a network of its own is refused with host, none or none given, naming the option', () => {
-    const refusals: [string | undefined, Partial<NetworkUses>, RegExp][] = [
-      ['host', { publish: ['8080:80'] }, /^--publish "8080:80": needs a network of its own to map \(--network host\)$/],
-      ['none', { publish: ['80', '81'] }, /^--publish "80": needs a network of its own to map \(--network none\)$/],
-      ['none', { ips: ['10.89.0.5'] }, /^--ip "10\.89\.0\.5": is an address on a bridge network \(--network none\)$/],
-      [undefined, { ips: ['10.89.0.5'] }, /^--ip "10\.89\.0\.5": is an address on a bridge network \(--network is the source's own\)$/],
-      [undefined, { aliases: ['db'] }, /^--network-alias "db": is a name on a bridge network \(--network is the source's own\)$/],
-      ['host', { dns: ['192.0.2.53'] }, /^--dns "192\.0\.2\.53": has no effect: with --network host the container uses the host's resolv\.conf/],
+    const refusals: [string | undefined, NetworkUses, RegExp][] = [
+      ['host', { '--publish': ['8080:80'] }, /^--publish "8080:80": needs a network of its own to map \(--network host\)$/],
+      ['none', { '--publish': ['80', '81'] }, /^--publish "80": needs a network of its own to map \(--network none\)$/],
+      ['none', { '--ip': ['10.89.0.5'] }, /^--ip "10\.89\.0\.5": is an address on a bridge network \(--network none\)$/],
+      [undefined, { '--ip': ['10.89.0.5'] }, /^--ip "10\.89\.0\.5": is an address on a bridge network \(--network is the source's own\)$/],
+      [undefined, { '--network-alias': ['db'] }, /^--network-alias "db": is a name on a bridge network \(--network is the source's own\)$/],
+      [
+        'host',
+        { '--dns': ['192.0.2.53'] },
+        /^--dns "192\.0\.2\.53": has no effect: with --network host the container uses the host's resolv\.conf/,
+      ],
     ];
     for (const [mode, uses, message] of refusals) {
       assert.throws(() => networkMode(mode, { ...NO_USES, ...uses }), { code: 'ERR_INVALID_OPTION', message }, String(message));
@@ -95,7 +105,18 @@ describe('the network options of ctrmon monitor', () => {
     assert.deepEqual(o.publish, ['8080:80']);
     assert.equal(o.networksDir, HOST.paths.networksDir);
     assert.equal(o.networksDir, '/etc/ctrmon/networks');
-    assert.deepEqual(monitorArgs(o, HOST), ['monitor', '--bundle', '/b', '--network', 'bridge', '--publish', '8080:80', '--sdnotify', 'conmon', 'web']);
+    assert.deepEqual(monitorArgs(o, HOST), [
+      'monitor',
+      '--bundle',
+      '/b',
+      '--network',
+      'bridge',
+      '--publish',
+      '8080:80',
+      '--sdnotify',
+      'conmon',
+      'web',
+    ]);
   });
 
   test('without a network of its own, no networks directory and no network options', () => {
@@ -217,9 +238,7 @@ describe('the network options of ctrmon monitor', () => {
     refusedFor({ addHost: ['db:nonsense'] }, /^--add-host "db:nonsense": "nonsense" is not an IP address or host-gateway$/);
   });
 
-  // The refusal names --ip for an --ip6 value, and --dns for a --dns-search or --dns-option one:
-  // networkOf (src/config/monitor-options.ts) passes them to networkMode as one list each.
-  test('a refusal names the flag that was given', { todo: 'names --ip for --ip6, --dns for --dns-search and --dns-option' }, () => {
+  test('a refusal names the flag that was given', () => {
     refusedFor({ network: 'none', ip6: 'fd00::5' }, /^--ip6 "fd00::5": is an address on a bridge network \(--network none\)$/);
     refusedFor({ network: 'host', dnsSearch: ['corp.example'] }, /^--dns-search "corp\.example": has no effect/);
     refusedFor({ network: 'host', dnsOption: ['ndots:2'] }, /^--dns-option "ndots:2": has no effect/);

@@ -6,7 +6,14 @@ import { describe, test } from 'node:test';
 
 import { type PortMapping, formatMapping, parseExpose, parsePublish, sameHostPorts } from '../../src/network/ports';
 
-const mapping = (m: Partial<PortMapping>): PortMapping => ({ host_ip: '', container_port: 80, host_port: 8080, range: 1, protocol: 'tcp', ...m });
+const mapping = (m: Partial<PortMapping>): PortMapping => ({
+  host_ip: '',
+  container_port: 80,
+  host_port: 8080,
+  range: 1,
+  protocol: 'tcp',
+  ...m,
+});
 
 describe('--publish', () => {
   test('hostPort:containerPort, with an IPv4 or a bracketed IPv6 host address', () => {
@@ -42,7 +49,10 @@ describe('--publish', () => {
       ['[::1]:8080:80', /^--publish "\[::1\]:8080:80": Linux does not forward IPv6 loopback to a container/],
       ['[fd00::1:8080:80', /^--publish "\[fd00::1:8080:80": an IPv6 address is written in brackets and followed by ":"/],
       ['[10.0.0.1]:8080:80', /^--publish "\[10\.0\.0\.1\]:8080:80": "10\.0\.0\.1" is not an IPv6 address$/],
-      ['999.0.0.1:8080:80', /^--publish "999\.0\.0\.1:8080:80": "999\.0\.0\.1" is not an IPv4 address \(write IPv6 addresses in brackets\)$/],
+      [
+        '999.0.0.1:8080:80',
+        /^--publish "999\.0\.0\.1:8080:80": "999\.0\.0\.1" is not an IPv4 address \(write IPv6 addresses in brackets\)$/,
+      ],
       ['fd00::1:8080:80', /^--publish "fd00::1:8080:80": expected \[ip:\]\[hostPort:\]containerPort\[\/protocol\]$/],
       ['8080:80/tcp/x', /^--publish "8080:80\/tcp\/x": expected \[ip:\]/],
       ['', /^--publish "": expected \[ip:\]/],

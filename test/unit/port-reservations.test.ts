@@ -11,7 +11,14 @@ import { PortReservations } from '../../src/network/port-reservations';
 import type { PortMapping } from '../../src/network/ports';
 
 const LOCAL = '127.0.0.1';
-const mapping = (m: Partial<PortMapping>): PortMapping => ({ host_ip: LOCAL, container_port: 80, host_port: 0, range: 1, protocol: 'tcp', ...m });
+const mapping = (m: Partial<PortMapping>): PortMapping => ({
+  host_ip: LOCAL,
+  container_port: 80,
+  host_port: 0,
+  range: 1,
+  protocol: 'tcp',
+  ...m,
+});
 
 /** A socket of our own on a port of protocol: resolves with its port, or rejects with the bind's error. */
 function bind(protocol: 'tcp' | 'udp', port = 0): Promise<{ port: number; close: () => Promise<void> }> {
@@ -19,7 +26,9 @@ function bind(protocol: 'tcp' | 'udp', port = 0): Promise<{ port: number; close:
     if (protocol === 'udp') {
       const socket = dgram.createSocket('udp4');
       socket.once('error', reject);
-      socket.bind(port, LOCAL, () => resolve({ port: socket.address().port, close: () => new Promise((done) => socket.close(() => done())) }));
+      socket.bind(port, LOCAL, () =>
+        resolve({ port: socket.address().port, close: () => new Promise((done) => socket.close(() => done())) }),
+      );
       return;
     }
     const server = net.createServer();
@@ -64,7 +73,9 @@ for (const protocol of ['tcp', 'udp'] as const) {
       try {
         await assert.rejects(PortReservations.reserve([mapping({ host_port: other.port, protocol })]), {
           code: 'ERR_PORT_IN_USE',
-          message: new RegExp(`^cannot publish 127\\.0\\.0\\.1:${other.port}->80/${protocol}: host port ${other.port}/${protocol} is already in use$`),
+          message: new RegExp(
+            `^cannot publish 127\\.0\\.0\\.1:${other.port}->80/${protocol}: host port ${other.port}/${protocol} is already in use$`,
+          ),
         });
       } finally {
         await other.close();
@@ -100,7 +111,10 @@ for (const protocol of ['tcp', 'udp'] as const) {
       const other = await bind(protocol);
       try {
         await assert.rejects(
-          PortReservations.reserve([mapping({ host_port: first, protocol }), mapping({ host_port: other.port, container_port: 81, protocol })]),
+          PortReservations.reserve([
+            mapping({ host_port: first, protocol }),
+            mapping({ host_port: other.port, container_port: 81, protocol }),
+          ]),
           { code: 'ERR_PORT_IN_USE', message: new RegExp(`host port ${other.port}/${protocol} is already in use$`) },
         );
         assert.equal(await isFree(protocol, first), true, `${first} given back`);
@@ -118,9 +132,12 @@ describe('mappings published twice', () => {
       code: 'ERR_PORT_IN_USE',
       message: /^cannot publish 127\.0\.0\.1:8080->81\/tcp: it is published twice \(127\.0\.0\.1:8080->80\/tcp\)$/,
     });
-    await assert.rejects(PortReservations.reserve([mapping({ host_port: 8000, range: 10 }), mapping({ host_ip: '', host_port: 8009, container_port: 90 })]), {
-      message: /^cannot publish 0\.0\.0\.0:8009->90\/tcp: it is published twice \(127\.0\.0\.1:8000-8009->80-89\/tcp\)$/,
-    });
+    await assert.rejects(
+      PortReservations.reserve([mapping({ host_port: 8000, range: 10 }), mapping({ host_ip: '', host_port: 8009, container_port: 90 })]),
+      {
+        message: /^cannot publish 0\.0\.0\.0:8009->90\/tcp: it is published twice \(127\.0\.0\.1:8000-8009->80-89\/tcp\)$/,
+      },
+    );
   });
 
   test('one port number as tcp and as udp is two reservations', async () => {

@@ -1,6 +1,6 @@
-// .volume and .image files (podman-volume.unit(5), podman-image.unit(5) as the reference) and the
-// units they give, as a table; then a .container that names them, and the generator over a
-// directory of all three kinds. The units are read back with the unit-file parser and each
+// .volume, .image and .network files (podman-volume.unit(5), podman-image.unit(5),
+// podman-network.unit(5) as the reference) and the units they give, as a table; then a .container
+// that names them, and the generator over a directory of every kind. The units are read back with the unit-file parser and each
 // ExecStart split into words, so a case states settings, not text.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -14,7 +14,7 @@ import { hostPlatform } from '../../src/image/platform';
 import { packagePath } from '../../src/package-root';
 import { generateUnits } from '../../src/systemd/generator';
 import { containerToUnit } from '../../src/systemd/quadlet';
-import { RESOURCE_KINDS, resourceToUnit } from '../../src/systemd/quadlet-resources';
+import { RESOURCE_KINDS, resourceKindOf, resourceToUnit } from '../../src/systemd/quadlet-resources';
 import { parseUnitFile, splitWords } from '../../src/systemd/unit-file';
 
 const DIR = '/etc/containers/systemd';
@@ -66,6 +66,18 @@ function check(c: Case): void {
     .map((l) => splitWords(l.slice('Service|ExecStart|'.length), () => 'ExecStart').slice(COMMAND.length));
   if (c.exec) assert.deepEqual(execs, c.exec, show);
   if (c.provides) assert.equal(unit.provides, c.provides);
+}
+
+/** A case for each key file's kind refuses, after the section's line and the lines before: the error names the key and says why. */
+function refusedCases(file: string, before = ''): Case[] {
+  const kind = RESOURCE_KINDS[resourceKindOf(file)!];
+  const line = before.split('\n').length + 1;
+  return Object.entries(kind.refused).map(([key, why]) => ({
+    name: `${key}= is refused with why`,
+    file,
+    text: `[${kind.section}]\n${before}${key}=x\n`,
+    error: `${line}: ${key}= is not supported: ${why}`,
+  }));
 }
 
 const ONESHOT = ['Service|Type|oneshot', 'Service|RemainAfterExit|yes', 'Service|SyslogIdentifier|%N'];
@@ -146,12 +158,7 @@ const VOLUMES: Case[] = [
     text: '[Volume]\n[Service]\nType=simple\n',
     error: '3: Type=simple: the unit is Type=oneshot',
   },
-  ...Object.entries(RESOURCE_KINDS['.volume'].refused).map(([key, why]) => ({
-    name: `${key}= is refused with why`,
-    file: 'd.volume',
-    text: `[Volume]\n${key}=x\n`,
-    error: `2: ${key}= is not supported: ${why}`,
-  })),
+  ...refusedCases('d.volume'),
 ];
 
 const IMAGES: Case[] = [
@@ -226,16 +233,129 @@ const IMAGES: Case[] = [
     text: `[Image]\nImage=${REF}\nPolicy=missing\n`,
     error: '3: Policy=missing: `ctrmon pull` always asks',
   },
-  ...Object.entries(RESOURCE_KINDS['.image'].refused).map(([key, why]) => ({
-    name: `${key}= is refused with why`,
-    file: 'web.image',
-    text: `[Image]\nImage=${REF}\n${key}=x\n`,
-    error: `3: ${key}= is not supported: ${why}`,
-  })),
+  ...refusedCases('web.image', `Image=${REF}\n`),
 ];
 
-describe('.volume and .image files and the units they give', () => {
-  for (const [group, cases] of Object.entries({ VOLUMES, IMAGES })) {
+const NETWORKS: Case[] = [
+  {
+    name: 'a bare [Network] defines systemd-<name>, idempotently, in a oneshot that stays active',
+    file: 'app.network',
+    text: '[Network]\n',
+    has: [...ONESHOT, `Unit|SourcePath|${DIR}/app.network`, 'Unit|RequiresMountsFor|/etc/ctrmon/networks'],
+    lacks: ['Unit|Wants'],
+    exec: [['network', 'create', '--ignore', 'systemd-app']],
+    provides: 'systemd-app',
+  },
+  {
+    name: "every key ctrmon takes, as `ctrmon network create`'s flags; each subnet with its gateway and range",
+    file: 'app.network',
+    text:
+      '[Network]\nDriver=bridge\nIPAMDriver=host-local\nSubnet=10.89.7.0/24\nGateway=10.89.7.254\nIPRange=10.89.7.128/25\n' +
+      'Subnet=fd00:7::/64\nInterfaceName=br-app\nInternal=yes\nDisableDNS=true\nIPv6=on\nLabel=tier=back\n' +
+      'Options=mtu=1400 isolate=true\nNetworkDeleteOnStop=false\n',
+    exec: [
+      [
+        'network',
+        'create',
+        '--ignore',
+        '--subnet',
+        '10.89.7.0/24',
+        '--gateway',
+        '10.89.7.254',
+        '--ip-range',
+        '10.89.7.128/25',
+        '--subnet',
+        'fd00:7::/64',
+        '--interface-name',
+        'br-app',
+        '--internal',
+        '--disable-dns',
+        '--ipv6',
+        '--label',
+        'tier=back',
+        '--opt',
+        'mtu=1400',
+        '--opt',
+        'isolate=true',
+        'systemd-app',
+      ],
+    ],
+  },
+  {
+    name: 'NetworkName= names the network; false booleans are written as nothing',
+    file: 'app.network',
+    text: '[Network]\nNetworkName=appnet\nInternal=no\nDisableDNS=false\n',
+    has: ['Unit|Description|ctrmon network appnet'],
+    exec: [['network', 'create', '--ignore', 'appnet']],
+    provides: 'appnet',
+  },
+  {
+    name: "a user manager: the definitions in the user's configuration directory",
+    file: 'app.network',
+    text: '[Network]\n',
+    user: true,
+    has: ['Unit|RequiresMountsFor|/home/u/.config/ctrmon/networks'],
+  },
+  {
+    name: 'a specifier in NetworkName= reaches the unit for systemd to expand',
+    file: 'app.network',
+    text: '[Network]\nNetworkName=app-%i\n',
+    exec: [['network', 'create', '--ignore', 'app-%i']],
+    provides: 'app-%i',
+  },
+  { name: 'a bad name', file: 'n.network', text: '[Network]\nNetworkName=-x\n', error: '2: NetworkName=-x: network -x: a network name is' },
+  { name: 'a mode is not a name', file: 'n.network', text: '[Network]\nNetworkName=host\n', error: '2: NetworkName=host: network host:' },
+  {
+    name: 'another driver is refused',
+    file: 'n.network',
+    text: '[Network]\nDriver=macvlan\n',
+    error: "2: Driver=macvlan: ctrmon's networks are netavark bridges",
+  },
+  {
+    name: 'another IPAM driver is refused',
+    file: 'n.network',
+    text: '[Network]\nIPAMDriver=dhcp\n',
+    error: '2: IPAMDriver=dhcp: ctrmon allocates the addresses itself',
+  },
+  { name: 'a bad subnet', file: 'n.network', text: '[Network]\nSubnet=10.89.7.0\n', error: '2: Subnet=10.89.7.0: not a network address' },
+  { name: 'a bad gateway', file: 'n.network', text: '[Network]\nGateway=gw\n', error: '2: Gateway=gw: not an IP address' },
+  {
+    name: "podman's start-end IP range is refused",
+    file: 'n.network',
+    text: '[Network]\nSubnet=10.89.7.0/24\nIPRange=10.89.7.10-10.89.7.20\n',
+    error: '3: IPRange=10.89.7.10-10.89.7.20: ctrmon takes an IP range as a subnet',
+  },
+  {
+    name: 'a gateway without its subnet: checked as `ctrmon network create` checks it',
+    file: 'n.network',
+    text: '[Network]\nGateway=10.89.7.1\n',
+    error: ' network systemd-n: a gateway needs the subnet it belongs to',
+  },
+  {
+    name: 'a gateway outside its subnet',
+    file: 'n.network',
+    text: '[Network]\nSubnet=10.89.7.0/24\nGateway=10.89.8.1\n',
+    error: ' network systemd-n: gateway 10.89.8.1 is not an address of subnet 10.89.7.0/24',
+  },
+  { name: 'a bad option', file: 'n.network', text: '[Network]\nOptions=mtu\n', error: '2: Options=mtu: expected KEY=VALUE' },
+  { name: 'a bad boolean', file: 'n.network', text: '[Network]\nInternal=maybe\n', error: '2: Internal=maybe: expected a boolean' },
+  {
+    name: 'NetworkDeleteOnStop=true is refused',
+    file: 'n.network',
+    text: '[Network]\nNetworkDeleteOnStop=true\n',
+    error: '2: NetworkDeleteOnStop=true: ctrmon keeps a network when its unit stops',
+  },
+  {
+    name: "ExecStart= is ctrmon's",
+    file: 'n.network',
+    text: '[Network]\n[Service]\nExecStart=/bin/true\n',
+    error: "3: ExecStart= is ctrmon's (ctrmon network)",
+  },
+  ...refusedCases('n.network'),
+];
+
+describe('.volume, .image and .network files and the units they give', () => {
+  for (const [group, cases] of Object.entries({ VOLUMES, IMAGES, NETWORKS })) {
     describe(group.toLowerCase(), () => {
       for (const c of cases) test(c.name, () => check(c));
     });
@@ -247,6 +367,8 @@ describe('a .container that names them', () => {
     'data.volume': '[Volume]\nVolumeName=appdata\n',
     'web.image': `[Image]\nImage=${REF}\nImageTag=localhost/web:pinned\n`,
     'bad.volume': '[Volume]\nDevice=/dev/sda1\n',
+    'app.network': '[Network]\nSubnet=10.89.7.0/24\n',
+    'named.network': '[Network]\nNetworkName=appnet\n',
   };
   const resource = (name: string) =>
     files[name] === undefined ? null : resourceToUnit(path.join(DIR, name), files[name], 'test', SYSTEM, COMMAND);
@@ -283,6 +405,19 @@ describe('a .container that names them', () => {
       assert.ok(w.join(' ').includes(run.join(' ')), `${run.join(' ')} in ${w.join(' ')}`);
   });
 
+  test("Network= gets the .network file's network, and the unit requires and follows its unit", () => {
+    const unit = translate(`Image=${REF}\nNetwork=app.network\n`);
+    const lines = unitLines(unit.text);
+    for (const line of ['Unit|Requires|app-network.service', 'Unit|After|app-network.service'])
+      assert.ok(lines.includes(line), `${line} in\n${unit.text}`);
+    assert.ok(words(unit.text).join(' ').includes('--network systemd-app'), unit.text);
+    assert.equal(unit.options.network, 'systemd-app');
+    assert.equal(translate(`Image=${REF}\nNetwork=named.network\n`).options.network, 'appnet', "NetworkName='s name");
+    assert.throws(() => translate(`Image=${REF}\nNetwork=gone.network\n`), {
+      message: `${DIR}/web.container:3: Network=gone.network: gone.network: there is no gone.network in the Quadlet search directories`,
+    });
+  });
+
   test('a file that is not there, a bad file, a .build: errors naming the .container line and the cause', () => {
     assert.throws(() => translate('Image=web.image\nVolume=gone.volume:/d\n'), {
       message: `${DIR}/web.container:3: Volume=: gone.volume: there is no gone.volume in the Quadlet search directories`,
@@ -296,7 +431,7 @@ describe('a .container that names them', () => {
   });
 });
 
-describe('the generator over .container, .volume and .image files', () => {
+describe('the generator over .container, .volume, .image and .network files', () => {
   const work = mkdtempSync(path.join(tmpdir(), 'ctrmon-quadlet-resources-'));
   after(() => rmSync(work, { recursive: true, force: true }));
   const host = (dir: string) => ({
@@ -311,15 +446,23 @@ describe('the generator over .container, .volume and .image files', () => {
     writeFileSync(path.join(dir, 'data.volume'), '[Volume]\nLabel=a=1\n[Install]\nWantedBy=multi-user.target\n');
     writeFileSync(path.join(dir, 'data.volume.d', '10-labels.conf'), '[Volume]\nLabel=\nLabel=b=2\n');
     writeFileSync(path.join(dir, 'web.image'), `[Image]\nImage=${REF}\n`);
-    writeFileSync(path.join(dir, 'web.container'), '[Container]\nImage=web.image\nVolume=data.volume:/data\n');
+    writeFileSync(path.join(dir, 'app.network'), '[Network]\n');
+    writeFileSync(path.join(dir, 'web.container'), '[Container]\nImage=web.image\nVolume=data.volume:/data\nNetwork=app.network\n');
     writeFileSync(path.join(dir, 'lost.container'), '[Container]\nImage=web.image\nVolume=gone.volume:/data\n');
     writeFileSync(path.join(dir, 'x@.volume'), '[Volume]\n');
     const result = generateUnits(host(dir), out, 'test', COMMAND);
-    assert.deepEqual(result.written.sort(), ['data-volume.service', 'web-image.service', 'web.service']);
+    assert.deepEqual(result.written.sort(), ['app-network.service', 'data-volume.service', 'web-image.service', 'web.service']);
     assert.equal(result.errors.length, 2, result.errors.join('\n'));
     assert.match(result.errors.join('\n'), /lost\.container:3: Volume=: gone\.volume: there is no gone\.volume/);
     assert.match(result.errors.join('\n'), /x@\.volume: a \.volume file cannot be a template/);
-    assert.deepEqual(readdirSync(out).sort(), ['data-volume.service', 'multi-user.target.wants', 'web-image.service', 'web.service']);
+    assert.deepEqual(readdirSync(out).sort(), [
+      'app-network.service',
+      'data-volume.service',
+      'multi-user.target.wants',
+      'web-image.service',
+      'web.service',
+    ]);
+    assert.match(readFileSync(path.join(out, 'web.service'), 'utf8'), /^Requires=app-network\.service$/m);
     assert.deepEqual(readdirSync(path.join(out, 'multi-user.target.wants')), ['data-volume.service']);
     const volume = readFileSync(path.join(out, 'data-volume.service'), 'utf8');
     assert.match(volume, /--label b=2 systemd-data$/m);
@@ -352,11 +495,12 @@ describe('the generator over .container, .volume and .image files', () => {
     assert.match(result.errors.join('\n'), /there is no data\.volume/);
   });
 
-  test('`ctrmon generate systemd --from` takes a .volume or .image file, and a .container names its neighbours', () => {
+  test('`ctrmon generate systemd --from` takes a .volume, .image or .network file, and a .container names its neighbours', () => {
     const dir = path.join(work, 'from');
     mkdirSync(dir);
     writeFileSync(path.join(dir, 'data.volume'), '[Volume]\n');
-    writeFileSync(path.join(dir, 'web.container'), `[Container]\nImage=${REF}\nVolume=data.volume:/data\n`);
+    writeFileSync(path.join(dir, 'app.network'), '[Network]\nNetworkName=appnet\n');
+    writeFileSync(path.join(dir, 'web.container'), `[Container]\nImage=${REF}\nVolume=data.volume:/data\nNetwork=app.network\n`);
     const run = (file: string) =>
       spawnSync(process.execPath, [packagePath('bin', 'ctrmon.js'), 'generate', 'systemd', '--from', path.join(dir, file)], {
         encoding: 'utf8',
@@ -364,9 +508,14 @@ describe('the generator over .container, .volume and .image files', () => {
     const volume = run('data.volume');
     assert.equal(volume.status, 0, volume.stderr);
     assert.match(volume.stdout, /volume create --ignore systemd-data$/m);
+    const network = run('app.network');
+    assert.equal(network.status, 0, network.stderr);
+    assert.match(network.stdout, /network create --ignore appnet$/m);
     const web = run('web.container');
     assert.equal(web.status, 0, web.stderr);
     assert.match(web.stdout, /^Requires=data-volume\.service$/m);
     assert.match(web.stdout, /--volume systemd-data:\/data/);
+    assert.match(web.stdout, /^Requires=app-network\.service$/m);
+    assert.match(web.stdout, /--network appnet/);
   });
 });

@@ -242,10 +242,7 @@ describe('.container files', () => {
   test('unknown keys, bad values and missing pieces are errors naming file and line', () => {
     const cases: [string, string][] = [
       ['[Container]\nBundle=/b\nDevice=/dev/x\n', 'bad.container:3: unsupported key Device= in [Container]'],
-      [
-        '[Container]\nImage=quay.io/x\nPublishPort=80\n',
-        'bad.container:3: PublishPort=80: ctrmon has no bridged networks: use Network=host',
-      ],
+      ['[Container]\nImage=quay.io/x\nPublishPort=http\n', 'bad.container:3: PublishPort=: container port "http" is not a port'],
       ['[Container]\nImage=quay.io/x\nVolume=data\n', 'bad.container:3: Volume=: expected /host/path:/container/path'],
       ['[Container]\nBundle=/b\nImage=quay.io/x\n', 'bad.container: --bundle and --image exclude each other'],
       ['[Container]\nBundle=/b\nNotify=maybe\n', 'bad.container:3: Notify=maybe: expected true, false or healthy'],

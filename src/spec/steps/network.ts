@@ -20,8 +20,8 @@ export const HOST_SYS_MOUNT: OciMount = {
   source: '/sys',
   options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'],
 };
-const HOST_FILES = { hosts: '/etc/hosts', resolv: '/etc/resolv.conf' };
-const DESTINATIONS = { hosts: '/etc/hosts', resolv: '/etc/resolv.conf' };
+const HOST_FILES = { resolv: '/etc/resolv.conf', hosts: '/etc/hosts' };
+const DESTINATIONS = { resolv: '/etc/resolv.conf', hosts: '/etc/hosts' };
 
 export interface NetworkInputs {
   /** Undefined: the config's namespaces stand (unless netnsPath is given). */
