@@ -12,9 +12,8 @@ const STATE_DIR = '/run/ctrmon';
 const EMPTY: Footprint = { rules: [], veths: 0, bridges: [], namespaces: [], leases: [] };
 
 /** A server of its name (or $APP_VERSION) on 8080, ready once it listens, gone at once on SIGTERM. */
-// biome-ignore lint/suspicious/noTemplateCurlyInString: the shell's own ${APP_VERSION:-$0}
 const SERVE =
-  'mkdir -p /tmp/w; echo "${APP_VERSION:-$0}" >/tmp/w/index.html; httpd -f -p 8080 -h /tmp/w & pid=$!; trap \'kill $pid; exit 0\' TERM; wait';
+  'mkdir -p /tmp/w; v=$APP_VERSION; [ -n "$v" ] || v=$0; echo "$v" >/tmp/w/index.html; httpd -f -p 8080 -h /tmp/w & pid=$!; trap \'kill $pid; exit 0\' TERM; wait';
 
 updateSuite(
   'published ports under a real systemd',
