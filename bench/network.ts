@@ -24,7 +24,7 @@ import * as path from 'node:path';
 import { errorMessage } from '../src/errors';
 import type { Bundle } from '../src/spec/bundle';
 import type { ResolvedRuntime } from '../src/runtime/resolve';
-import { networkFootprint, networkSkipReason } from '../test/helpers/network-host';
+import { networkFootprint, networkSkipReason } from '../test/lab/network-host';
 import { PrivateSystemd, privateSystemdUnavailable } from '../test/lab/systemd/private-systemd';
 import { RUNTIME_UNIT_DIR } from '../test/lab/systemd/service-manager';
 import { runClient, tail } from './namespace-client';

@@ -1308,8 +1308,10 @@ function networkOf(get: ValueGetter): string | undefined {
   if (all.length > 1)
     throw badOption('--network', all.join(','), 'ctrmon connects a container to one network (podman joins several): give one');
   const flags = ['--publish', '--ip', '--ip6', '--network-alias', '--dns', '--dns-search', '--dns-option'];
-  const mode = networkMode(get.one('--network'), Object.fromEntries(flags.map((f) => [f, get.many(f)])));
-  return mode === IMAGE_DEFAULTS.network && get.one('--image') !== undefined ? undefined : mode;
+  const image = get.one('--image') !== undefined;
+  const uses = Object.fromEntries(flags.map((f) => [f, get.many(f)]));
+  const mode = networkMode(get.one('--network'), uses, image ? IMAGE_DEFAULTS.network : undefined);
+  return mode === IMAGE_DEFAULTS.network && image ? undefined : mode;
 }
 
 function optionalPath(value: string | undefined): string | undefined {

@@ -52,16 +52,18 @@ const NEEDS: [flag: string, why: string, onlyHost?: boolean][] = [
 /**
  * The mode, from --network and the options that need one: publishing a port without --network
  * gives the default bridge (as a .container's PublishPort= does in podman); with host or none they
- * are refused, naming the option.
+ * are refused, naming the option. sourceDefault: the mode the source has when none is given.
  */
-export function networkMode(given: string | undefined, uses: NetworkUses): string | undefined {
+export function networkMode(given: string | undefined, uses: NetworkUses, sourceDefault?: string): string | undefined {
   const mode = given === undefined ? undefined : checkNetworkMode(given);
   if (mode === undefined && uses['--publish']?.length) return BRIDGE_MODE;
   if (isBridged(mode)) return mode;
+  // Checked against what the container gets: an image's default (host) when none is given.
+  const effective = mode ?? sourceDefault;
   for (const [flag, why, onlyHost] of NEEDS) {
     const value = uses[flag]?.[0];
-    if (value !== undefined && (!onlyHost || mode === 'host'))
-      throw badOption(flag, value, `${why} (--network ${mode ?? "is the source's own"})`);
+    if (value !== undefined && (!onlyHost || effective === 'host'))
+      throw badOption(flag, value, `${why} (--network ${effective ?? "is the source's own"})`);
   }
   return mode;
 }

@@ -1,31 +1,31 @@
 // The container's network, as the options ask: on a bridge or named network, a namespace that
 // netavark sets up (network/attachment.ts), with the container's own /etc/hosts and resolv.conf;
-// with host or none, those files only when --add-host or --dns asks for them. Whatever is taken is
-// pushed on the monitor's release stack, so that every way the run ends tears it down.
+// with host or none, those files only when --add-host or --dns asks for them. The network modules
+// (and node:crypto) load only for a bridged container: a monitor on the host's network never pays
+// for them.
 import * as path from 'node:path';
 
 import { isBridged } from '../config/network-values';
 import type { MonitorOptions } from '../config/monitor-options';
 import type { Logger } from '../log';
 import { addressValue } from '../network/address';
-import { attachNetwork } from '../network/attachment';
 import { hostsFile, parseAddHost, resolvFile } from '../network/etc-files';
 import { parseExpose, parsePublish } from '../network/ports';
-import { findNetwork } from '../network/store';
 import type { SpecOptions } from '../spec/pipeline';
 import type { NetworkMode } from '../spec/steps/network';
 import { replaceFile } from '../fs/durable-file';
 import type { NetworkState } from '../state/types';
-import type { ReleaseStack } from './release-stack';
 
 export interface ContainerNetwork {
   spec: Pick<SpecOptions, 'network' | 'netnsPath' | 'etcFiles'>;
   /** Settles when the container may start: its network is set up. */
   ready: Promise<void>;
   state: NetworkState | null;
+  /** Tears down what was set up (nothing, without a network of its own). */
+  release(): Promise<void>;
 }
 
-export async function openContainerNetwork(o: MonitorOptions, dir: string, releases: ReleaseStack, log: Logger): Promise<ContainerNetwork> {
+export async function openContainerNetwork(o: MonitorOptions, dir: string, log: Logger): Promise<ContainerNetwork> {
   const addHosts = o.addHosts.map((h) => parseAddHost(h));
   const exposed = o.expose.flatMap((e) => parseExpose(e));
   const write = (name: string, text: string) => {
@@ -46,8 +46,10 @@ export async function openContainerNetwork(o: MonitorOptions, dir: string, relea
       },
       ready: Promise.resolve(),
       state: mode === undefined && !exposed.length ? null : { mode: mode ?? 'bundle', network: null, addresses: [], ports: [], exposed },
+      release: async () => undefined,
     };
   }
+  const [{ attachNetwork }, { findNetwork }] = await Promise.all([import('../network/attachment'), import('../network/store')]);
   const network = findNetwork(o.networksDir!, o.network!);
   const attachment = await attachNetwork(
     {
@@ -61,7 +63,6 @@ export async function openContainerNetwork(o: MonitorOptions, dir: string, relea
     },
     log,
   );
-  releases.push('the network', () => attachment.detach());
   const { record } = attachment;
   const gateway = attachment.gateways.find((g) => addressValue(g)?.family === 4) ?? attachment.gateways[0];
   const hosts = hostsFile({ addHosts, self: { addresses: record.addresses, names: [o.hostname ?? o.name, o.name] }, gateway });
@@ -70,5 +71,6 @@ export async function openContainerNetwork(o: MonitorOptions, dir: string, relea
     spec: { netnsPath: record.netnsPath, etcFiles: { hosts: write('hosts', hosts), resolv: write('resolv.conf', resolv) } },
     ready: attachment.ready.then((status) => log.debug({ status }, 'the network is set up')),
     state: { mode: o.network!, network: network.name, addresses: record.addresses, ports: record.input.port_mappings, exposed },
+    release: () => attachment.detach(),
   };
 }

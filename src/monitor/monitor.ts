@@ -1,7 +1,7 @@
 // The monitor: one container's lifecycle, run as a systemd service's main PID.
 //
-//   prepare the source (a checked bundle) -> notify relay, logs, network namespace, cgroup,
-//   derived bundle -> create (a leftover container of this name is deleted and the create
+//   prepare the source (a checked bundle; meanwhile the network namespace) -> notify relay, logs,
+//   cgroup, derived bundle -> create (a leftover container of this name is deleted and the create
 //   retried) while netavark sets the network up -> pidfd -> start -> READY (from the app, from ctrmon, or after the first passing health check)
 //   -> the container exits -> release everything taken, in reverse -> exit with its code
 //
@@ -172,10 +172,12 @@ export class Monitor {
   private async lifecycle(): Promise<number> {
     this.takeListenFds();
     this.openRuntime();
+    // The network is set up while the source is prepared: neither needs the other.
+    const opening = this.openNetwork();
     const prepared = await this.guard(this.prepareSource());
     const notifyDir = this.openNotify();
     this.openLogs();
-    const network = await this.guard(openContainerNetwork(this.options, this.dir, this.releases, this.log));
+    const network = await this.guard(opening);
     this.state.network = network.state;
     const runtimeBundle = this.writeRuntimeBundle(prepared, notifyDir, network);
     if (this.stopRequest) return this.endBeforeStart();
@@ -249,6 +251,14 @@ export class Monitor {
     this.runtime = this.dependencies.createRuntime(o.runtime, { globalArgs: o.runtimeArgs, logFile, env: runtimeEnv(process.env) });
     const resolved = this.runtime.runtime;
     this.state.runtime = { name: resolved.name, path: resolved.path, args: o.runtimeArgs };
+  }
+
+  /** Starts the network's set-up; its teardown is on the release stack before it is under way. */
+  private openNetwork(): Promise<ContainerNetwork> {
+    const opening = openContainerNetwork(this.options, this.dir, this.log);
+    opening.catch(() => undefined); // awaited by lifecycle(), which reports a failure
+    this.releases.push('the network', async () => (await opening.catch(() => null))?.release());
+    return opening;
   }
 
   private async prepareSource(): Promise<PreparedSource> {

@@ -85,7 +85,8 @@ export function defineNetwork(r: NetworkRequest, existing: NetworkDefinition[]):
   const subnets: SubnetDefinition[] = r.subnets.map((text, i) => subnetDefinition(r.name, text, r.gateways[i], r.ipRanges[i]));
   if (r.gateways.length > r.subnets.length) throw bad(r.name, 'a gateway needs the subnet it belongs to');
   if (r.ipRanges.length > r.subnets.length) throw bad(r.name, 'an IP range needs the subnet it belongs to');
-  if (!subnets.some((s) => parseSubnet(s.subnet)!.family === 4) && !(r.ipv6 && subnets.length)) subnets.unshift(freeSubnet(r.name, taken));
+  // podman's rule: subnets given are the network's; none given, a free IPv4 one (and with --ipv6 an IPv6 one too).
+  if (!subnets.length) subnets.push(freeSubnet(r.name, taken));
   if (r.ipv6 && !subnets.some((s) => parseSubnet(s.subnet)!.family === 6)) subnets.push(ulaSubnet(r.name));
   for (const s of subnets) {
     const subnet = parseSubnet(s.subnet)!;
@@ -144,8 +145,8 @@ function freeSubnet(name: string, taken: Subnet[]): SubnetDefinition {
 /** A unique local /64 derived from the name, as podman picks one at random. */
 function ulaSubnet(name: string): SubnetDefinition {
   const h = createHash('sha256').update(name).digest('hex');
-  const prefix = `fd${h.slice(0, 2)}:${h.slice(2, 6)}:${h.slice(6, 10)}`;
-  return { subnet: `${prefix}::/64`, gateway: `${prefix}::1` };
+  const subnet = parseSubnet(`fd${h.slice(0, 2)}:${h.slice(2, 6)}:${h.slice(6, 10)}::/64`)!;
+  return { subnet: formatSubnet(subnet), gateway: formatAddress(6, subnet.base + 1n) };
 }
 
 function freeInterface(existing: NetworkDefinition[]): string {
@@ -153,6 +154,22 @@ function freeInterface(existing: NetworkDefinition[]): string {
   let n = 1;
   while (used.has(`podman${n}`)) n++;
   return `podman${n}`;
+}
+
+/** What is wrong with a stored subnet's gateway or lease range, or null. */
+function subnetFault(subnets: SubnetDefinition[]): string | null {
+  for (const s of subnets) {
+    const subnet = parseSubnet(s.subnet)!;
+    const inside = (text: unknown) => {
+      const a = typeof text === 'string' ? addressValue(text) : null;
+      return a !== null && contains(subnet, a.family, a.value);
+    };
+    if (s.gateway !== undefined && !inside(s.gateway))
+      return `subnet ${s.subnet}: "gateway" ${JSON.stringify(s.gateway)} is not an address of it`;
+    if (s.lease_range !== undefined && !(inside(s.lease_range?.start_ip) && inside(s.lease_range?.end_ip)))
+      return `subnet ${s.subnet}: "lease_range" is not a range of its addresses`;
+  }
+  return null;
 }
 
 /** A stored definition, checked enough that netavark and the allocator can rely on it. */
@@ -169,7 +186,7 @@ export function checkDefinition(value: unknown, file: string): NetworkDefinition
             ? 'no valid "network_interface"'
             : !Array.isArray(n.subnets) || !n.subnets.length || !n.subnets.every((s) => parseSubnet(s?.subnet) !== null)
               ? 'no valid "subnets"'
-              : null;
+              : subnetFault(n.subnets);
   if (why) throw new CtrmonError('ERR_NETWORK', `network definition ${file}: ${why}`, { path: file });
   return {
     ...n,

@@ -51,16 +51,26 @@ function take(file: string, holder: string): boolean {
   return true;
 }
 
-/** The addresses a subnet leases, first to last: its range, less the network address, the gateway and v4's broadcast. */
-function* candidates(s: SubnetDefinition): Generator<bigint> {
+/** The first and last address a subnet leases (its range, less the network address and v4's broadcast), and its gateway. */
+function bounds(s: SubnetDefinition): { first: bigint; last: bigint; gateway: bigint | null } {
   const subnet = parseSubnet(s.subnet)!;
   const range = s.lease_range;
   let first = range ? addressValue(range.start_ip)!.value : subnet.base + 1n;
   let last = range ? addressValue(range.end_ip)!.value : lastAddress(subnet) - (subnet.family === 4 ? 1n : 0n);
   if (first <= subnet.base) first = subnet.base + 1n;
   if (subnet.family === 4 && last >= lastAddress(subnet)) last = lastAddress(subnet) - 1n;
-  const gateway = s.gateway === undefined ? null : addressValue(s.gateway)!.value;
+  return { first, last, gateway: s.gateway === undefined ? null : addressValue(s.gateway)!.value };
+}
+
+/** The addresses a subnet leases, first to last. */
+function* candidates(s: SubnetDefinition): Generator<bigint> {
+  const { first, last, gateway } = bounds(s);
   for (let a = first; a <= last; a++) if (a !== gateway) yield a;
+}
+
+function leasable(s: SubnetDefinition, a: bigint): boolean {
+  const { first, last, gateway } = bounds(s);
+  return a >= first && a <= last && a !== gateway;
 }
 
 /**
@@ -90,14 +100,23 @@ export function leaseAddresses(leasesDir: string, network: NetworkDefinition, ho
       const asked = wanted.map((w) => addressValue(w)!).find((w) => contains(subnet, w.family, w.value));
       if (asked) {
         const address = formatAddress(asked.family, asked.value);
+        if (!leasable(s, asked.value))
+          throw leaseError(
+            `address ${address} of network ${network.name} is not one a container can have (the network's own, its gateway or its broadcast, or outside its range)`,
+            dir,
+          );
         if (!take(path.join(dir, address), holder)) {
           throw leaseError(`address ${address} of network ${network.name} is held by ${holderOf(path.join(dir, address))}`, dir);
         }
         taken.push(address);
         continue;
       }
-      let got: string | undefined;
-      for (const a of candidates(s)) {
+      // An address the holder has already (a leftover's) is kept rather than a second one taken.
+      let got = ownLeases(dir, holder).find((a) => {
+        const v = addressValue(a);
+        return v !== null && contains(subnet, v.family, v.value);
+      });
+      for (const a of got ? [] : candidates(s)) {
         const address = formatAddress(subnet.family, a);
         if (take(path.join(dir, address), holder)) {
           got = address;
@@ -112,6 +131,16 @@ export function leaseAddresses(leasesDir: string, network: NetworkDefinition, ho
     throw err;
   }
   return taken;
+}
+
+function ownLeases(dir: string, holder: string): string[] {
+  let files: string[] = [];
+  try {
+    files = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return files.filter((f) => holderOf(path.join(dir, f)) === holder);
 }
 
 /** Gives a lease up, if holder holds it. */

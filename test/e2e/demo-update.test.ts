@@ -11,7 +11,7 @@ import { after, test } from 'node:test';
 import { registrySkipReason } from '../lab/registry/test-registry';
 import { privateSystemdUnavailable } from '../lab/systemd/private-systemd';
 import { CTRMON } from '../helpers/monitor-process';
-import { networkSkipReason } from '../helpers/network-host';
+import { networkSkipReason } from '../lab/network-host';
 
 const unavailable = privateSystemdUnavailable() ?? registrySkipReason();
 const work = mkdtempSync('/tmp/ctrmon-e2e-demo-');

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { before, test } from 'node:test';
 
-import { type Footprint, networkFootprint, networkSkipReason } from '../helpers/network-host';
+import { type Footprint, networkFootprint, networkSkipReason } from '../lab/network-host';
 import { updateSuite } from '../helpers/update-suite';
 const STATE_DIR = '/run/ctrmon';
 const EMPTY: Footprint = { rules: [], veths: 0, bridges: [], namespaces: [], leases: [] };

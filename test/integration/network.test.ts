@@ -10,7 +10,7 @@ import { after, afterEach, before, describe, test } from 'node:test';
 
 import { integrationSuite } from '../helpers/integration-suite';
 import { CTRMON } from '../helpers/monitor-process';
-import { type Footprint, NetworkHost, OTHER_ADDRESS, OTHER_ADDRESS6, networkSkipReason } from '../helpers/network-host';
+import { type Footprint, NetworkHost, OTHER_ADDRESS, OTHER_ADDRESS6, networkSkipReason } from '../lab/network-host';
 
 const suite = integrationSuite('net', 'runc');
 const networksDir = path.join(suite.scratch, 'networks');

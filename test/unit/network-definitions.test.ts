@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 
-import { parseSubnet } from '../../src/network/address';
+import { parseSubnet, formatSubnet } from '../../src/network/address';
 import {
   BUILTIN_DEFAULT,
   type NetworkDefinition,
@@ -133,6 +133,12 @@ describe('defineNetwork', () => {
     assert.deepEqual(parseSubnet(`${n.subnets[1].gateway}/128`)?.base, ula!.base + 1n, 'the gateway is ::1 of it');
     assert.deepEqual(define({ ipv6: true }).subnets[1], n.subnets[1], 'the same name, the same subnet');
     assert.notDeepEqual(define({ name: 'db', ipv6: true }).subnets[1], n.subnets[1], 'another name, another subnet');
+    assert.equal(n.subnets[1].subnet, formatSubnet(ula!), 'written as every other subnet is');
+    assert.deepEqual(
+      define({ subnets: ['fd00:3::/64'] }).subnets,
+      [{ subnet: 'fd00:3::/64', gateway: 'fd00:3::1' }],
+      'subnets given are all of them',
+    );
     const only = define({ ipv6: true, subnets: ['fd00:1::/64'] });
     assert.deepEqual(only.subnets, [{ subnet: 'fd00:1::/64', gateway: 'fd00:1::1' }]);
     assert.equal(only.ipv6_enabled, true);
@@ -215,6 +221,15 @@ describe('checkDefinition', () => {
       [{ ...good, subnets: 'x' }, /: no valid "subnets"$/],
       [{ ...good, subnets: [{ subnet: '10.89.4.1/24' }] }, /: no valid "subnets"$/],
       [{ ...good, subnets: [null] }, /: no valid "subnets"$/],
+      [
+        { ...good, subnets: [{ subnet: '10.89.4.0/24', gateway: 'junk' }] },
+        /: subnet 10\.89\.4\.0\/24: "gateway" "junk" is not an address of it$/,
+      ],
+      [{ ...good, subnets: [{ subnet: '10.89.4.0/24', gateway: '10.89.5.1' }] }, /: "gateway" "10\.89\.5\.1" is not an address of it$/],
+      [
+        { ...good, subnets: [{ subnet: '10.89.4.0/24', lease_range: { start_ip: '10.89.4.9', end_ip: 'x' } }] },
+        /: subnet 10\.89\.4\.0\/24: "lease_range" is not a range of its addresses$/,
+      ],
     ];
     for (const [value, message] of bad) {
       assert.throws(() => checkDefinition(value, '/n/db.json'), { code: 'ERR_NETWORK', message }, JSON.stringify(value));

@@ -26,6 +26,27 @@ const DUAL = network('dual', { subnet: '10.90.2.0/24', gateway: '10.90.2.1' }, {
 const byAddress = (leases: Lease[]) => [...leases].sort((a, b) => `${a.network} ${a.address}`.localeCompare(`${b.network} ${b.address}`));
 
 describe('leaseAddresses', () => {
+  test('a holder that has an address keeps it: asking again takes no second one', () => {
+    const dir = leasesDir();
+    assert.deepEqual(leaseAddresses(dir, NET, '/run/ctrmon/a', ['10.90.0.7']), ['10.90.0.7']);
+    assert.deepEqual(leaseAddresses(dir, NET, '/run/ctrmon/a'), ['10.90.0.7']);
+    assert.deepEqual(
+      listLeases(dir).map((l) => l.address),
+      ['10.90.0.7'],
+    );
+  });
+
+  test('a wanted address the network keeps for itself is refused: its own, its gateway, its broadcast', () => {
+    const dir = leasesDir();
+    for (const address of ['10.90.0.0', '10.90.0.1', '10.90.0.255']) {
+      assert.throws(() => leaseAddresses(dir, NET, '/run/ctrmon/a', [address]), {
+        code: 'ERR_NETWORK',
+        message: new RegExp(`^address ${address.replace(/\./g, '\\.')} of network net is not one a container can have`),
+      });
+    }
+    assert.deepEqual(listLeases(dir), []);
+  });
+
   test('the lowest free address, one per container; the lease file names its holder', () => {
     const dir = leasesDir();
     assert.deepEqual(leaseAddresses(dir, NET, '/run/ctrmon/a'), ['10.90.0.2']);

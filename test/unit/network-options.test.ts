@@ -238,6 +238,15 @@ describe('the network options of ctrmon monitor', () => {
     refusedFor({ addHost: ['db:nonsense'] }, /^--add-host "db:nonsense": "nonsense" is not an IP address or host-gateway$/);
   });
 
+  test("--dns for an image without --network is refused as with host: an image's default is the host's network", () => {
+    assert.throws(() => buildMonitorOptions('web', [], { image: 'localhost/app:1', dns: ['192.0.2.53'] }, HOST), {
+      message: /^--dns "192\.0\.2\.53": has no effect: with --network host .*\(--network host\)$/,
+    });
+    assert.deepEqual(buildMonitorOptions('web', [], { image: 'localhost/app:1', network: 'none', dns: ['192.0.2.53'] }, HOST).dns.servers, [
+      '192.0.2.53',
+    ]);
+  });
+
   test('a refusal names the flag that was given', () => {
     refusedFor({ network: 'none', ip6: 'fd00::5' }, /^--ip6 "fd00::5": is an address on a bridge network \(--network none\)$/);
     refusedFor({ network: 'host', dnsSearch: ['corp.example'] }, /^--dns-search "corp\.example": has no effect/);

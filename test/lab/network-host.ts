@@ -6,7 +6,7 @@ import { type ChildProcess, type SpawnSyncReturns, spawn, spawnSync } from 'node
 import * as path from 'node:path';
 
 import { findNetworkTools } from '../../src/network/netavark';
-import { delay } from './wait';
+import { setTimeout as delay } from 'node:timers/promises';
 
 /** The host's other address (on lo), where only ports published on every address answer. */
 export const OTHER_ADDRESS = '10.99.0.1';
