@@ -178,6 +178,7 @@ async function teardown(netavark: Netavark, record: NetworkRecord, log: Logger):
   } finally {
     await netavark.deleteNamespace(record.netns);
   }
+  await netavark.forgetNeighbours(record.addresses);
 }
 
 /** Tears down what a previous monitor of this container left, and gives up every lease it held. */

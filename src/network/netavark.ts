@@ -95,8 +95,18 @@ export class Netavark {
     if (existsSync(path.join(NETNS_DIR, name))) await this.ip(['netns', 'delete', name]);
   }
 
-  private async ip(args: string[]): Promise<void> {
-    const r = await run(this.tools.ip, args);
+  /**
+   * Forgets the host's neighbour entries for addresses: a container that takes an address back at
+   * once (a restart) has a new MAC, and the bridge's entry for the old one stays reachable for up to
+   * half a minute, in which what the host sends to the address goes to a MAC that is gone.
+   */
+  async forgetNeighbours(addresses: string[]): Promise<void> {
+    if (!addresses.length) return;
+    await this.ip(['-force', '-batch', '-'], addresses.map((a) => `neigh flush to ${a}\n`).join(''));
+  }
+
+  private async ip(args: string[], input?: string): Promise<void> {
+    const r = await run(this.tools.ip, args, { input });
     if (r.code !== 0) throw new CtrmonError('ERR_NETWORK', `ip ${args.join(' ')} failed: ${r.stderr.trim() || `exit ${r.code}`}`);
   }
 

@@ -57,7 +57,7 @@ updateSuite(
       await lab.nsd.systemctl('restart', 'alpha.service');
       await waitFor(
         () => get(18081) === 'alpha\n',
-        () => get(18081),
+        () => `${get(18081)}\n${lab.nsd.journal('alpha.service')}\n${JSON.stringify(footprint())}`,
       );
       assert.deepEqual(footprint(), two, 'a restart sets up what it tore down');
 

@@ -238,7 +238,7 @@ else
           '',
         ].join('\n'),
       );
-      nsd.writeFile('/run/ctrmon/systemd/broken.container', '[Container]\nBundle=/nowhere\nPublishPort=80\n');
+      nsd.writeFile('/run/ctrmon/systemd/broken.container', '[Container]\nBundle=/nowhere\nPublishPort=http\n');
       await nsd.client.daemonReload();
       assert.equal((await nsd.show('broken.service', 'LoadState')).LoadState, 'not-found', 'a bad file makes no unit');
       assert.equal(
