@@ -4,12 +4,12 @@ import type { Command } from 'commander';
 
 import { parseLabels } from '../config/parse';
 import { CtrmonError } from '../errors';
-import { renderTemplate } from '../format/go-template';
 import type { Host } from '../host/host';
 import { createLogger } from '../log';
 import { networkUsers, pruneNetworks } from '../network/prune';
 import { createNetwork, findNetwork, listNetworks, removeNetwork } from '../network/store';
 import { pathOption } from './flag-option';
+import { inspectCommand } from './inspect-command';
 import { printRows } from './image-format';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -97,17 +97,15 @@ export function registerNetwork(program: Command, host: Host): void {
           ],
         });
     });
-  network
-    .command('inspect')
-    .description('show networks as podman does: a JSON array of their definitions')
-    .argument('<name...>', 'network names')
-    .addOption(pathOption('networksDir', host))
-    .option('--format <format>', 'json (the default) or a Go template such as "{{.network_interface}}"')
-    .action((names: string[], opts: { networksDir: string; format?: string }) => {
-      const docs = names.map((n) => findNetwork(opts.networksDir, n));
-      if (opts.format && opts.format !== 'json') process.stdout.write(renderTemplate(opts.format, docs));
-      else process.stdout.write(`${JSON.stringify(docs, null, 4)}\n`);
-    });
+  network.addCommand(
+    inspectCommand(host, {
+      description: 'show networks as podman does: a JSON array of their definitions',
+      argument: ['<name...>', 'network names'],
+      dir: 'networksDir',
+      example: '{{.network_interface}}',
+      inspect: findNetwork,
+    }),
+  );
   network
     .command('rm')
     .description('remove network definitions (never one a running container is on)')

@@ -5,10 +5,10 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 
 import { CtrmonError, errorMessage } from '../errors';
-import { renderTemplate } from '../format/go-template';
 import type { Host } from '../host/host';
 import { createSecret, inspectSecret, listSecrets, removeSecret } from '../secret/store';
 import { pathOption } from './flag-option';
+import { inspectCommand } from './inspect-command';
 import { printRows } from './image-format';
 import { age } from './images';
 
@@ -51,17 +51,15 @@ export function registerSecret(program: Command, host: Host): void {
           row: (r) => [String(r.ID), String(r.Name), String(r.Driver), age(String(r.CreatedAt)), age(String(r.UpdatedAt))],
         });
     });
-  secret
-    .command('inspect')
-    .description('show secrets as podman does, a JSON array (never their data)')
-    .argument('<name...>', 'names or IDs')
-    .addOption(pathOption('secretsDir', host))
-    .option('--format <format>', 'json (the default) or a Go template such as "{{.Spec.Name}}"')
-    .action((names: string[], opts: { secretsDir: string; format?: string }) => {
-      const docs = names.map((n) => inspectSecret(opts.secretsDir, n));
-      if (opts.format && opts.format !== 'json') process.stdout.write(renderTemplate(opts.format, docs));
-      else process.stdout.write(`${JSON.stringify(docs, null, 4)}\n`);
-    });
+  secret.addCommand(
+    inspectCommand(host, {
+      description: 'show secrets as podman does, a JSON array (never their data)',
+      argument: ['<name...>', 'names or IDs'],
+      dir: 'secretsDir',
+      example: '{{.Spec.Name}}',
+      inspect: inspectSecret,
+    }),
+  );
   secret
     .command('rm')
     .description('remove secrets (a running container keeps its copy)')

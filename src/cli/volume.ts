@@ -5,10 +5,10 @@ import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 
 import { parseLabels } from '../config/parse';
-import { renderTemplate } from '../format/go-template';
 import type { Host } from '../host/host';
 import { createVolume, inspectVolume, listVolumes, removeVolume, unusedVolumes } from '../volume/store';
 import { pathOption } from './flag-option';
+import { inspectCommand } from './inspect-command';
 import { printRows } from './image-format';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -41,17 +41,15 @@ export function registerVolume(program: Command, host: Host): void {
           row: (r) => [String(r.Driver), String(r.Name)],
         });
     });
-  volume
-    .command('inspect')
-    .description('show named volumes as podman does: a JSON array')
-    .argument('<name...>', 'volume names')
-    .addOption(pathOption('volumesDir', host))
-    .option('--format <format>', 'json (the default) or a Go template such as "{{.Mountpoint}}"')
-    .action((names: string[], opts: { volumesDir: string; format?: string }) => {
-      const docs = names.map((n) => inspectVolume(opts.volumesDir, n));
-      if (opts.format && opts.format !== 'json') process.stdout.write(renderTemplate(opts.format, docs));
-      else process.stdout.write(`${JSON.stringify(docs, null, 4)}\n`);
-    });
+  volume.addCommand(
+    inspectCommand(host, {
+      description: 'show named volumes as podman does: a JSON array',
+      argument: ['<name...>', 'volume names'],
+      dir: 'volumesDir',
+      example: '{{.Mountpoint}}',
+      inspect: inspectVolume,
+    }),
+  );
   volume
     .command('rm')
     .description('remove named volumes and their data (never one a running container uses)')
