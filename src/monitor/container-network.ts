@@ -7,7 +7,9 @@ import * as path from 'node:path';
 
 import { isBridged } from '../config/network-values';
 import type { MonitorOptions } from '../config/monitor-options';
+import { errorMessage } from '../errors';
 import type { Logger } from '../log';
+import { stateError } from '../state/directory';
 import { addressValue } from '../network/address';
 import { hostsFile, parseAddHost, resolvFile } from '../network/etc-files';
 import { parseExpose, parsePublish } from '../network/ports';
@@ -65,10 +67,18 @@ export async function openContainerNetwork(o: MonitorOptions, dir: string, log: 
   );
   const { record } = attachment;
   const gateway = attachment.gateways.find((g) => addressValue(g)?.family === 4) ?? attachment.gateways[0];
-  const hosts = hostsFile({ addHosts, self: { addresses: record.addresses, names: [o.hostname ?? o.name, o.name] }, gateway });
-  const resolv = resolvFile({ aardvark: network.dns_enabled ? attachment.gateways : [], asked: o.dns });
+  let etcFiles: { hosts: string; resolv: string };
+  try {
+    const hosts = hostsFile({ addHosts, self: { addresses: record.addresses, names: [o.hostname ?? o.name, o.name] }, gateway });
+    const resolv = resolvFile({ aardvark: network.dns_enabled ? attachment.gateways : [], asked: o.dns });
+    etcFiles = { hosts: write('hosts', hosts), resolv: write('resolv.conf', resolv) };
+  } catch (err) {
+    // Not handed to the monitor yet: its release stack could not tear this down.
+    await attachment.detach().catch((e) => log.warn({ err: errorMessage(e) }, 'could not tear down the network after a failure'));
+    throw stateError("write the container's hosts and resolv.conf in", dir, err);
+  }
   return {
-    spec: { netnsPath: record.netnsPath, etcFiles: { hosts: write('hosts', hosts), resolv: write('resolv.conf', resolv) } },
+    spec: { netnsPath: record.netnsPath, etcFiles },
     ready: attachment.ready.then((status) => log.debug({ status }, 'the network is set up')),
     state: { mode: o.network!, network: network.name, addresses: record.addresses, ports: record.input.port_mappings, exposed },
     release: () => attachment.detach(),
