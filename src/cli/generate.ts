@@ -1,12 +1,12 @@
 // `ctrmon generate systemd`: a unit for `ctrmon monitor`, from monitor options or from a
 // Quadlet-style .container file; printed, or written as <name>.service with --files.
 import type { Command } from 'commander';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 
 import { CtrmonError } from '../errors';
 import { type RawMonitorOptions, buildMonitorOptions } from '../config/monitor-options';
 import type { Host } from '../host/host';
+import { writeUnitFiles } from '../systemd/unit-output';
 import { SystemdClient } from '../systemd/systemd-client';
 import { AUTO_UPDATE_SERVICE, AUTO_UPDATE_TIMER, autoUpdateUnits } from '../update/units';
 import { addMonitorOptions } from './monitor-options';
@@ -57,12 +57,7 @@ export function registerGenerate(program: Command, host: Host): void {
         return;
       }
       const dir = opts.install ? host.paths.unitDir : path.resolve(opts.outputDir);
-      // A user's unit directory may not exist yet; the system's always does.
-      if (opts.install) mkdirSync(dir, { recursive: true });
-      for (const [name, text] of Object.entries(units)) {
-        writeFileSync(path.join(dir, name), text);
-        process.stdout.write(`${path.join(dir, name)}\n`);
-      }
+      for (const file of writeUnitFiles(dir, Object.entries(units))) process.stdout.write(`${file}\n`);
       if (opts.install) {
         const client = new SystemdClient({ user: host.manager === 'user' });
         await client.daemonReload();
@@ -100,14 +95,7 @@ export function registerGenerate(program: Command, host: Host): void {
       const { renderSocketUnit, socketDirectives } = await import('../systemd/socket-unit');
       units.push([unitName.replace(/\.service$/, '.socket'), renderSocketUnit(unitName, socketDirectives(opts.socket), header)]);
     }
-    for (const [name, content] of units) {
-      if (opts.files) {
-        const out = path.resolve(opts.outputDir, name);
-        writeFileSync(out, content);
-        process.stdout.write(`${out}\n`);
-      } else {
-        process.stdout.write(name === unitName ? content : `\n${content}`);
-      }
-    }
+    if (opts.files) for (const file of writeUnitFiles(path.resolve(opts.outputDir), units)) process.stdout.write(`${file}\n`);
+    else for (const [name, content] of units) process.stdout.write(name === unitName ? content : `\n${content}`);
   });
 }
