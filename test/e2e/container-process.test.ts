@@ -34,8 +34,9 @@ async function start(unit: string): Promise<void> {
 
 const REPORT = 'grep -E "^(Uid|Gid|Groups|CapEff):" /proc/self/status; echo "seen: FROM_FILE=$FROM_FILE"; exec sleep 600';
 
-if (unavailable)
-  test('container process keys under a real systemd', { skip: `cannot boot a private systemd here: ${unavailable}` }, () => undefined);
+const skipReason = `cannot boot a private systemd here: ${unavailable}`;
+
+if (unavailable) test('container process keys under a real systemd', { skip: skipReason }, () => undefined);
 else
   describe('container process keys under a real systemd', () => {
     before(async () => {

@@ -54,8 +54,9 @@ function events(...args: string[]): Array<Record<string, unknown>> {
 
 const statuses = (list: Array<Record<string, unknown>>) => list.map((e) => [e.Name, e.Status, e.ContainerExitCode]);
 
-if (unavailable)
-  test('container events under a real systemd', { skip: `cannot boot a private systemd here: ${unavailable}` }, () => undefined);
+const skipReason = `cannot boot a private systemd here: ${unavailable}`;
+
+if (unavailable) test('container events under a real systemd', { skip: skipReason }, () => undefined);
 else
   describe('container events under a real systemd', () => {
     const web = 'ev-web';

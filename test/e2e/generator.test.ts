@@ -20,8 +20,9 @@ const USER_GENERATOR_DIR = '/run/systemd/user-generators';
 const USER_RUNTIME_DIR = '/run/user/0';
 const PODMAN_USER_GENERATOR = '/usr/lib/systemd/user-generators/podman-user-generator';
 
-if (unavailable)
-  test('the generator under a real systemd', { skip: `cannot boot a private systemd here: ${unavailable}` }, () => undefined);
+const skipReason = `cannot boot a private systemd here: ${unavailable}`;
+
+if (unavailable) test('the generator under a real systemd', { skip: skipReason }, () => undefined);
 else
   describe('the generator under a real systemd', () => {
     let nsd: PrivateSystemd;
@@ -95,7 +96,8 @@ else
     });
 
     test("a file in ~/.config/containers/systemd/ of root's user manager runs as a user service", async (t) => {
-      if (existsSync(PODMAN_USER_GENERATOR)) return t.skip(`podman's user generator (${PODMAN_USER_GENERATOR}) owns that directory here`);
+      const podmanSkipReason = `podman's user generator (${PODMAN_USER_GENERATOR}) owns that directory here`;
+      if (existsSync(PODMAN_USER_GENERATOR)) return t.skip(podmanSkipReason);
       const home = path.join(workDir, 'home');
       mkdirSync(path.join(home, '.config', 'containers', 'systemd'), { recursive: true });
       writeFileSync(

@@ -48,8 +48,9 @@ async function until<T>(what: string, get: () => T | Promise<T>, ok: (v: T) => b
 /** A health check that passes until /tmp/sick exists in the container, checked every half second. */
 const SICKENS = ['--health-cmd', 'test ! -e /tmp/sick', '--health-interval', '500ms', '--health-retries', '1'];
 
-if (unavailable)
-  test('end-to-end lifecycle keys under a real systemd', { skip: `cannot boot a private systemd here: ${unavailable}` }, () => undefined);
+const skipReason = `cannot boot a private systemd here: ${unavailable}`;
+
+if (unavailable) test('end-to-end lifecycle keys under a real systemd', { skip: skipReason }, () => undefined);
 else
   describe('lifecycle keys under a real systemd', () => {
     before(async () => {

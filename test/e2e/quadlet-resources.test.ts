@@ -15,7 +15,9 @@ import { UpdateLab } from '../lab/update-lab';
 const unavailable = privateSystemdUnavailable() ?? (registrySkipReason() || null);
 const workDir = `/tmp/ctrmon-e2e-quadlet-resources-${process.pid}`;
 
-if (unavailable) test('.volume and .image files under a real systemd', { skip: `cannot run here: ${unavailable}` }, () => undefined);
+const skipReason = `cannot run here: ${unavailable}`;
+
+if (unavailable) test('.volume and .image files under a real systemd', { skip: skipReason }, () => undefined);
 else
   describe('.volume and .image files under a real systemd', () => {
     let lab: UpdateLab;

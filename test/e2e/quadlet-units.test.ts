@@ -14,8 +14,9 @@ const unavailable = privateSystemdUnavailable();
 const workDir = `/tmp/ctrmon-e2e-quadlet-${process.pid}`;
 let nsd: PrivateSystemd;
 
-if (unavailable)
-  test('Quadlet units under a real systemd', { skip: `cannot boot a private systemd here: ${unavailable}` }, () => undefined);
+const skipReason = `cannot boot a private systemd here: ${unavailable}`;
+
+if (unavailable) test('Quadlet units under a real systemd', { skip: skipReason }, () => undefined);
 else
   describe('Quadlet units under a real systemd', () => {
     before(async () => {

@@ -20,8 +20,9 @@ const RUNTIMES: Record<string, string[]> = {
 };
 const unavailable = privateSystemdUnavailable();
 
-if (unavailable)
-  test('socket activation under a real systemd', { skip: `cannot boot a private systemd here: ${unavailable}` }, () => undefined);
+const skipReason = `cannot boot a private systemd here: ${unavailable}`;
+
+if (unavailable) test('socket activation under a real systemd', { skip: skipReason }, () => undefined);
 else
   describe('socket activation under a real systemd', () => {
     const workDir = mkdtempSync('/tmp/ctrmon-e2e-socket-');

@@ -16,7 +16,9 @@ import { CTRMON, testBundle } from '../helpers/monitor-process';
 
 const unavailable = privateSystemdUnavailable() ?? (spawnSync('skopeo', ['--version']).status === 0 ? null : 'skopeo is not installed');
 
-if (unavailable) test('an image as a systemd service', { skip: `cannot run here: ${unavailable}` }, () => undefined);
+const skipReason = `cannot run here: ${unavailable}`;
+
+if (unavailable) test('an image as a systemd service', { skip: skipReason }, () => undefined);
 else
   describe('an image as a systemd service', () => {
     const work = mkdtempSync('/tmp/ctrmon-e2e-image-');

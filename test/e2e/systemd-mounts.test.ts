@@ -38,8 +38,9 @@ async function startAndRead(unit: string, line: RegExp): Promise<string> {
   throw new Error(`${unit}: no line ${line} in\n${nsd.journal(unit)}`);
 }
 
-if (unavailable)
-  test('end-to-end mounts under a real systemd', { skip: `cannot boot a private systemd here: ${unavailable}` }, () => undefined);
+const skipReason = `cannot boot a private systemd here: ${unavailable}`;
+
+if (unavailable) test('end-to-end mounts under a real systemd', { skip: skipReason }, () => undefined);
 else
   describe('mounts, devices and secrets under a real systemd', () => {
     before(async () => {

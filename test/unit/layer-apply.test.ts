@@ -310,7 +310,8 @@ describe('layer applier: hand-built archives', { skip: skipReason }, () => {
     try {
       mountOverlay([upper, lower], rw, work2, merged);
     } catch (err) {
-      t.skip(`cannot mount overlayfs here: ${(err as Error).message}`);
+      const overlaySkipReason = `cannot mount overlayfs here: ${(err as Error).message}`;
+      t.skip(overlaySkipReason);
       return;
     }
     try {
