@@ -10,10 +10,11 @@
 // network prune`, undoes what a killed monitor left: the same container id and ports make netavark
 // remove exactly its rules, and a namespace that is gone is made again for the teardown to enter.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 
 import { CtrmonError, errorMessage } from '../errors';
 import { replaceFile } from '../fs/durable-file';
+import { readFileIfPresent } from '../fs/read-file';
 import type { Logger } from '../log';
 import type { NetworkDefinition } from './definition';
 import { leaseAddresses, listLeases, releaseAddress } from './leases';
@@ -61,13 +62,13 @@ function containerId(containerDir: string): string {
 }
 
 function readRecord(file: string): NetworkRecord | null {
-  let text: string;
+  let text: string | undefined;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readFileIfPresent(file);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw new CtrmonError('ERR_NETWORK', `cannot read ${file}: ${errorMessage(err)}`, { path: file }, { cause: err });
   }
+  if (text === undefined) return null;
   try {
     const record = JSON.parse(text) as NetworkRecord;
     if (record.version === RECORD_VERSION && record.input?.container_id) return record;
@@ -101,7 +102,7 @@ export async function attachNetwork(r: AttachRequest, log: Logger): Promise<Atta
   checkFamilies(r);
   const tools = findNetworkTools();
   const netavark = new Netavark(tools, netavarkConfigDir(r.stateDir));
-  await removeLeftover(r.stateDir, r.containerDir, log);
+  await removeLeftover(r.stateDir, r.containerDir, log, netavark);
   const ports = await PortReservations.reserve(r.publish);
   const leases = leasesDir(r.stateDir);
   let addresses: string[] = [];
@@ -182,7 +183,8 @@ async function teardown(netavark: Netavark, record: NetworkRecord, log: Logger):
 }
 
 /** Tears down what a previous monitor of this container left, and gives up every lease it held. */
-export async function removeLeftover(stateDir: string, containerDir: string, log: Logger): Promise<boolean> {
+/** netavark: the caller's, when it has one already. */
+export async function removeLeftover(stateDir: string, containerDir: string, log: Logger, netavark?: Netavark): Promise<boolean> {
   const file = networkRecordFile(containerDir);
   const record = readRecord(file);
   const leases = leasesDir(stateDir);
@@ -193,7 +195,7 @@ export async function removeLeftover(stateDir: string, containerDir: string, log
       { netns: record.netns, ports: record.input.port_mappings.length },
       'removing the network a previous monitor of this container left',
     );
-    await teardown(new Netavark(findNetworkTools(), netavarkConfigDir(stateDir)), record, log);
+    await teardown(netavark ?? new Netavark(findNetworkTools(), netavarkConfigDir(stateDir)), record, log);
   }
   for (const l of held) releaseAddress(leases, l.network, l.address, containerDir);
   rmSync(file, { force: true });

@@ -4,10 +4,11 @@
 // container's network is torn down; one whose holder died stays until that teardown (the next
 // start of the container, or `ctrmon network prune`), because the dead one's interface may still
 // carry the address.
-import { closeSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, rmSync, writeSync } from 'node:fs';
 import * as path from 'node:path';
 
 import { CtrmonError, errorMessage } from '../errors';
+import { readFileIfPresent } from '../fs/read-file';
 import { addressValue, contains, formatAddress, lastAddress, parseSubnet } from './address';
 import type { NetworkDefinition, SubnetDefinition } from './definition';
 
@@ -27,9 +28,8 @@ function leaseError(message: string, file: string, err?: unknown): CtrmonError {
 /** The holder of file, or null when it is not there. */
 function holderOf(file: string): string | null {
   try {
-    return readFileSync(file, 'utf8').trim();
+    return readFileIfPresent(file)?.trim() ?? null;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw leaseError('cannot read the address lease', file, err);
   }
 }

@@ -1,10 +1,11 @@
 // The network definitions: <networks-dir>/<name>.json, podman's file for each network, written
 // whole (temporary file, fsync, rename). The default network is built in unless a file replaces it.
-import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 
 import { CtrmonError, errorMessage } from '../errors';
 import { replaceFile } from '../fs/durable-file';
+import { readFileIfPresent } from '../fs/read-file';
 import {
   BRIDGE_MODE,
   BUILTIN_DEFAULT,
@@ -23,13 +24,13 @@ function storeError(message: string, file: string, err: unknown): CtrmonError {
 }
 
 function readDefinition(file: string): NetworkDefinition | null {
-  let text: string;
+  let text: string | undefined;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readFileIfPresent(file);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw storeError('cannot read the network definition', file, err);
   }
+  if (text === undefined) return null;
   let value: unknown;
   try {
     value = JSON.parse(text);

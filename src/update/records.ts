@@ -2,11 +2,12 @@
 // so that they survive a reboot): the lock that keeps two runs apart, the intent record of the
 // unit being changed, and the quarantine of digests that failed. Each is replaced atomically and
 // durably (fs/durable-file.ts); errors are ERR_UPDATE naming the file and the cause.
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 
 import { CtrmonError, errorMessage } from '../errors';
 import { replaceFile } from '../fs/durable-file';
+import { readFileIfPresent } from '../fs/read-file';
 
 export class UpdateDir {
   readonly lock: string;
@@ -34,13 +35,13 @@ export function recordError(what: string, file: string, err: unknown): CtrmonErr
 
 /** The file's JSON, or undefined when there is none. */
 export function readRecord(file: string): unknown {
-  let text: string;
+  let text: string | undefined;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readFileIfPresent(file);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw recordError('read', file, err);
   }
+  if (text === undefined) return undefined;
   try {
     return JSON.parse(text);
   } catch (err) {

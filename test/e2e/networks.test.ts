@@ -8,6 +8,7 @@ import { before, test } from 'node:test';
 
 import { type Footprint, networkFootprint, networkSkipReason } from '../lab/network-host';
 import { updateSuite } from '../helpers/update-suite';
+import { waitFor } from '../helpers/wait';
 const STATE_DIR = '/run/ctrmon';
 const EMPTY: Footprint = { rules: [], veths: 0, bridges: [], namespaces: [], leases: [] };
 
@@ -47,6 +48,7 @@ updateSuite(
       // Ready when started (no Notify=): the server may take a moment to listen.
       await waitFor(
         () => get(18081) === 'alpha\n' && get(18082) === 'beta\n',
+        10_000,
         () => `${get(18081)} ${get(18082)}`,
       );
       const two = footprint();
@@ -57,6 +59,7 @@ updateSuite(
       await lab.nsd.systemctl('restart', 'alpha.service');
       await waitFor(
         () => get(18081) === 'alpha\n',
+        10_000,
         () => `${get(18081)}\n${lab.nsd.journal('alpha.service')}\n${JSON.stringify(footprint())}`,
       );
       assert.deepEqual(footprint(), two, 'a restart sets up what it tore down');
@@ -65,12 +68,14 @@ updateSuite(
       assert.equal(kill.code, 0, kill.stderr);
       await waitFor(
         () => lab.nsd.exec(['systemctl', 'is-active', 'alpha.service']).stdout.trim() !== 'active',
+        10_000,
         () => 'alpha.service is still active',
       );
       assert.equal(footprint().namespaces.length, 2, "the killed monitor's network is left");
       await suite.start('alpha.service');
       await waitFor(
         () => get(18081) === 'alpha\n',
+        10_000,
         () => get(18081),
       );
       assert.deepEqual(footprint(), two, "the next start removed the killed one's network before setting up again");
@@ -90,6 +95,7 @@ updateSuite(
       await suite.start('web.service');
       await waitFor(
         () => get(18090) === 'v1\n',
+        10_000,
         () => get(18090),
       );
       const one = footprint();
@@ -99,6 +105,7 @@ updateSuite(
       assert.equal(suite.row(run, 'web.service').Updated, 'true', run.stderr);
       await waitFor(
         () => get(18090) === 'v2\n',
+        10_000,
         () => get(18090),
       );
       assert.deepEqual(footprint(), one, 'the updated unit has one network, as before');
@@ -108,11 +115,3 @@ updateSuite(
   },
   { lab: { network: 'private' }, skip: networkSkipReason },
 );
-
-async function waitFor(ok: () => boolean, what: () => string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!ok()) {
-    if (Date.now() > deadline) assert.fail(`timed out: ${what()}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}

@@ -3,11 +3,11 @@ export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Polls cond every 10 ms until it is true; rejects after timeoutMs naming what was awaited. */
-export async function waitFor(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
+/** Polls cond every 10 ms until it is true; rejects after timeoutMs naming what was awaited (what: also worked out then, to show what was seen). */
+export async function waitFor(cond: () => boolean, timeoutMs: number, what: string | (() => string)): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`);
     await delay(10);
   }
 }
