@@ -25,6 +25,9 @@ const serve = (text: string) => [
   text,
 ];
 
+/** Each test's own bound: a regression that leaves a monitor running fails its test instead of hanging the suite. */
+const BOUNDED = { timeout: 60_000 };
+
 const EMPTY: Footprint = { rules: [], veths: 0, bridges: [], namespaces: [], leases: [] };
 
 function start(name: string, options: string[], command = serve(name)) {
@@ -51,7 +54,7 @@ describe('bridge networks', { skip: networkSkipReason }, () => {
     ctrmon(['network', 'prune', '--state-dir', suite.stateDir]);
   });
 
-  test('a published port answers on every address; ps and inspect show it; a stop leaves nothing', async () => {
+  test('a published port answers on every address; ps and inspect show it; a stop leaves nothing', BOUNDED, async () => {
     const p = nextPort();
     const m = start('web1', ['--publish', `${p}:8080`]);
     assert.equal(await host.waitForAnswer('127.0.0.1', p), 'web1\n');
@@ -80,7 +83,7 @@ describe('bridge networks', { skip: networkSkipReason }, () => {
     assert.equal(existsSync(path.join(suite.stateDir, 'web1', 'network.json')), false);
   });
 
-  test('two containers serve 8080 inside on two host ports; 127.0.0.1 only is not reachable elsewhere', async () => {
+  test('two containers serve 8080 inside on two host ports; 127.0.0.1 only is not reachable elsewhere', BOUNDED, async () => {
     const [p1, p2] = [nextPort(), nextPort()];
     const a = start('one', ['--network', 'bridge', '--publish', `127.0.0.1:${p1}:8080`]);
     const b = start('two', ['--publish', `${p2}:8080/tcp`]);
@@ -96,7 +99,7 @@ describe('bridge networks', { skip: networkSkipReason }, () => {
     assert.deepEqual(host.footprint(suite.stateDir), EMPTY);
   });
 
-  test('a host port already in use is refused with one line, and nothing of the refused one is left', async () => {
+  test('a host port already in use is refused with one line, and nothing of the refused one is left', BOUNDED, async () => {
     const p = nextPort();
     const a = start('holder', ['--publish', `${p}:8080`]);
     await host.waitForAnswer('127.0.0.1', p);
@@ -110,7 +113,7 @@ describe('bridge networks', { skip: networkSkipReason }, () => {
     await a.exited;
   });
 
-  test('SIGKILL of the monitor: the next start of the name removes what it left, with no duplicates', async () => {
+  test('SIGKILL of the monitor: the next start of the name removes what it left, with no duplicates', BOUNDED, async () => {
     const p = nextPort();
     const first = start('killed', ['--publish', `${p}:8080`]);
     await host.waitForAnswer('127.0.0.1', p);
@@ -129,7 +132,7 @@ describe('bridge networks', { skip: networkSkipReason }, () => {
     assert.deepEqual(host.footprint(suite.stateDir), EMPTY);
   });
 
-  test('SIGKILL of the monitor: ctrmon network prune removes what it left', async () => {
+  test('SIGKILL of the monitor: ctrmon network prune removes what it left', BOUNDED, async () => {
     const p = nextPort();
     const m = start('pruned', ['--publish', `${p}:8080`]);
     await host.waitForAnswer('127.0.0.1', p);
@@ -142,7 +145,7 @@ describe('bridge networks', { skip: networkSkipReason }, () => {
     assert.deepEqual(host.footprint(suite.stateDir), EMPTY);
   });
 
-  test('a named network: one container reaches the other by name and alias through aardvark-dns', async () => {
+  test('a named network: one container reaches the other by name and alias through aardvark-dns', BOUNDED, async () => {
     const created = ctrmon(['network', 'create', '--networks-dir', networksDir, 'appnet']);
     assert.equal(created.status, 0, created.stderr);
     const db = start('db', ['--network', 'appnet', '--network-alias', 'database']);
@@ -164,7 +167,7 @@ describe('bridge networks', { skip: networkSkipReason }, () => {
     assert.deepEqual(host.footprint(suite.stateDir), EMPTY);
   });
 
-  test('an IPv6 network: both addresses, a port published on an IPv6 host address, none on an IPv4-only network', async () => {
+  test('an IPv6 network: both addresses, a port published on an IPv6 host address, none on an IPv4-only network', BOUNDED, async () => {
     const created = ctrmon(['network', 'create', '--networks-dir', networksDir, '--ipv6', '--subnet', '10.89.9.0/24', 'dual']);
     assert.equal(created.status, 0, created.stderr);
     const [p6, p4] = [nextPort(), nextPort()];
@@ -182,7 +185,7 @@ describe('bridge networks', { skip: networkSkipReason }, () => {
     assert.deepEqual(host.footprint(suite.stateDir), EMPTY);
   });
 
-  test('a stop timeout (SIGKILL after it) and a runtime that fails to create tear the network down too', async () => {
+  test('a stop timeout (SIGKILL after it) and a runtime that fails to create tear the network down too', BOUNDED, async () => {
     const p = nextPort();
     // httpd as the container's PID 1 ignores SIGTERM: the stop ends in SIGKILL after --stop-timeout.
     const stubborn = start(
@@ -200,7 +203,7 @@ describe('bridge networks', { skip: networkSkipReason }, () => {
     assert.deepEqual(host.footprint(suite.stateDir), EMPTY);
   });
 
-  test('bad input: an unknown network, a failing netavark, no netavark; exit 125, one line, nothing left', async () => {
+  test('bad input: an unknown network, a failing netavark, no netavark; exit 125, one line, nothing left', BOUNDED, async () => {
     const unknown = start('lost', ['--network', 'nosuchnet']);
     assert.equal((await unknown.exited).code, 125);
     assert.match(unknown.stderr, /^ctrmon: no such network nosuchnet /m);
